@@ -1,0 +1,19 @@
+/*
+ * libskycrate - per-user S3 buckets and presigned browser uploads.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SKYCRATE_H
+#define SKYCRATE_H
+
+/**
+ * @file skycrate.h
+ * @brief The umbrella header: include this one.
+ */
+
+#include "skycrate/common.h"
+#include "skycrate/version.h"
+#include "skycrate/errors.h"
+#include "skycrate/alloc.h"
+#include "skycrate/log.h"
+
+#endif /* SKYCRATE_H */

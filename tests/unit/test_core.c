@@ -1,0 +1,289 @@
+/*
+ * Unit tests of lib/core: errors, redaction, buffers, time, allocator, global init.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/common.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "testalloc.h"
+#include "testutil.h"
+
+START_TEST(strerror_covers_every_code)
+{
+    for (int code = SKYCRATE_EREGION; code <= 0; code++) {
+        const char *s = skycrate_strerror(code);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_str_ne(s, "unknown error code");
+    }
+    ck_assert_str_eq(skycrate_strerror(-999), "unknown error code");
+    ck_assert_str_eq(skycrate_strerror(SKYCRATE_ESIGNATURE), "signature does not match");
+}
+END_TEST
+
+START_TEST(error_slot_records_and_clears)
+{
+    skycrate_error_clear();
+    ck_assert_int_eq(skycrate_error_last()->code, 0);
+    ck_assert_str_eq(skycrate_error_last()->message, "");
+    ck_assert_int_eq(skycrate__error_set(SKYCRATE_EINVAL, "bad %s", "thing"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_error_last()->code, SKYCRATE_EINVAL);
+    ck_assert_str_eq(skycrate_error_last()->message, "bad thing");
+    ck_assert_int_eq(skycrate_error_last()->age, 1);
+    skycrate__error_prefix("step %d", 2);
+    ck_assert_str_eq(skycrate_error_last()->message, "step 2: bad thing");
+    skycrate_error_clear();
+    ck_assert_int_eq(skycrate_error_last()->code, 0);
+}
+END_TEST
+
+START_TEST(error_after_callback_keeps_callback_message)
+{
+    skycrate_error_clear();
+    ck_assert_int_eq(skycrate__error_after_callback(SKYCRATE_EUSER, "transport"), SKYCRATE_EUSER);
+    ck_assert_str_eq(skycrate_error_last()->message, "transport callback returned -11");
+    skycrate_error_set_str(SKYCRATE_EUSER, "vault is sealed");
+    ck_assert_int_eq(skycrate__error_after_callback(SKYCRATE_EUSER, "credentials"), SKYCRATE_EUSER);
+    ck_assert_str_eq(skycrate_error_last()->message, "vault is sealed");
+}
+END_TEST
+
+static void *thread_sets_error(void *arg)
+{
+    (void)arg;
+    skycrate__error_set(SKYCRATE_ETIMEOUT, "other thread");
+    return NULL;
+}
+
+START_TEST(error_slot_is_per_thread)
+{
+    skycrate__error_set(SKYCRATE_EINVAL, "main thread");
+    pthread_t t;
+    pthread_create(&t, NULL, thread_sets_error, NULL);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(skycrate_error_last()->code, SKYCRATE_EINVAL);
+    ck_assert_str_eq(skycrate_error_last()->message, "main thread");
+}
+END_TEST
+
+static const struct {
+    const char *in, *out;
+} redact_cases[] = {
+    {"GET /k?X-Amz-Signature=0123456789abcdef0123456789abcdef&x=1",
+     "GET /k?X-Amz-Signature=[redacted]&x=1"},
+    {"url ?X-Amz-Security-Token=FwoGZXIvYXdzEJr%2F%2Fverylongtoken&X-Amz-Date=1",
+     "url ?X-Amz-Security-Token=[redacted]&X-Amz-Date=1"},
+    {"Authorization: AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, "
+     "SignedHeaders=host, "
+     "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+     "Authorization: AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/s3/aws4_request, "
+     "SignedHeaders=host, Signature=[redacted]"},
+    {"x-amz-security-token: abcdefghijklmnop", "x-amz-security-token: [redacted]"},
+    {"{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"wJalrXUtnFEMI/"
+     "K7MDENG\",\"Token\":\"tok123456789\"}",
+     "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":[redacted],\"Token\":[redacted]}"},
+    {"<SecretAccessKey>wJalrXUtnFEMIK7MDENG</SecretAccessKey>",
+     "<SecretAccessKey>[redacted]</SecretAccessKey>"},
+    {"X-Amz-Signature=abc", "X-Amz-Signature=***"},
+    {"nothing secret here", "nothing secret here"},
+};
+
+START_TEST(redaction_removes_secret_values)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", redact_cases[_i].in);
+    skycrate__redact(buf);
+    ck_assert_str_eq(buf, redact_cases[_i].out);
+}
+END_TEST
+
+START_TEST(error_messages_are_redacted)
+{
+    skycrate__error_set(SKYCRATE_EHTTP,
+                        "failed: https://b.s3/k?X-Amz-Signature=deadbeefdeadbeefdeadbeef");
+    ck_assert_ptr_null(strstr(skycrate_error_last()->message, "deadbeef"));
+}
+END_TEST
+
+static char last_line[512];
+static void capture_log(skycrate_log_level level, const char *msg, void *ud)
+{
+    (void)level;
+    *(int *)ud += 1;
+    snprintf(last_line, sizeof(last_line), "%s", msg);
+}
+
+START_TEST(log_respects_level_and_redacts)
+{
+    int calls = 0;
+    skycrate_log_set(SKYCRATE_LOG_INFO, capture_log, &calls);
+    skycrate__log(SKYCRATE_LOG_DEBUG, "too verbose");
+    ck_assert_int_eq(calls, 0);
+    skycrate__log(SKYCRATE_LOG_WARN, "retry ?X-Amz-Signature=%s", "0123456789abcdef0123");
+    ck_assert_int_eq(calls, 1);
+    ck_assert_str_eq(last_line, "retry ?X-Amz-Signature=[redacted]");
+    skycrate_log_set(SKYCRATE_LOG_TRACE, NULL, NULL);
+    skycrate__log(SKYCRATE_LOG_ERROR, "nobody listens");
+    ck_assert_int_eq(calls, 1);
+}
+END_TEST
+
+START_TEST(buf_appends_and_detaches)
+{
+    skycrate__buf b = SKYCRATE_BUF_INIT;
+    ck_assert_str_eq(skycrate__buf_cstr(&b), "");
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(skycrate__buf_printf(&b, "%d,", i), 0);
+    ck_assert_uint_eq(b.len, strlen(b.ptr));
+    ck_assert(strncmp(b.ptr, "0,1,2,", 6) == 0);
+    ck_assert_int_eq(skycrate__buf_put(&b, "\0x", 2), 0);
+    ck_assert_int_eq(b.ptr[b.len], '\0');
+    skycrate__buf_clear(&b);
+    ck_assert_uint_eq(b.len, 0);
+    skycrate__buf_puts(&b, "abc");
+    char *p = skycrate__buf_detach(&b);
+    ck_assert_str_eq(p, "abc");
+    ck_assert_ptr_null(b.ptr);
+    skycrate__free(p);
+}
+END_TEST
+
+START_TEST(time_formats_round_trip)
+{
+    char amz[17], iso[21];
+    skycrate__format_amz_date(amz, 1440938160);
+    ck_assert_str_eq(amz, "20150830T123600Z");
+    skycrate__format_iso8601(iso, 1440938160);
+    ck_assert_str_eq(iso, "2015-08-30T12:36:00Z");
+    int64_t t = 0;
+    ck_assert_int_eq(skycrate__parse_amz_date(&t, "20150830T123600Z"), 0);
+    ck_assert_int_eq(t, 1440938160);
+    ck_assert_int_eq(skycrate__parse_iso8601(&t, "2015-08-30T12:36:00Z"), 0);
+    ck_assert_int_eq(t, 1440938160);
+    ck_assert_int_eq(skycrate__parse_iso8601(&t, "2015-08-30T14:36:00.123+02:00"), 0);
+    ck_assert_int_eq(t, 1440938160);
+    ck_assert_int_eq(skycrate__parse_http_date(&t, "Sun, 30 Aug 2015 12:36:00 GMT"), 0);
+    ck_assert_int_eq(t, 1440938160);
+    skycrate__format_amz_date(amz, 951782400); /* leap day 2000-02-29 */
+    ck_assert_str_eq(amz, "20000229T000000Z");
+    ck_assert_int_eq(skycrate__parse_amz_date(&t, "20240229T235959Z"), 0);
+    ck_assert_int_eq(t, 1709251199);
+}
+END_TEST
+
+static const char *bad_dates[] = {
+    "",
+    "2015-08-30",
+    "2015-13-30T12:36:00Z",
+    "2015-02-30T12:36:00Z",
+    "2015-08-30T25:36:00Z",
+    "2015-08-30T12:36:00",
+    "2015-08-30T12:36:00Zjunk",
+    "2015-08-30T12:36:00.Z",
+    "x015-08-30T12:36:00Z",
+};
+
+START_TEST(time_rejects_malformed_dates)
+{
+    int64_t t = 42;
+    ck_assert_int_eq(skycrate__parse_iso8601(&t, bad_dates[_i]), SKYCRATE_EPARSE);
+    ck_assert_int_eq(t, 42);
+}
+END_TEST
+
+START_TEST(global_init_is_counted_and_checks_allocator)
+{
+    skycrate_allocator partial = {testalloc.malloc, NULL, testalloc.free, NULL};
+    ck_assert_int_eq(skycrate_global_init(&partial), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_global_cleanup(), SKYCRATE_ERROR);
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
+    ck_assert_int_eq(skycrate_global_init(NULL), 2);
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 3);
+    skycrate_allocator other = testalloc;
+    other.user_data = &other;
+    ck_assert_int_eq(skycrate_global_init(&other), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_global_cleanup(), 2);
+    ck_assert_int_eq(skycrate_global_cleanup(), 1);
+    ck_assert_int_eq(skycrate_global_cleanup(), 0);
+}
+END_TEST
+
+START_TEST(allocator_hooks_receive_library_memory)
+{
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
+    long before = testalloc_outstanding();
+    char *s = skycrate__strdup("hello");
+    ck_assert_str_eq(s, "hello");
+    ck_assert_int_eq(testalloc_outstanding(), before + 1);
+    skycrate_free(s);
+    ck_assert_int_eq(testalloc_outstanding(), before);
+    skycrate_global_cleanup();
+}
+END_TEST
+
+START_TEST(buf_reports_enomem_and_leaks_nothing)
+{
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
+    for (long n = 1;; n++) {
+        skycrate__buf b = SKYCRATE_BUF_INIT;
+        testalloc_fail_at(n);
+        int rc = 0;
+        for (int i = 0; i < 50 && rc == 0; i++)
+            rc = skycrate__buf_printf(&b, "%040d", i);
+        testalloc_fail_at(0);
+        skycrate__buf_dispose(&b);
+        ck_assert_int_eq(testalloc_outstanding(), 0);
+        if (rc == 0)
+            break;
+        ck_assert_int_eq(rc, SKYCRATE_ENOMEM);
+        ck_assert_int_eq(skycrate_error_last()->code, SKYCRATE_ENOMEM);
+    }
+    skycrate_global_cleanup();
+}
+END_TEST
+
+START_TEST(version_matches_headers)
+{
+    ck_assert_uint_eq(skycrate_version(), SKYCRATE_VERSION_NUM);
+    ck_assert_str_eq(skycrate_version_string(), SKYCRATE_VERSION);
+    ck_assert(SKYCRATE_VERSION_CHECK(0, 1, 0));
+    ck_assert(!SKYCRATE_VERSION_CHECK(99, 0, 0));
+    ck_assert(skycrate_features() & SKYCRATE_FEATURE_CURL);
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("errors");
+    tcase_add_test(tc, strerror_covers_every_code);
+    tcase_add_test(tc, error_slot_records_and_clears);
+    tcase_add_test(tc, error_after_callback_keeps_callback_message);
+    tcase_add_test(tc, error_slot_is_per_thread);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("redaction");
+    tcase_add_loop_test(tc, redaction_removes_secret_values, 0,
+                        (int)SKYCRATE_ARRAY_SIZE(redact_cases));
+    tcase_add_test(tc, error_messages_are_redacted);
+    tcase_add_test(tc, log_respects_level_and_redacts);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("buf");
+    tcase_add_test(tc, buf_appends_and_detaches);
+    tcase_add_test(tc, buf_reports_enomem_and_leaks_nothing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("time");
+    tcase_add_test(tc, time_formats_round_trip);
+    tcase_add_loop_test(tc, time_rejects_malformed_dates, 0, (int)SKYCRATE_ARRAY_SIZE(bad_dates));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("global");
+    tcase_add_test(tc, global_init_is_counted_and_checks_allocator);
+    tcase_add_test(tc, allocator_hooks_receive_library_memory);
+    tcase_add_test(tc, version_matches_headers);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+SKYCRATE_TEST_MAIN(core_suite)
