@@ -91,6 +91,25 @@ SKYCRATE_API uint32_t skycrate_features(void);
  */
 SKYCRATE_API void skycrate_free(void *ptr);
 
+/**
+ * @brief Supplies body bytes for an upload or any request body.
+ * @param[out] nread_out how many bytes were stored; 0 means the end of the body.
+ * @param[out] buf where to store them.
+ * @param[in] capacity the size of `buf`.
+ * @param[in] user_data the caller's pointer.
+ * @return 0, or a negative code that aborts the upload and is returned by it.
+ */
+typedef int (*skycrate_read_fn)(size_t *nread_out, void *buf, size_t capacity, void *user_data);
+
+/**
+ * @brief Receives body bytes of a download or any response body, in order. It must take every byte or fail.
+ * @param[in] data the bytes (borrowed).
+ * @param[in] length how many.
+ * @param[in] user_data the caller's pointer.
+ * @return 0, or a negative code that aborts the download and is returned by it.
+ */
+typedef int (*skycrate_write_fn)(const void *data, size_t length, void *user_data);
+
 /** @} */
 
 SKYCRATE_END_DECLS

@@ -1,0 +1,45 @@
+/*
+ * Hashes, HMAC, encodings and randomness, with mbedTLS behind them. The only place in the
+ * library that includes mbedTLS headers.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SKYCRATE_CRYPTO_H
+#define SKYCRATE_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+#define SKYCRATE__SHA256_LEN 32
+#define SKYCRATE__MD5_LEN 16
+/* The hex SHA-256 of the empty string. */
+#define SKYCRATE__EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* One-shot digests. */
+void skycrate__sha256(uint8_t out[SKYCRATE__SHA256_LEN], const void *data, size_t len);
+void skycrate__sha256_hex(char out[2 * SKYCRATE__SHA256_LEN + 1], const void *data, size_t len);
+void skycrate__md5(uint8_t out[SKYCRATE__MD5_LEN], const void *data, size_t len);
+void skycrate__hmac_sha256(uint8_t out[SKYCRATE__SHA256_LEN], const void *key, size_t key_len,
+                           const void *data, size_t len);
+
+/* Streaming SHA-256 (file and callback bodies). The state is opaque storage. */
+typedef struct skycrate__sha256_ctx {
+    _Alignas(16) unsigned char state[128];
+} skycrate__sha256_ctx;
+void skycrate__sha256_begin(skycrate__sha256_ctx *ctx);
+void skycrate__sha256_update(skycrate__sha256_ctx *ctx, const void *data, size_t len);
+void skycrate__sha256_end(skycrate__sha256_ctx *ctx, uint8_t out[SKYCRATE__SHA256_LEN]);
+
+/* Lowercase hex of `len` bytes into `out` (2 * len + 1 bytes, NUL-terminated). */
+void skycrate__hex_encode(char *out, const uint8_t *data, size_t len);
+/* Standard base64 with padding, appended to `out`. 0 or SKYCRATE_ENOMEM. */
+int skycrate__base64_encode(skycrate__buf *out, const void *data, size_t len);
+/* Decodes standard base64 (padding required), appended to `out`. 0, SKYCRATE_EPARSE or ENOMEM. */
+int skycrate__base64_decode(skycrate__buf *out, const char *s, size_t len);
+/* Base64 of the MD5 of `data` (Content-MD5 values): 24 chars + NUL. */
+void skycrate__content_md5(char out[25], const void *data, size_t len);
+/* Cryptographically secure random bytes (getrandom). 0 or SKYCRATE_ERROR. */
+int skycrate__random_bytes(void *out, size_t len);
+
+#endif
