@@ -1,0 +1,96 @@
+/*
+ * A scripted mock transport for unit tests of the layers above lib/http (STYLE.md §10: no
+ * network in unit tests, as aws-c-auth's s_mock_function_table).
+ *
+ * It answers each perform() with the next scripted response, in order, and records every
+ * request it got. It uses only the public transport accessors, so it behaves like any
+ * application transport: headers go through skycrate_http_response_add_header(), the body
+ * through skycrate_http_response_write_body() in small chunks, and the request body is read
+ * completely with skycrate_http_request_body_read() (also in small chunks).
+ *
+ *     mock_transport *m = mock_new();
+ *     mock_push(m, 200, "ETag: \"x\"\r\nx-amz-request-id: 1\r\n", body, len);
+ *     mock_push_error(m, SKYCRATE_ECONNECT);           // the next perform fails
+ *     skycrate_http_transport t;
+ *     mock_table(m, &t);                                // hand &t to the code under test
+ *     ... run the code ...
+ *     ck_assert_uint_eq(mock_request_count(m), 2);
+ *     const mock_req *r = mock_request(m, 0);
+ *     ck_assert_str_eq(r->method, "PUT");
+ *     ck_assert_str_eq(mock_request_header(r, "content-type"), "text/plain");
+ *     ck_assert_uint_eq(mock_pending(m), 0);            // every scripted answer was used
+ *     mock_free(m);
+ *
+ * When the script is exhausted, perform() fails with SKYCRATE_ERROR and the message
+ * "mock transport: no scripted response left". The mock's own memory comes from libc, not the
+ * library's allocator, so the test allocator only counts library allocations.
+ * Thread-safe: perform() may run on several threads (see mock_set_concurrency()).
+ */
+#ifndef SKYCRATE_TEST_MOCKTRANSPORT_H
+#define SKYCRATE_TEST_MOCKTRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "skycrate.h"
+
+typedef struct mock_transport mock_transport;
+
+/* One request as the transport saw it (the type is mock_req; mock_request() returns one).
+ * All strings are NUL-terminated copies. */
+typedef struct mock_req {
+    char *method;
+    char *url;
+    size_t header_count;
+    char **names;
+    char **values;
+    unsigned char *body; /* all bytes read through skycrate_http_request_body_read() (+ NUL) */
+    size_t body_length;
+    uint64_t declared_length; /* skycrate_http_request_body_length() */
+    uint32_t connect_timeout_ms;
+    uint32_t timeout_ms;
+    int result; /* what perform() returned for it */
+} mock_req;
+
+mock_transport *mock_new(void);
+/* NULL does nothing. Do not free a mock while a table filled by mock_table() is in use. */
+void mock_free(mock_transport *m);
+
+/*
+ * Scripts the next answer: `status`, then the headers in `headers` ("Name: value" lines
+ * separated by "\r\n" or "\n"; NULL for none), then `body_length` bytes of `body` (copied).
+ */
+void mock_push(mock_transport *m, int status, const char *headers, const void *body,
+               size_t body_length);
+/* Same, with a NUL-terminated body. */
+void mock_push_str(mock_transport *m, int status, const char *headers, const char *body);
+/* Scripts a transport failure: perform() returns `code` without setting a message (the library
+ * then records "transport callback returned <code>"). The request is still recorded. */
+void mock_push_error(mock_transport *m, int code);
+/* Scripts a failure with a message, set with skycrate_error_set_str(). */
+void mock_push_error_msg(mock_transport *m, int code, const char *message);
+/* Scripts an interim answer before the next pushed one: set_status(status) and its headers
+ * (they must be discarded by the library when the final status arrives). */
+void mock_push_interim(mock_transport *m, int status, const char *headers);
+
+/* Body chunk size for both directions (default 7; at least 1). */
+void mock_set_chunk(mock_transport *m, size_t chunk);
+/* The max_concurrency the table announces (default 1). */
+void mock_set_concurrency(mock_transport *m, unsigned int lanes);
+
+/* Fills a transport table (version 1) whose perform() is the mock's. Its `free` is NULL: the
+ * test keeps ownership and calls mock_free() itself. */
+void mock_table(mock_transport *m, skycrate_http_transport *out);
+/* Same, but the table's `free` is mock_free(): for code under test that takes ownership. */
+void mock_table_owned(mock_transport *m, skycrate_http_transport *out);
+
+/* How many requests perform() got so far. */
+size_t mock_request_count(mock_transport *m);
+/* The i-th request (0-based), or NULL when out of range. Valid until mock_free(). */
+const mock_req *mock_request(mock_transport *m, size_t i);
+/* The value of a request header (case-insensitive name), or NULL. */
+const char *mock_request_header(const mock_req *r, const char *name);
+/* Scripted answers not used yet. */
+size_t mock_pending(mock_transport *m);
+
+#endif
