@@ -49,11 +49,11 @@ struct skycrate_http_response {
     skycrate_write_fn sink; /* streaming destination for 2xx bodies, or NULL */
     void *sink_user_data;
     uint64_t body_bytes; /* bytes delivered to the sink or buffer */
-    size_t max_buffered; /* a limit for the in-memory body (0: none) */
+    size_t max_buffered; /* a limit for the in-memory body (0: none); more: SKYCRATE_EHTTP */
 };
 
 void skycrate__http_response_init(struct skycrate_http_response *resp);
-/* Frees headers and body; resets to the initial state (sink settings kept). */
+/* Frees headers and body; resets to the initial state (sink and max_buffered kept). */
 void skycrate__http_response_reset(struct skycrate_http_response *resp);
 void skycrate__http_response_dispose(struct skycrate_http_response *resp);
 /* Case-insensitive header lookup; NULL when absent. */
@@ -63,6 +63,9 @@ const char *skycrate__http_response_header(const struct skycrate_http_response *
 /*
  * Calls transport->perform with the library's error conventions: a failing callback without
  * a message gets "transport callback returned <rc>"; SKYCRATE_EUSER passes unchanged.
+ * It first rewinds the request body (SKYCRATE_ENOTIMPL for a stream already read: a retry
+ * cannot replay it) and resets the response, so it may be called again for a retry. A
+ * transport that returns 0 without a final (>= 200) status is an error (SKYCRATE_ERROR).
  */
 int skycrate__http_perform(const skycrate_http_transport *transport,
                            struct skycrate_http_request *req, struct skycrate_http_response *resp);
