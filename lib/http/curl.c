@@ -156,7 +156,10 @@ static int map_curl_error(CURLcode code, const transfer *t)
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE: mapped = SKYCRATE_ECONNECT; break;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SEND_FAIL_REWIND: mapped = SKYCRATE_ECONNECT; break; /* reached, then lost */
     case CURLE_OPERATION_TIMEDOUT: mapped = SKYCRATE_ETIMEOUT; break;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -221,6 +224,12 @@ static int append_line(struct curl_slist **list, skycrate__buf *line, const char
 
 static int build_headers(struct curl_slist **out, const skycrate_http_request *req, bool is_post)
 {
+    /* A line break would let a value (user metadata, say) inject headers of its own. */
+    for (size_t i = 0; i < req->header_count; i++)
+        if (!req->headers[i].name[0] || strpbrk(req->headers[i].name, "\r\n:") ||
+            strpbrk(req->headers[i].value, "\r\n"))
+            return skycrate__error_set(SKYCRATE_EINVAL,
+                                       "request header %zu has an empty name or a line break", i);
     skycrate__buf line = SKYCRATE_BUF_INIT;
     struct curl_slist *list = NULL;
     int error = 0;
@@ -254,7 +263,11 @@ static CURLcode configure(CURL *easy, const curl_transport *ct, transfer *t,
     bool has_body = req->body_kind != SKYCRATE__BODY_NONE;
 
     SETOPT(CURLOPT_URL, req->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
     SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     SETOPT(CURLOPT_PATH_AS_IS, 1L);
     SETOPT(CURLOPT_NOSIGNAL, 1L);
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -580,7 +581,7 @@ static void *accept_main(void *arg)
     for (;;) {
         if (!wait_readable(s, s->listen_fd, -1))
             break;
-        int fd = accept(s->listen_fd, NULL, NULL);
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
             continue;
         int one = 1;
@@ -607,7 +608,7 @@ httpserver *hs_start(hs_handler handler, void *user_data)
     s->handler = handler;
     s->user_data = user_data;
     pthread_mutex_init(&s->lock, NULL);
-    if (pipe(s->stop_pipe) != 0)
+    if (pipe2(s->stop_pipe, O_CLOEXEC) != 0)
         die("pipe");
     s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s->listen_fd < 0)

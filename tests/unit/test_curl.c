@@ -214,6 +214,21 @@ START_TEST(delete_and_post_with_and_without_body)
 }
 END_TEST
 
+START_TEST(header_injection_is_refused)
+{
+    static const skycrate__kv evil[] = {{"x-amz-meta-a", "b\r\nx-amz-acl: public-read"}};
+    struct skycrate_http_request req = make_request("PUT", at("/b/k"));
+    req.headers = evil;
+    req.header_count = 1;
+    struct skycrate_http_response resp;
+    skycrate__http_response_init(&resp);
+    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "line break"));
+    ck_assert_uint_eq(hs_request_count(srv), 0);
+    skycrate__http_response_dispose(&resp);
+}
+END_TEST
+
 START_TEST(path_reaches_the_server_byte_for_byte)
 {
     hs_push_str(srv, 200, NULL, "");
@@ -840,6 +855,7 @@ static Suite *curl_suite(void)
     tcase_add_test(tc, head_reads_no_body);
     tcase_add_test(tc, delete_and_post_with_and_without_body);
     tcase_add_test(tc, path_reaches_the_server_byte_for_byte);
+    tcase_add_test(tc, header_injection_is_refused);
     tcase_add_test(tc, error_answers_are_returned_with_their_body);
     tcase_add_test(tc, interim_answers_do_not_leak_headers);
     tcase_add_test(tc, buffered_body_over_the_limit_is_ehttp);
