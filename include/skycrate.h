@@ -16,5 +16,6 @@
 #include "skycrate/alloc.h"
 #include "skycrate/log.h"
 #include "skycrate/transport.h"
+#include "skycrate/store.h"
 
 #endif /* SKYCRATE_H */

@@ -1,0 +1,260 @@
+/*
+ * Bucket names: generated per-user names and a validator for any name (DESIGN.md §6).
+ * SPDX-License-Identifier: MIT
+ */
+#include "provision/naming.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* TODO(crypto): use skycrate__sha256() from lib/crypto once that layer lands; until then this
+ * is the one place outside lib/crypto that calls mbedTLS. */
+#include <mbedtls/sha256.h>
+
+#include "core/common.h"
+#include "core/time.h"
+#include "store/store.h"
+
+#define HASH_HEX 8
+#define STAMP_LEN 14            /* yyyymmddhhmmss */
+#define SUFFIX_LEN 9            /* "-" + 8 hex digits */
+#define MAX_UNIX 253402300799LL /* 9999-12-31T23:59:59Z */
+
+static const char *const reserved_prefixes[] = {"xn--", "sthree-", "amzn-s3-demo-"};
+static const char *const reserved_suffixes[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3",
+                                                "--table-s3"};
+
+static void id_hash_hex(char out[HASH_HEX + 1], const char *user_id)
+{
+    unsigned char digest[32];
+    mbedtls_sha256_ret((const unsigned char *)user_id, strlen(user_id), digest, 0);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < HASH_HEX / 2; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0x0f];
+    }
+    out[HASH_HEX] = '\0';
+}
+
+static bool is_lower_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/* True for a part that ends like a hashed one: "...-" + 8 hex digits, or just 8 hex digits. */
+static bool looks_hashed(const char *s, size_t len)
+{
+    if (len < HASH_HEX)
+        return false;
+    for (size_t i = len - HASH_HEX; i < len; i++)
+        if (!is_hex(s[i]))
+            return false;
+    return len == HASH_HEX || s[len - HASH_HEX - 1] == '-';
+}
+
+/* Writes the {user} part (at most `room` characters, room > SUFFIX_LEN) to `out`. */
+static void user_part(char *out, size_t room, const char *user_id)
+{
+    size_t n = 0, id_len = strlen(user_id);
+    bool folded = false;
+    for (size_t i = 0; i < id_len && n <= room; i++) {
+        char c = user_id[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (!is_lower_alnum(c))
+            c = '-';
+        if (c != user_id[i])
+            folded = true;
+        if (c == '-' && (n == 0 || out[n - 1] == '-')) {
+            folded = true; /* a leading '-' or a run */
+            continue;
+        }
+        out[n++] = c;
+    }
+    bool too_long = n > room;
+    if (!too_long && n > 0 && out[n - 1] == '-') {
+        folded = true;
+        n--;
+    }
+    if (!folded && !too_long && !looks_hashed(out, n)) {
+        out[n] = '\0';
+        return;
+    }
+    /* Shorten to leave room for "-{hash}", drop a trailing '-', then append the hash. */
+    if (n > room - SUFFIX_LEN)
+        n = room - SUFFIX_LEN;
+    while (n > 0 && out[n - 1] == '-')
+        n--;
+    if (n > 0)
+        out[n++] = '-';
+    id_hash_hex(out + n, user_id);
+}
+
+int skycrate__bucket_prefix_check(const char *prefix)
+{
+    SKYCRATE_ASSERT_ARG(prefix);
+    size_t len = strlen(prefix);
+    if (len == 0 || len > SKYCRATE__BUCKET_PREFIX_MAX)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "the bucket name prefix must be 1 to %d characters long",
+                                   SKYCRATE__BUCKET_PREFIX_MAX);
+    for (size_t i = 0; i < len; i++)
+        if (!is_lower_alnum(prefix[i]) && prefix[i] != '-')
+            return skycrate__error_set(SKYCRATE_EINVAL,
+                                       "the bucket name prefix may contain only lowercase "
+                                       "letters, digits and '-'");
+    if (prefix[0] == '-' || prefix[len - 1] == '-' || strstr(prefix, "--"))
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "the bucket name prefix must begin and end with a letter or "
+                                   "digit and contain no \"--\"");
+    char with_dash[SKYCRATE__BUCKET_PREFIX_MAX + 2];
+    snprintf(with_dash, sizeof(with_dash), "%s-", prefix);
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(reserved_prefixes); i++)
+        if (starts_with(with_dash, reserved_prefixes[i]))
+            return skycrate__error_set(SKYCRATE_EINVAL,
+                                       "the bucket name prefix makes names start with the "
+                                       "reserved prefix \"%s\"",
+                                       reserved_prefixes[i]);
+    return 0;
+}
+
+/* Checks the inputs common to both kinds of name; sets *prefix to the default when NULL. */
+static int check_inputs(const char **prefix, const char *user_id)
+{
+    if (!*prefix)
+        *prefix = SKYCRATE__BUCKET_PREFIX_DEFAULT;
+    int error = skycrate__bucket_prefix_check(*prefix);
+    if (error == 0)
+        error = skycrate__user_id_check(user_id);
+    return error;
+}
+
+/* Every generated name passes the validator; this is the proof at run time. */
+static int finish(char *out)
+{
+    int error = skycrate__bucket_name_check(out);
+    if (error < 0)
+        out[0] = '\0';
+    return error;
+}
+
+int skycrate__bucket_name_make(char out[SKYCRATE__BUCKET_NAME_MAX + 1], const char *prefix,
+                               const char *user_id, int64_t unix_seconds, uint32_t retry_nonce)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    out[0] = '\0';
+    int error = check_inputs(&prefix, user_id);
+    if (error < 0)
+        return error;
+    if (unix_seconds < 0 || unix_seconds > MAX_UNIX)
+        return skycrate__error_set(SKYCRATE_EINVAL, "bucket creation time %lld is out of range",
+                                   (long long)unix_seconds);
+
+    size_t plen = strlen(prefix);
+    size_t room = SKYCRATE__BUCKET_NAME_MAX - plen - 1 - 1 - STAMP_LEN - SUFFIX_LEN;
+    char user[SKYCRATE__BUCKET_NAME_MAX + 1];
+    user_part(user, room, user_id);
+
+    char amz[17]; /* yyyymmddThhmmssZ */
+    skycrate__format_amz_date(amz, unix_seconds);
+    int n =
+        snprintf(out, SKYCRATE__BUCKET_NAME_MAX + 1, "%s-%s-%.8s%.6s", prefix, user, amz, amz + 9);
+    if (retry_nonce != 0)
+        snprintf(out + n, (size_t)(SKYCRATE__BUCKET_NAME_MAX + 1 - n), "-%08x",
+                 (unsigned)retry_nonce);
+    return finish(out);
+}
+
+int skycrate__bucket_name_dev(char out[SKYCRATE__BUCKET_NAME_MAX + 1], const char *prefix,
+                              const char *user_id)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    out[0] = '\0';
+    int error = check_inputs(&prefix, user_id);
+    if (error < 0)
+        return error;
+    size_t room = SKYCRATE__BUCKET_NAME_MAX - strlen(prefix) - strlen("-dev-");
+    char user[SKYCRATE__BUCKET_NAME_MAX + 1];
+    user_part(user, room, user_id);
+    size_t plen = strlen(prefix), ulen = strlen(user); /* plen + 5 + ulen <= 63 */
+    memcpy(out, prefix, plen);
+    memcpy(out + plen, "-dev-", 5);
+    memcpy(out + plen + 5, user, ulen + 1);
+    return finish(out);
+}
+
+/* Four non-empty groups of digits separated by single dots. */
+static bool looks_like_ipv4(const char *s)
+{
+    int groups = 0;
+    size_t digits = 0;
+    for (;; s++) {
+        if (*s >= '0' && *s <= '9') {
+            digits++;
+        } else if ((*s == '.' || *s == '\0') && digits > 0) {
+            groups++;
+            digits = 0;
+            if (*s == '\0')
+                return groups == 4;
+        } else {
+            return false;
+        }
+    }
+}
+
+/* Why `name` is not a valid bucket name, or NULL when it is. */
+static const char *name_problem(const char *name)
+{
+    if (!name)
+        return "no name given";
+    size_t len = strnlen(name, SKYCRATE__BUCKET_NAME_MAX + 1);
+    if (len < 3 || len > SKYCRATE__BUCKET_NAME_MAX)
+        return "it must be 3 to 63 characters long";
+    for (size_t i = 0; i < len; i++)
+        if (!is_lower_alnum(name[i]) && name[i] != '-' && name[i] != '.')
+            return "it may contain only lowercase letters, digits, '.' and '-'";
+    if (!is_lower_alnum(name[0]) || !is_lower_alnum(name[len - 1]))
+        return "it must begin and end with a letter or digit";
+    if (strstr(name, ".."))
+        return "it must not contain \"..\"";
+    if (looks_like_ipv4(name))
+        return "it must not be formatted as an IP address";
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(reserved_prefixes); i++)
+        if (starts_with(name, reserved_prefixes[i]))
+            return "it starts with a prefix that S3 reserves";
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(reserved_suffixes); i++)
+        if (ends_with(name, len, reserved_suffixes[i]))
+            return "it ends with a suffix that S3 reserves";
+    return NULL;
+}
+
+bool skycrate__bucket_name_valid(const char *name)
+{
+    return name_problem(name) == NULL;
+}
+
+int skycrate__bucket_name_check(const char *name)
+{
+    const char *problem = name_problem(name);
+    if (!problem)
+        return 0;
+    if (!name)
+        return skycrate__error_set(SKYCRATE_EINVAL, "invalid bucket name: %s", problem);
+    return skycrate__error_set(SKYCRATE_EINVAL, "invalid bucket name \"%.80s\": %s", name, problem);
+}

@@ -1,0 +1,319 @@
+/*
+ * The user store seam: the value sink, table validation, checked calls through a table, and
+ * the compare-and-swap read-modify-write helper.
+ * SPDX-License-Identifier: MIT
+ */
+#include "store/store.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "core/common.h"
+#include "core/time.h"
+
+/* The size of the table prefix each version defines; a new version appends a member. */
+static const size_t table_size[] = {
+    0, offsetof(skycrate_user_store, user_data) + sizeof(void *), /* 1 */
+};
+
+int skycrate_store_value_set(skycrate_store_value *value, const char *json, size_t length)
+{
+    SKYCRATE_ASSERT_ARG(value);
+    SKYCRATE_ASSERT_ARG(json || length == 0);
+    skycrate__buf_clear(&value->text);
+    if (skycrate__buf_put(&value->text, json, length) < 0)
+        return SKYCRATE_ENOMEM;
+    value->set = true;
+    return 0;
+}
+
+int skycrate_user_store_init(skycrate_user_store *store, unsigned int version)
+{
+    SKYCRATE_ASSERT_ARG(store);
+    if (version == 0 || version > SKYCRATE_USER_STORE_VERSION)
+        return skycrate__error_set(SKYCRATE_EINVAL, "unknown user store version %u", version);
+    memset(store, 0, sizeof(*store));
+    store->version = version;
+    return 0;
+}
+
+int skycrate__user_store_copy(skycrate_user_store *dst, const skycrate_user_store *src)
+{
+    SKYCRATE_ASSERT_ARG(dst);
+    SKYCRATE_ASSERT_ARG(src);
+    if (src->version == 0 || src->version > SKYCRATE_USER_STORE_VERSION)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "unknown user store version %u (this library knows 1..%u)",
+                                   src->version, (unsigned)SKYCRATE_USER_STORE_VERSION);
+    skycrate_user_store copy;
+    memset(&copy, 0, sizeof(copy));
+    memcpy(&copy, src, table_size[src->version]);
+    if (!copy.get || !copy.put || !copy.remove)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "user store table lacks a get, put or remove callback");
+    *dst = copy;
+    return 0;
+}
+
+void skycrate_user_store_dispose(skycrate_user_store *store)
+{
+    if (!store || store->version == 0 || store->version > SKYCRATE_USER_STORE_VERSION)
+        return;
+    void (*free_fn)(void *) = store->free;
+    void *user_data = store->user_data;
+    memset(store, 0, sizeof(*store));
+    if (free_fn)
+        free_fn(user_data);
+}
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (len - i - 1 < n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+int skycrate__user_id_check(const char *user_id)
+{
+    SKYCRATE_ASSERT_ARG(user_id);
+    size_t len = strnlen(user_id, SKYCRATE__USER_ID_MAX + 1);
+    if (len == 0)
+        return skycrate__error_set(SKYCRATE_EINVAL, "the user id is empty");
+    if (len > SKYCRATE__USER_ID_MAX)
+        return skycrate__error_set(SKYCRATE_EINVAL, "the user id is longer than %d bytes",
+                                   SKYCRATE__USER_ID_MAX);
+    if (!utf8_valid((const unsigned char *)user_id, len))
+        return skycrate__error_set(SKYCRATE_EINVAL, "the user id is not valid UTF-8");
+    return 0;
+}
+
+int skycrate__record_parse(json_t **out, const char *text, size_t len, int bad_code,
+                           const char *what)
+{
+    json_error_t jerr;
+    *out = NULL;
+    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!v)
+        return skycrate__error_set(bad_code, "%s is not valid JSON: %s (line %d, column %d)", what,
+                                   jerr.text, jerr.line, jerr.column);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return skycrate__error_set(bad_code, "%s is not a JSON object", what);
+    }
+    *out = v;
+    return 0;
+}
+
+typedef struct dump_sink {
+    skycrate__buf *buf;
+    bool failed;
+} dump_sink;
+
+/* Once a write failed, every later one fails too: jansson 2.14 ignores the result of the
+ * callback when it writes an object key and would go on, leaving a key out of the text. */
+static int dump_to_buf(const char *data, size_t size, void *user_data)
+{
+    dump_sink *sink = user_data;
+    if (sink->failed || skycrate__buf_put(sink->buf, data, size) < 0)
+        sink->failed = true;
+    return sink->failed ? -1 : 0;
+}
+
+int skycrate__json_dump(skycrate__buf *out, const json_t *value, size_t flags)
+{
+    dump_sink sink = {out, false};
+    size_t start = out->len;
+    if (json_dump_callback(value, dump_to_buf, &sink, flags) != 0 || sink.failed ||
+        skycrate__buf_grow(out, 0) < 0) {
+        out->len = start;
+        if (out->ptr)
+            out->ptr[start] = '\0';
+        return skycrate__error_nomem();
+    }
+    return 0;
+}
+
+int skycrate__record_dump(char **out, const json_t *record)
+{
+    skycrate__buf b = SKYCRATE_BUF_INIT;
+    *out = NULL;
+    int error = skycrate__json_dump(&b, record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (error < 0) {
+        skycrate__buf_dispose(&b);
+        return error;
+    }
+    *out = skycrate__buf_detach(&b);
+    return 0;
+}
+
+/* The library's conventions on a callback's result: a positive value is a broken store. */
+static int after_callback(int rc, const char *what)
+{
+    if (rc > 0)
+        return skycrate__error_set(SKYCRATE_ERROR, "user store %s callback returned %d", what, rc);
+    return skycrate__error_after_callback(rc, what);
+}
+
+static int get_checked(char **json_out, const skycrate_user_store *t, const char *user_id)
+{
+    skycrate_store_value value = {SKYCRATE_BUF_INIT, false};
+    json_t *parsed = NULL;
+    int error = 0;
+    skycrate_error_clear();
+    error = after_callback(t->get(&value, user_id, 0, t->user_data), "user store get");
+    if (error < 0)
+        goto done;
+    if (!value.set) {
+        error = skycrate__error_set(SKYCRATE_ERROR,
+                                    "user store get callback succeeded without a record");
+        goto done;
+    }
+    if ((error = skycrate__buf_grow(&value.text, 0)) < 0)
+        goto done;
+    if (strlen(value.text.ptr) != value.text.len) {
+        error = skycrate__error_set(SKYCRATE_EPARSE, "the user store returned a record with NUL");
+        goto done;
+    }
+    error = skycrate__record_parse(&parsed, value.text.ptr, value.text.len, SKYCRATE_EPARSE,
+                                   "the record the user store returned");
+    if (error < 0)
+        goto done;
+    *json_out = skycrate__buf_detach(&value.text);
+done:
+    json_decref(parsed);
+    skycrate__buf_dispose(&value.text);
+    return error;
+}
+
+int skycrate_user_store_get(char **json_out, const skycrate_user_store *store, const char *user_id)
+{
+    SKYCRATE_ASSERT_ARG(json_out);
+    *json_out = NULL;
+    skycrate_user_store t;
+    int error = skycrate__user_store_copy(&t, store);
+    if (error < 0 || (error = skycrate__user_id_check(user_id)) < 0)
+        return error;
+    return get_checked(json_out, &t, user_id);
+}
+
+static int put_checked(const skycrate_user_store *t, const char *user_id, const char *json,
+                       const char *expected_json)
+{
+    skycrate_error_clear();
+    return after_callback(t->put(user_id, json, expected_json, 0, t->user_data), "user store put");
+}
+
+int skycrate_user_store_put(const skycrate_user_store *store, const char *user_id, const char *json,
+                            const char *expected_json)
+{
+    SKYCRATE_ASSERT_ARG(json);
+    skycrate_user_store t;
+    json_t *parsed = NULL;
+    int error = skycrate__user_store_copy(&t, store);
+    if (error < 0 || (error = skycrate__user_id_check(user_id)) < 0)
+        return error;
+    error = skycrate__record_parse(&parsed, json, strlen(json), SKYCRATE_EINVAL, "the record");
+    json_decref(parsed);
+    if (error < 0)
+        return error;
+    return put_checked(&t, user_id, json, expected_json);
+}
+
+int skycrate_user_store_remove(const skycrate_user_store *store, const char *user_id,
+                               const char *expected_json)
+{
+    skycrate_user_store t;
+    int error = skycrate__user_store_copy(&t, store);
+    if (error < 0 || (error = skycrate__user_id_check(user_id)) < 0)
+        return error;
+    skycrate_error_clear();
+    return after_callback(t.remove(user_id, expected_json, 0, t.user_data), "user store remove");
+}
+
+/* A pause of 0..2^min(attempt,4) ms, so that retrying writers spread out. */
+static void backoff(unsigned int attempt)
+{
+    static _Thread_local uint32_t state;
+    if (state == 0)
+        state = (uint32_t)skycrate__monotonic_ms() ^ (uint32_t)(uintptr_t)&state ^ 0x9e3779b9u;
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    uint32_t span = 1u << (attempt < 4 ? attempt : 4);
+    skycrate__sleep_ms(state % (span + 1));
+}
+
+int skycrate__user_store_update(json_t **result_out, const skycrate_user_store *store,
+                                const char *user_id, skycrate__user_store_modify_fn modify,
+                                void *ctx)
+{
+    skycrate_user_store t;
+    int error = 0;
+    if (result_out)
+        *result_out = NULL;
+    if ((error = skycrate__user_store_copy(&t, store)) < 0 ||
+        (error = skycrate__user_id_check(user_id)) < 0)
+        return error;
+    SKYCRATE_ASSERT_ARG(modify);
+
+    for (unsigned int attempt = 1;; attempt++) {
+        char *old_text = NULL, *new_text = NULL;
+        json_t *record = NULL;
+        error = get_checked(&old_text, &t, user_id);
+        if (error == SKYCRATE_ENOTFOUND)
+            error = 0;
+        else if (error == 0)
+            error = skycrate__record_parse(&record, old_text, strlen(old_text), SKYCRATE_EPARSE,
+                                           "the stored record");
+        if (error == 0) {
+            error = modify(&record, ctx);
+            if (error == 0 && !json_is_object(record))
+                error = skycrate__error_set(SKYCRATE_EINVAL, "the updated record is no object");
+            if (error == 0 && (error = skycrate__record_dump(&new_text, record)) == 0)
+                error = put_checked(&t, user_id, new_text, old_text);
+        }
+        skycrate__free(old_text);
+        skycrate__free(new_text);
+        if (error == SKYCRATE__USER_STORE_UNCHANGED)
+            error = 0;
+        if (error == 0 && result_out)
+            *result_out = record;
+        else
+            json_decref(record);
+        if (error != SKYCRATE_ECONFLICT || attempt >= SKYCRATE__USER_STORE_ATTEMPTS)
+            break;
+        backoff(attempt);
+    }
+    if (error == SKYCRATE_ECONFLICT)
+        skycrate__error_prefix("record of user '%.64s' still changing after %d attempts", user_id,
+                               SKYCRATE__USER_STORE_ATTEMPTS);
+    return error;
+}
