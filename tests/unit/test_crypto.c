@@ -244,24 +244,24 @@ START_TEST(base64_round_trips_every_byte)
 END_TEST
 
 static const char *b64_bad[] = {
-    "Zg",         /* missing padding */
-    "Zg=",        /* short padding */
-    "Zm9",        /* length not a multiple of 4 */
-    "Zh==",       /* non-zero pad bits */
-    "Zm9=",       /* non-zero pad bits */
-    "Z===",       /* three pads */
-    "====",       /* only padding */
-    "=Zm9",       /* pad first */
-    "Zm=v",       /* pad inside */
-    "Zg==Zm9v",   /* data after padding */
-    "Zm9v====",   /* a whole group of padding */
-    "Zm9-",       /* URL alphabet */
-    "Zm9_",       /* URL alphabet */
-    "Zm9v\n",     /* line break */
-    " Zm9v",      /* leading space */
-    "Zm 9v",      /* inner space */
+    "Zg",           /* missing padding */
+    "Zg=",          /* short padding */
+    "Zm9",          /* length not a multiple of 4 */
+    "Zh==",         /* non-zero pad bits */
+    "Zm9=",         /* non-zero pad bits */
+    "Z===",         /* three pads */
+    "====",         /* only padding */
+    "=Zm9",         /* pad first */
+    "Zm=v",         /* pad inside */
+    "Zg==Zm9v",     /* data after padding */
+    "Zm9v====",     /* a whole group of padding */
+    "Zm9-",         /* URL alphabet */
+    "Zm9_",         /* URL alphabet */
+    "Zm9v\n",       /* line break */
+    " Zm9v",        /* leading space */
+    "Zm 9v",        /* inner space */
     "Zm9v\r\nYg==", /* MIME line break */
-    "Zm9\x80",    /* high byte */
+    "Zm9\x80",      /* high byte */
 };
 
 START_TEST(base64_rejects_malformed)
