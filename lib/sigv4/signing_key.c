@@ -139,6 +139,7 @@ static key_entry *lookup(const char *akid, const char *secret, const uint8_t *se
             memcmp(e->secret_hash, secret_hash, SKYCRATE__SHA256_LEN) == 0) {
             e->last_use = ++cache.tick;
             cache.hits++;
+            skycrate__wipe(hash, sizeof(hash));
             return e;
         }
         if (victim->last_use != 0 && e->last_use < victim->last_use)
@@ -181,8 +182,7 @@ void skycrate__sigv4_signing_key(uint8_t out[32], const char *access_key_id,
         derive(out, secret, or_empty(date), or_empty(region), or_empty(service));
 }
 
-void skycrate__sigv4_signing_key_prepared(skycrate__hmac_sha256_key *out,
-                                          const char *access_key_id,
+void skycrate__sigv4_signing_key_prepared(skycrate__hmac_sha256_key *out, const char *access_key_id,
                                           const char *secret_access_key,
                                           const uint8_t secret_hash[32], const char *date,
                                           const char *region, const char *service)

@@ -311,14 +311,13 @@ static void run_aws_case(int index, bool query)
                *timestamp = NULL;
     int normalize = 0, sign_body = 0, omit_token = 0;
     json_int_t expires = 0;
-    ck_assert_int_eq(json_unpack_ex(ctx, &jerr, 0,
-                                    "{s:{s:s, s:s, s?:s}, s:I, s:b, s:s, s:s, s:b, s:s, s?:b}",
-                                    "credentials", "access_key_id", &akid, "secret_access_key",
-                                    &secret, "token", &token, "expiration_in_seconds", &expires,
-                                    "normalize", &normalize, "region", &region, "service",
-                                    &service, "sign_body", &sign_body, "timestamp", &timestamp,
-                                    "omit_session_token", &omit_token),
-                     0);
+    ck_assert_int_eq(
+        json_unpack_ex(ctx, &jerr, 0, "{s:{s:s, s:s, s?:s}, s:I, s:b, s:s, s:s, s:b, s:s, s?:b}",
+                       "credentials", "access_key_id", &akid, "secret_access_key", &secret, "token",
+                       &token, "expiration_in_seconds", &expires, "normalize", &normalize, "region",
+                       &region, "service", &service, "sign_body", &sign_body, "timestamp",
+                       &timestamp, "omit_session_token", &omit_token),
+        0);
 
     raw_request r;
     char *req_text = must_read(dir, "request.txt");
@@ -588,8 +587,10 @@ END_TEST
 START_TEST(headers_are_canonicalised)
 {
     skycrate__kv headers[] = {
-        {"X-Amz-Meta-B", " two\r\n\t folded  "}, {"x-amz-meta-a", "\t"},
-        {"X-AMZ-META-B", "one"},                  {"Content-Type", "text/plain"},
+        {"X-Amz-Meta-B", " two\r\n\t folded  "},
+        {"x-amz-meta-a", "\t"},
+        {"X-AMZ-META-B", "one"},
+        {"Content-Type", "text/plain"},
         {"x-amz-date", "20150830T123600Z"},
     };
     skycrate__kv query[] = {{"b", NULL}, {"a", "2"}, {"a", "1"}, {"\xe1\x88\xb4", "x"}, {"Z", ""}};
@@ -601,16 +602,18 @@ START_TEST(headers_are_canonicalised)
     in.payload_hash = SKYCRATE__EMPTY_SHA256;
     skycrate__sigv4_output out = SKYCRATE__SIGV4_OUTPUT_INIT;
     ck_assert_sky_ok(skycrate__sigv4_sign_headers(&out, &in));
-    ck_assert_str_eq(out.canonical_request.ptr,
-                     "GET\n/\n%E1%88%B4=x&Z=&a=1&a=2&b=\n"
-                     "content-type:text/plain\n"
-                     "host:examplebucket.s3.amazonaws.com\n"
-                     "x-amz-date:20150830T123600Z\n"
-                     "x-amz-meta-a:\n"
-                     "x-amz-meta-b:two folded,one\n"
-                     "\n"
-                     "content-type;host;x-amz-date;x-amz-meta-a;x-amz-meta-b\n" SKYCRATE__EMPTY_SHA256);
-    ck_assert_str_eq(out.signed_headers.ptr, "content-type;host;x-amz-date;x-amz-meta-a;x-amz-meta-b");
+    ck_assert_str_eq(
+        out.canonical_request.ptr,
+        "GET\n/\n%E1%88%B4=x&Z=&a=1&a=2&b=\n"
+        "content-type:text/plain\n"
+        "host:examplebucket.s3.amazonaws.com\n"
+        "x-amz-date:20150830T123600Z\n"
+        "x-amz-meta-a:\n"
+        "x-amz-meta-b:two folded,one\n"
+        "\n"
+        "content-type;host;x-amz-date;x-amz-meta-a;x-amz-meta-b\n" SKYCRATE__EMPTY_SHA256);
+    ck_assert_str_eq(out.signed_headers.ptr,
+                     "content-type;host;x-amz-date;x-amz-meta-a;x-amz-meta-b");
     ck_assert_str_eq(out.query_string.ptr, "%E1%88%B4=x&Z=&a=1&a=2&b=");
     skycrate__sigv4_output_dispose(&out);
 }
@@ -666,7 +669,8 @@ END_TEST
 static void expect_einval(skycrate__sigv4_input in, bool query)
 {
     skycrate__sigv4_output out = SKYCRATE__SIGV4_OUTPUT_INIT;
-    int rc = query ? skycrate__sigv4_sign_query(&out, &in) : skycrate__sigv4_sign_headers(&out, &in);
+    int rc =
+        query ? skycrate__sigv4_sign_query(&out, &in) : skycrate__sigv4_sign_headers(&out, &in);
     ck_assert_int_eq(rc, SKYCRATE_EINVAL);
     ck_assert_str_eq(skycrate__buf_cstr(&out.canonical_request), "");
     ck_assert_str_eq(out.signature, "");
@@ -837,6 +841,12 @@ START_TEST(signing_key_cache_hits_and_misses)
     skycrate__sigv4_signing_key(key, AKID, secrets[0], dates[0], regions[0], "s3");
     skycrate__sigv4_cache_stats(&h, &m, NULL);
     ck_assert_uint_eq(m - m0, 12);
+    /* So does the last skycrate_global_cleanup() for its thread. */
+    ck_assert_int_eq(skycrate_global_init(NULL), 1);
+    ck_assert_int_eq(skycrate_global_cleanup(), 0);
+    skycrate__sigv4_signing_key(key, AKID, secrets[0], dates[0], regions[0], "s3");
+    skycrate__sigv4_cache_stats(&h, &m, NULL);
+    ck_assert_uint_eq(m - m0, 13);
 }
 END_TEST
 
