@@ -31,6 +31,26 @@ void skycrate__sha256_begin(skycrate__sha256_ctx *ctx);
 void skycrate__sha256_update(skycrate__sha256_ctx *ctx, const void *data, size_t len);
 void skycrate__sha256_end(skycrate__sha256_ctx *ctx, uint8_t out[SKYCRATE__SHA256_LEN]);
 
+/*
+ * HMAC-SHA256 with a prepared key: the SHA-256 states after absorbing the ipad and the opad
+ * blocks. Preparing costs two compressions once; each MAC then costs SHA-256 of the message
+ * plus one compression, with no allocation. A prepared key is secret: wipe it after use
+ * (skycrate__hmac_sha256_key_wipe). Plain data: copy it by assignment.
+ */
+typedef struct skycrate__hmac_sha256_key {
+    skycrate__sha256_ctx inner; /* after H(K ^ ipad) absorbed one block */
+    skycrate__sha256_ctx outer; /* after H(K ^ opad) absorbed one block */
+} skycrate__hmac_sha256_key;
+void skycrate__hmac_sha256_prepare(skycrate__hmac_sha256_key *key, const void *k, size_t k_len);
+void skycrate__hmac_sha256_prepared(uint8_t out[SKYCRATE__SHA256_LEN],
+                                    const skycrate__hmac_sha256_key *key, const void *data,
+                                    size_t len);
+/* Streaming MAC over a prepared key: begin, skycrate__sha256_update on `ctx`, end. */
+void skycrate__hmac_sha256_begin(skycrate__sha256_ctx *ctx, const skycrate__hmac_sha256_key *key);
+void skycrate__hmac_sha256_end(skycrate__sha256_ctx *ctx, const skycrate__hmac_sha256_key *key,
+                               uint8_t out[SKYCRATE__SHA256_LEN]);
+void skycrate__hmac_sha256_key_wipe(skycrate__hmac_sha256_key *key);
+
 /* Lowercase hex of `len` bytes into `out` (2 * len + 1 bytes, NUL-terminated). */
 void skycrate__hex_encode(char *out, const uint8_t *data, size_t len);
 /* Standard base64 with padding, appended to `out`. 0 or SKYCRATE_ENOMEM. */

@@ -13,13 +13,21 @@
 
 #include "core/buf.h"
 #include "core/kv.h"
+#include "crypto/crypto.h"
 
 #define SKYCRATE__UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 
 /* Generic AWS services (the AWS test suite) normalise the path and encode it twice. S3 does
- * neither (DESIGN.md §6): S3 callers pass 0. */
+ * neither (DESIGN.md §6): S3 callers pass 0.
+ * NORMALIZE_PATH: the canonical URI drops empty and "." segments and resolves ".." (botocore's
+ * remove_dot_segments); the wire path (encoded_path) is not normalised.
+ * DOUBLE_ENCODE: the canonical URI is the encoding of the wire path, i.e. the raw path encoded
+ * twice ("/a b" -> "/a%2520b"), as botocore's SigV4Auth does for non-S3 services.
+ * OMIT_SESSION_TOKEN: query signing puts X-Amz-Security-Token into the URL after signing, not
+ * into the canonical request (the AWS suite's "omit_session_token" services). Never for S3. */
 #define SKYCRATE__SIGV4_NORMALIZE_PATH (1u << 0)
 #define SKYCRATE__SIGV4_DOUBLE_ENCODE (1u << 1)
+#define SKYCRATE__SIGV4_OMIT_SESSION_TOKEN (1u << 2)
 
 /*
  * Appends the RFC 3986 encoding of `len` bytes of `s` to `out`: unreserved A-Z a-z 0-9 - _ . ~
@@ -34,9 +42,9 @@ typedef struct skycrate__sigv4_input {
     const char *path;          /* the raw, unencoded path: "/bucket/my key" */
     const skycrate__kv *query; /* raw (unencoded) query parameters, any order */
     size_t query_count;
-    const skycrate__kv *headers; /* headers to sign besides host, names in any case; for
-                                         header signing the caller includes x-amz-date,
-                                         x-amz-content-sha256 and x-amz-security-token itself */
+    /* Headers to sign besides host, names in any case; for header signing the caller includes
+     * x-amz-date, x-amz-content-sha256 and x-amz-security-token itself. */
+    const skycrate__kv *headers;
     size_t header_count;
     const char *payload_hash; /* hex SHA-256 or UNSIGNED-PAYLOAD; NULL means UNSIGNED-PAYLOAD */
     const char *access_key_id;
@@ -53,11 +61,13 @@ typedef struct skycrate__sigv4_output {
     skycrate__buf canonical_request;
     skycrate__buf string_to_sign;
     skycrate__buf signed_headers; /* "host;x-amz-date" */
-    skycrate__buf encoded_path;   /* the canonical URI, as it goes on the wire */
-    skycrate__buf query_string;   /* header signing: the canonical query string;
-                                         query signing: the complete signed query string,
-                                         X-Amz-Signature last */
-    skycrate__buf authorization;  /* header signing: the Authorization header value */
+    /* The path as it goes on the wire (each segment encoded once); with flags 0 (S3) it is also
+     * the canonical URI. */
+    skycrate__buf encoded_path;
+    /* Header signing: the canonical query string. Query signing: the complete signed query
+     * string, ready to append after '?': the canonical query, then X-Amz-Signature last. */
+    skycrate__buf query_string;
+    skycrate__buf authorization; /* header signing: the Authorization header value */
     char signature[65];
     char amz_date[17]; /* "20150830T123600Z" */
 } skycrate__sigv4_output;
@@ -68,6 +78,16 @@ typedef struct skycrate__sigv4_output {
             SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, "", ""                                           \
     }
 
+/*
+ * Canonicalisation (DESIGN.md §6): header names are lowercased and sorted, values trimmed with
+ * inner runs of whitespace (SP, HT, CR, LF, VT, FF: folded lines too) collapsed to one space,
+ * repeated names joined with ',' in the given order; query parameters are sorted by encoded
+ * name then encoded value, empty or NULL values give "name=". A header named host is
+ * EINVAL (in->host is the one). An empty session token means none.
+ * The outputs are cleared, not freed, on entry: an output reused across calls (and fewer than
+ * 32 headers and 32 query parameters) makes signing allocation-free once its buffers have grown.
+ * On error the outputs are emptied; dispose them in every case.
+ */
 /* Header signing. Returns 0, SKYCRATE_EINVAL or SKYCRATE_ENOMEM. */
 int skycrate__sigv4_sign_headers(skycrate__sigv4_output *out, const skycrate__sigv4_input *in);
 /* Query signing (presigned URLs). Returns 0, SKYCRATE_EINVAL or SKYCRATE_ENOMEM. */
@@ -82,5 +102,30 @@ void skycrate__sigv4_output_dispose(skycrate__sigv4_output *out);
 void skycrate__sigv4_signing_key(uint8_t out[32], const char *access_key_id,
                                  const char *secret_access_key, const char *date,
                                  const char *region, const char *service);
+
+/*
+ * The same derived key from the same cache, handed out prepared for HMAC (the SHA-256 states
+ * after the ipad and opad blocks, see crypto.h): a signature then costs SHA-256 of the string to
+ * sign plus one compression (skycrate__hmac_sha256_prepared, or _begin/_update/_end to stream
+ * it), less than mbedtls_md_hmac_starts/update/finish. `secret_hash` is skycrate__sha256 of the
+ * secret when the caller keeps it (a presigner computes it once per credentials value; it must
+ * match the secret), or NULL to compute it here (one compression for secrets up to 55 bytes).
+ * The common case (a hit) is lock-free and allocation-free: each thread has its own small
+ * cache (8 entries, least recently used evicted), keyed by (access key id, SHA-256 of the
+ * secret, date, region, service). Evicted entries, the cache of an exiting thread (a pthread
+ * key destructor) and the calling thread's cache at the last skycrate_global_cleanup() are
+ * wiped. Over-long identifiers (access key id >= 128 bytes, region or service >= 64, a date
+ * that is not 8 characters) bypass the cache. The caller wipes `out`
+ * (skycrate__hmac_sha256_key_wipe).
+ */
+void skycrate__sigv4_signing_key_prepared(skycrate__hmac_sha256_key *out, const char *access_key_id,
+                                          const char *secret_access_key,
+                                          const uint8_t secret_hash[32], const char *date,
+                                          const char *region, const char *service);
+/* Wipes and empties the calling thread's signing-key cache. */
+void skycrate__sigv4_cache_clear(void);
+/* Tests: hits and misses of the calling thread's cache, and caches wiped at thread exit
+ * (process-wide). Any pointer may be NULL. */
+void skycrate__sigv4_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *exit_wipes);
 
 #endif
