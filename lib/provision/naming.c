@@ -7,12 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* TODO(crypto): use skycrate__sha256() from lib/crypto once that layer lands; until then this
- * is the one place outside lib/crypto that calls mbedTLS. */
-#include <mbedtls/sha256.h>
-
 #include "core/common.h"
 #include "core/time.h"
+#include "crypto/crypto.h"
 #include "store/store.h"
 
 #define HASH_HEX 8
@@ -26,14 +23,9 @@ static const char *const reserved_suffixes[] = {"-s3alias", "--ol-s3", ".mrap", 
 
 static void id_hash_hex(char out[HASH_HEX + 1], const char *user_id)
 {
-    unsigned char digest[32];
-    mbedtls_sha256_ret((const unsigned char *)user_id, strlen(user_id), digest, 0);
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < HASH_HEX / 2; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 0x0f];
-    }
-    out[HASH_HEX] = '\0';
+    uint8_t digest[SKYCRATE__SHA256_LEN];
+    skycrate__sha256(digest, user_id, strlen(user_id));
+    skycrate__hex_encode(out, digest, HASH_HEX / 2);
 }
 
 static bool is_lower_alnum(char c)
