@@ -29,41 +29,44 @@
 int skycrate__uri_encode(skycrate__buf *out, const char *s, size_t len, bool keep_slash);
 
 typedef struct skycrate__sigv4_input {
-    const char *method;               /* "GET", "PUT", ... */
-    const char *host;                 /* the Host header value: host[:port] (port only if not default) */
-    const char *path;                 /* the raw, unencoded path: "/bucket/my key" */
-    const skycrate__kv *query;        /* raw (unencoded) query parameters, any order */
+    const char *method;        /* "GET", "PUT", ... */
+    const char *host;          /* the Host header value: host[:port] (port only if not default) */
+    const char *path;          /* the raw, unencoded path: "/bucket/my key" */
+    const skycrate__kv *query; /* raw (unencoded) query parameters, any order */
     size_t query_count;
-    const skycrate__kv *headers;      /* headers to sign besides host, names in any case; for
+    const skycrate__kv *headers; /* headers to sign besides host, names in any case; for
                                          header signing the caller includes x-amz-date,
                                          x-amz-content-sha256 and x-amz-security-token itself */
     size_t header_count;
-    const char *payload_hash;         /* hex SHA-256 or UNSIGNED-PAYLOAD; NULL means UNSIGNED-PAYLOAD */
+    const char *payload_hash; /* hex SHA-256 or UNSIGNED-PAYLOAD; NULL means UNSIGNED-PAYLOAD */
     const char *access_key_id;
     const char *secret_access_key;
-    const char *session_token;        /* NULL when none; query signing adds X-Amz-Security-Token */
+    const char *session_token; /* NULL when none; query signing adds X-Amz-Security-Token */
     const char *region;
-    const char *service;              /* "s3", "sts", ... */
-    int64_t time;                     /* signing time, seconds since the epoch */
-    int64_t expires;                  /* query signing: X-Amz-Expires in seconds */
-    uint32_t flags;                   /* SKYCRATE__SIGV4_* */
+    const char *service; /* "s3", "sts", ... */
+    int64_t time;        /* signing time, seconds since the epoch */
+    int64_t expires;     /* query signing: X-Amz-Expires in seconds */
+    uint32_t flags;      /* SKYCRATE__SIGV4_* */
 } skycrate__sigv4_input;
 
 typedef struct skycrate__sigv4_output {
     skycrate__buf canonical_request;
     skycrate__buf string_to_sign;
-    skycrate__buf signed_headers;     /* "host;x-amz-date" */
-    skycrate__buf encoded_path;       /* the canonical URI, as it goes on the wire */
-    skycrate__buf query_string;       /* header signing: the canonical query string;
+    skycrate__buf signed_headers; /* "host;x-amz-date" */
+    skycrate__buf encoded_path;   /* the canonical URI, as it goes on the wire */
+    skycrate__buf query_string;   /* header signing: the canonical query string;
                                          query signing: the complete signed query string,
                                          X-Amz-Signature last */
-    skycrate__buf authorization;      /* header signing: the Authorization header value */
+    skycrate__buf authorization;  /* header signing: the Authorization header value */
     char signature[65];
-    char amz_date[17];                /* "20150830T123600Z" */
+    char amz_date[17]; /* "20150830T123600Z" */
 } skycrate__sigv4_output;
 
-#define SKYCRATE__SIGV4_OUTPUT_INIT { SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, \
-                                      SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, "", "" }
+#define SKYCRATE__SIGV4_OUTPUT_INIT                                                                \
+    {                                                                                              \
+        SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT,                \
+            SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT, "", ""                                           \
+    }
 
 /* Header signing. Returns 0, SKYCRATE_EINVAL or SKYCRATE_ENOMEM. */
 int skycrate__sigv4_sign_headers(skycrate__sigv4_output *out, const skycrate__sigv4_input *in);
@@ -76,7 +79,8 @@ void skycrate__sigv4_output_dispose(skycrate__sigv4_output *out);
  * "aws4_request"), from a cache keyed by (access key id, secret, date, region, service).
  * Thread-safe. `date` is "YYYYMMDD".
  */
-void skycrate__sigv4_signing_key(uint8_t out[32], const char *access_key_id, const char *secret_access_key,
-                                 const char *date, const char *region, const char *service);
+void skycrate__sigv4_signing_key(uint8_t out[32], const char *access_key_id,
+                                 const char *secret_access_key, const char *date,
+                                 const char *region, const char *service);
 
 #endif

@@ -30,7 +30,7 @@ typedef struct skycrate__s3_entry {
     char *key;
     char *etag;
     char *storage_class;
-    char *version_id;  /* NULL for ListObjectsV2 */
+    char *version_id; /* NULL for ListObjectsV2 */
     uint64_t size;
     int64_t last_modified;
     bool is_latest;
