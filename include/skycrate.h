@@ -15,5 +15,6 @@
 #include "skycrate/errors.h"
 #include "skycrate/alloc.h"
 #include "skycrate/log.h"
+#include "skycrate/credentials.h"
 
 #endif /* SKYCRATE_H */
