@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "creds/profile.h"
 
 typedef struct {
     size_t count;
@@ -78,11 +79,16 @@ int skycrate__credentials_provider_default(skycrate_credentials_provider **out)
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    skycrate_credentials_provider *env = NULL;
-    int error = skycrate_credentials_provider_new_env(&env);
+    skycrate_credentials_provider *links[2] = {NULL, NULL};
+    int error = skycrate_credentials_provider_new_env(&links[0]);
     if (error < 0)
-        return error;
-    error = skycrate__credentials_provider_new_chain(out, "default", &env, 1);
-    skycrate_credentials_provider_unref(env);
+        goto done;
+    error = skycrate__credentials_provider_new_profile(&links[1], NULL, 0);
+    if (error < 0)
+        goto done;
+    error = skycrate__credentials_provider_new_chain(out, "default", links, 2);
+done:
+    skycrate_credentials_provider_unref(links[0]);
+    skycrate_credentials_provider_unref(links[1]);
     return error;
 }

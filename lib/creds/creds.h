@@ -27,7 +27,8 @@ struct skycrate_credentials_provider {
 
 /*
  * The provider a client uses when none is configured: a chain named "default" of the
- * environment for now; the shared-files profile and the network providers come later.
+ * environment and the shared-files profile (creds/profile.h) for now; the network providers
+ * of the AWS chain (STS web identity, container, IMDS) come later.
  */
 int skycrate__credentials_provider_default(skycrate_credentials_provider **out);
 

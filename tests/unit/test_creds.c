@@ -13,38 +13,16 @@
 #include "core/time.h"
 #include "creds/creds.h"
 #include "testalloc.h"
+#include "testhome.h"
 #include "testutil.h"
 
 #define AKID "AKIDEXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY"
 #define TOKEN "FwoGZXIvYXdzEXAMPLESESSIONTOKENSECRET"
 
-extern char **environ;
-
-/* Every AWS_* variable unset: tests see only what they set (also with CK_FORK=no). */
-static void clear_aws_env(void)
-{
-    for (;;) {
-        char name[256] = "";
-        for (char **e = environ; *e; e++) {
-            if (strncmp(*e, "AWS_", 4) == 0) {
-                size_t n = strcspn(*e, "=");
-                if (n < sizeof(name)) {
-                    memcpy(name, *e, n);
-                    name[n] = '\0';
-                }
-                break;
-            }
-        }
-        if (!name[0])
-            return;
-        unsetenv(name);
-    }
-}
-
 static void setup(void)
 {
-    clear_aws_env();
+    testhome_clear_aws_env();
     ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
     skycrate_error_clear();
 }
