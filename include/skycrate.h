@@ -15,6 +15,7 @@
 #include "skycrate/errors.h"
 #include "skycrate/alloc.h"
 #include "skycrate/log.h"
+#include "skycrate/credentials.h"
 #include "skycrate/transport.h"
 #include "skycrate/store.h"
 
