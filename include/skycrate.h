@@ -17,6 +17,9 @@
 #include "skycrate/log.h"
 #include "skycrate/credentials.h"
 #include "skycrate/transport.h"
+#include "skycrate/client.h"
+#include "skycrate/objects.h"
+#include "skycrate/buckets.h"
 #include "skycrate/store.h"
 
 #endif /* SKYCRATE_H */
