@@ -176,4 +176,25 @@ typedef struct skycrate__aws_settings {
 int skycrate__aws_settings_resolve(skycrate__aws_settings *out, const char *profile);
 void skycrate__aws_settings_dispose(skycrate__aws_settings *settings);
 
+/*
+ * The region of cfg's profile: AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region`.
+ * *region_out (borrowed from the environment or cfg) is NULL when none is set; *from_out says
+ * where it came from. Returns 0 or SKYCRATE_EINVAL for a malformed name.
+ */
+int skycrate__aws_region(const char **region_out, const char **from_out,
+                         const skycrate__aws_config *cfg);
+
+/*
+ * The endpoint configured for a service ("s3", "sts") of cfg's profile: `variable`
+ * (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS), AWS_ENDPOINT_URL, the service's endpoint_url in
+ * the profile's `services` section, the profile's nested `<service> = endpoint_url`, then the
+ * profile's endpoint_url; none when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+ * ignore_configured_endpoint_urls) is true. *url_out is borrowed (NULL: none); *from_out is
+ * `variable`, "AWS_ENDPOINT_URL", "services", "profile sub-section" or "profile".
+ * Returns 0 or SKYCRATE_EINVAL for a value that is not an http:// or https:// URL.
+ */
+int skycrate__aws_service_endpoint(const char **url_out, const char **from_out,
+                                   const skycrate__aws_config *cfg, const char *service,
+                                   const char *variable);
+
 #endif
