@@ -66,7 +66,7 @@ typedef struct skycrate__url_parts {
     bool https;
     const char *host; /* points into the URL: host_length bytes, brackets of IPv6 kept */
     size_t host_length;
-    int port; /* -1: none given */
+    int port;         /* -1: none given */
     const char *path; /* points into the URL: "/..." up to '?' or '#', or "" */
     size_t path_length;
 } skycrate__url_parts;

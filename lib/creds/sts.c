@@ -48,8 +48,8 @@ int skycrate__sts_endpoint_resolve(skycrate__sts_endpoint *out, const skycrate__
         out->from = from;
     } else {
         bool china = strncmp(region, "cn-", 3) == 0;
-        error = skycrate__buf_printf(&b, "https://sts.%s.amazonaws.com%s", region,
-                                     china ? ".cn" : "");
+        error =
+            skycrate__buf_printf(&b, "https://sts.%s.amazonaws.com%s", region, china ? ".cn" : "");
         out->from = "default";
     }
     if (error < 0 || !(out->region = skycrate__strdup(region))) {
@@ -185,8 +185,8 @@ static int prepare(sts_call *c, const skycrate__sts_request *r)
         encoded_path = skycrate__buf_cstr(&c->sig.encoded_path);
     }
     /* scheme://authority as configured, then the path as signed */
-    if ((error = skycrate__buf_put(&c->url, r->endpoint->url,
-                                   (size_t)(u.path - r->endpoint->url))) < 0)
+    if ((error =
+             skycrate__buf_put(&c->url, r->endpoint->url, (size_t)(u.path - r->endpoint->url))) < 0)
         return error;
     return skycrate__buf_puts(&c->url, encoded_path);
 }
@@ -198,14 +198,10 @@ static int code_for(const char *code, int status)
         const char *code;
         int rc;
     } map[] = {
-        {"ExpiredToken", SKYCRATE_EEXPIRED},
-        {"ExpiredTokenException", SKYCRATE_EEXPIRED},
-        {"ValidationError", SKYCRATE_EINVAL},
-        {"InvalidParameterValue", SKYCRATE_EINVAL},
-        {"MalformedPolicyDocument", SKYCRATE_EINVAL},
-        {"Throttling", SKYCRATE_ETHROTTLED},
-        {"ThrottlingException", SKYCRATE_ETHROTTLED},
-        {"RequestLimitExceeded", SKYCRATE_ETHROTTLED},
+        {"ExpiredToken", SKYCRATE_EEXPIRED},          {"ExpiredTokenException", SKYCRATE_EEXPIRED},
+        {"ValidationError", SKYCRATE_EINVAL},         {"InvalidParameterValue", SKYCRATE_EINVAL},
+        {"MalformedPolicyDocument", SKYCRATE_EINVAL}, {"Throttling", SKYCRATE_ETHROTTLED},
+        {"ThrottlingException", SKYCRATE_ETHROTTLED}, {"RequestLimitExceeded", SKYCRATE_ETHROTTLED},
     };
     for (size_t i = 0; code && i < SKYCRATE_ARRAY_SIZE(map); i++)
         if (strcmp(code, map[i].code) == 0)
@@ -230,12 +226,11 @@ static int refused(const skycrate__sts_request *r, const skycrate__creds_reply *
                                     "%s: HTTP %d without an STS error document",
                                     skycrate__buf_cstr(&what), reply->status);
     } else {
-        error = skycrate__error_set(code_for(doc.code, reply->status), "%s: %s%s%.300s (HTTP %d%s%s)",
-                                    skycrate__buf_cstr(&what), doc.code ? doc.code : "an error",
-                                    doc.message && *doc.message ? ": " : "",
-                                    doc.message ? doc.message : "", reply->status,
-                                    doc.request_id ? ", request id " : "",
-                                    doc.request_id ? doc.request_id : "");
+        error = skycrate__error_set(
+            code_for(doc.code, reply->status), "%s: %s%s%.300s (HTTP %d%s%s)",
+            skycrate__buf_cstr(&what), doc.code ? doc.code : "an error",
+            doc.message && *doc.message ? ": " : "", doc.message ? doc.message : "", reply->status,
+            doc.request_id ? ", request id " : "", doc.request_id ? doc.request_id : "");
         skycrate__sts_error_doc_dispose(&doc);
     }
     skycrate__buf_dispose(&what);

@@ -37,9 +37,9 @@ void skycrate__sts_endpoint_dispose(skycrate__sts_endpoint *endpoint);
 #define SKYCRATE__STS_MAX_DURATION 43200
 
 typedef struct skycrate__sts_request {
-    const char *role_arn;     /* required */
-    const char *session_name; /* NULL: "skycrate-session-<unix time>" */
-    const char *external_id;  /* AssumeRole only; NULL: not sent */
+    const char *role_arn;      /* required */
+    const char *session_name;  /* NULL: "skycrate-session-<unix time>" */
+    const char *external_id;   /* AssumeRole only; NULL: not sent */
     uint32_t duration_seconds; /* 0: not sent (STS's default, one hour) */
     /* AssumeRole: the credentials that sign the request. */
     const skycrate_credentials *source;

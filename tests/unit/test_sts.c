@@ -169,9 +169,8 @@ START_TEST(requests_match_botocore)
 
     skycrate_credentials *src = NULL;
     bool web = strcmp(str(in, "action"), "AssumeRole") != 0;
-    ck_assert_sky_ok(skycrate_credentials_new(&src, str(in, "access_key_id"),
-                                              str(in, "secret_access_key"),
-                                              str(in, "session_token"), 0));
+    ck_assert_sky_ok(skycrate_credentials_new(
+        &src, str(in, "access_key_id"), str(in, "secret_access_key"), str(in, "session_token"), 0));
     skycrate__sts_request r = {
         .role_arn = str(params, "RoleArn"),
         .session_name = str(params, "RoleSessionName"),
@@ -190,8 +189,7 @@ START_TEST(requests_match_botocore)
     ck_assert_str_eq(skycrate_credentials_access_key_id(got), web ? "ASIAWEB" : "ASIASESSION");
     ck_assert_str_eq(skycrate_credentials_secret_access_key(got), TEST_SECRET);
     ck_assert_str_eq(skycrate_credentials_session_token(got), TEST_TOKEN);
-    ck_assert_int_eq(skycrate_credentials_expiration(got),
-                     TESTHOME_NOW + (web ? 900 : 3600));
+    ck_assert_int_eq(skycrate_credentials_expiration(got), TESTHOME_NOW + (web ? 900 : 3600));
     skycrate_credentials_unref(got);
 
     const mock_req *q = mock_request(mock, 0);
@@ -251,11 +249,12 @@ static int call_web(skycrate_credentials **out)
 START_TEST(refusals_carry_sts_code_message_and_request_id)
 {
     skycrate_credentials *c = NULL;
-    mock_push_str(mock, 403, "Content-Type: text/xml",
-                  "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
-                  "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::1:user/u "
-                  "is not authorized to perform: sts:AssumeRole</Message></Error>"
-                  "<RequestId>req-123</RequestId></ErrorResponse>");
+    mock_push_str(
+        mock, 403, "Content-Type: text/xml",
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+        "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::1:user/u "
+        "is not authorized to perform: sts:AssumeRole</Message></Error>"
+        "<RequestId>req-123</RequestId></ErrorResponse>");
     ck_assert_int_eq(call(&c), SKYCRATE_EAUTH);
     ck_assert_ptr_null(c);
     ck_assert_str_eq(skycrate_error_last()->message,
@@ -276,12 +275,14 @@ START_TEST(refusals_carry_sts_code_message_and_request_id)
                   "<ErrorResponse><Error><Code>ExpiredToken</Code><Message>The security token "
                   "included in the request is expired</Message></Error></ErrorResponse>");
     ck_assert_int_eq(call(&c), SKYCRATE_EEXPIRED);
-    mock_push_str(mock, 400, NULL,
-                  "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>No OpenIDConnect "
-                  "provider found</Message></Error></ErrorResponse>");
+    mock_push_str(
+        mock, 400, NULL,
+        "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>No OpenIDConnect "
+        "provider found</Message></Error></ErrorResponse>");
     ck_assert_int_eq(call_web(&c), SKYCRATE_EAUTH);
-    ck_assert_message_has("STS AssumeRoleWithWebIdentity of role arn:aws:iam::123456789012:role/demo "
-                          "for AWS_ROLE_ARN at ");
+    ck_assert_message_has(
+        "STS AssumeRoleWithWebIdentity of role arn:aws:iam::123456789012:role/demo "
+        "for AWS_ROLE_ARN at ");
     testhome_assert_no_secret();
     ck_assert_ptr_null(strstr(skycrate_error_last()->message, "eyJ"));
     mock_push_str(mock, 400, NULL,
@@ -420,16 +421,16 @@ START_TEST(urls_are_split_and_checked)
     ck_assert_int_eq(skycrate__url_split(&u, "HTTP://localhost"), 0);
     ck_assert_uint_eq(u.path_length, 0);
     ck_assert(skycrate__host_is_loopback(u.host, u.host_length));
-    static const char *const not_loopback[] = {"http://127.0.0.1.evil.com/", "http://128.0.0.1/",
-                                               "http://127.1/", "http://127.0.0.256/",
-                                               "http://localhostx/", "http://169.254.170.2/"};
+    static const char *const not_loopback[] = {
+        "http://127.0.0.1.evil.com/", "http://128.0.0.1/",  "http://127.1/",
+        "http://127.0.0.256/",        "http://localhostx/", "http://169.254.170.2/"};
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(not_loopback); i++) {
         ck_assert_int_eq(skycrate__url_split(&u, not_loopback[i]), 0);
         ck_assert_msg(!skycrate__host_is_loopback(u.host, u.host_length), "%s", not_loopback[i]);
     }
-    static const char *const bad[] = {"ftp://x/", "http://", "http://:80/", "http://x:0/",
-                                      "http://x:65536/", "http://x:8a/", "http://u:p@x/",
-                                      "http://x y/", "http://[::1/", "http://[::1]x/"};
+    static const char *const bad[] = {
+        "ftp://x/",     "http://",       "http://:80/", "http://x:0/",  "http://x:65536/",
+        "http://x:8a/", "http://u:p@x/", "http://x y/", "http://[::1/", "http://[::1]x/"};
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(bad); i++)
         ck_assert_msg(skycrate__url_split(&u, bad[i]) == SKYCRATE_EINVAL, "%s", bad[i]);
 }
