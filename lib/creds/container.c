@@ -33,8 +33,7 @@ static void wipe_json_string(json_t *v)
 }
 
 /* A string member: required and non-empty, or optional (absent or null is NULL). */
-static int member(const char **out, json_t *root, const char *name, bool required,
-                  const char *who)
+static int member(const char **out, json_t *root, const char *name, bool required, const char *who)
 {
     json_t *v = json_object_get(root, name);
     *out = NULL;
@@ -213,8 +212,7 @@ int skycrate__container_fetch(skycrate_credentials **out, skycrate__creds_http *
         goto done;
     }
     char who[300];
-    snprintf(who, sizeof(who), "the container endpoint %.*s", (int)strcspn(url.ptr, "?#"),
-             url.ptr);
+    snprintf(who, sizeof(who), "the container endpoint %.*s", (int)strcspn(url.ptr, "?#"), url.ptr);
     error = skycrate__credentials_json_parse(out, reply.body, reply.length, who);
 done:
     skycrate__creds_reply_dispose(&reply);

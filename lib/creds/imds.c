@@ -92,9 +92,9 @@ static int imds_request(skycrate__creds_reply *reply, skycrate__creds_http *http
     int error = skycrate__buf_printf(&url, "%s%s", s->base, path);
     if (error < 0)
         return error;
-    skycrate__kv header = token ? (skycrate__kv){"X-aws-ec2-metadata-token", token}
-                                : (skycrate__kv){"X-aws-ec2-metadata-token-ttl-seconds",
-                                                 SKYCRATE__IMDS_TOKEN_TTL};
+    skycrate__kv header =
+        token ? (skycrate__kv){"X-aws-ec2-metadata-token", token}
+              : (skycrate__kv){"X-aws-ec2-metadata-token-ttl-seconds", SKYCRATE__IMDS_TOKEN_TTL};
     bool put = strcmp(method, "PUT") == 0;
     skycrate__creds_fetch fetch = {
         .method = method,
@@ -133,8 +133,7 @@ static int session_token(char **out, skycrate__creds_http *http, const imds_sett
         size_t n = strcspn(reply.body, "\r\n");
         if (n == 0)
             error = skycrate__error_set(SKYCRATE_EPARSE,
-                                        "instance metadata at %s: an empty session token",
-                                        s->base);
+                                        "instance metadata at %s: an empty session token", s->base);
         else if (!(*out = skycrate__strndup(reply.body, n)))
             error = skycrate__error_nomem();
     } else if (error == 0 && (reply.status == 403 || reply.status == 404 || reply.status == 405)) {
@@ -189,9 +188,8 @@ int skycrate__imds_fetch(skycrate_credentials **out, skycrate__creds_http *http)
         goto done;
     }
     if (reply.status == 404) {
-        error = skycrate__error_set(SKYCRATE_ENOTFOUND,
-                                    "instance metadata at %s: the instance has no IAM role",
-                                    s.base);
+        error = skycrate__error_set(
+            SKYCRATE_ENOTFOUND, "instance metadata at %s: the instance has no IAM role", s.base);
         goto done;
     }
     if (reply.status != 200) {
@@ -202,9 +200,8 @@ int skycrate__imds_fetch(skycrate_credentials **out, skycrate__creds_http *http)
     while (n > 0 && (reply.body[n - 1] == ' ' || reply.body[n - 1] == '\t'))
         n--;
     if (n == 0) {
-        error = skycrate__error_set(SKYCRATE_ENOTFOUND,
-                                    "instance metadata at %s: the instance has no IAM role",
-                                    s.base);
+        error = skycrate__error_set(
+            SKYCRATE_ENOTFOUND, "instance metadata at %s: the instance has no IAM role", s.base);
         goto done;
     }
     if (!role_name_ok(reply.body, n)) {
@@ -254,9 +251,8 @@ int skycrate__credentials_provider_new_imds(skycrate_credentials_provider **out,
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
     SKYCRATE_ASSERT_ARG(http);
-    int error = skycrate__credentials_provider_wrap(out, imds_get, http_release,
-                                                    skycrate__creds_http_ref(http),
-                                                    "instance metadata");
+    int error = skycrate__credentials_provider_wrap(
+        out, imds_get, http_release, skycrate__creds_http_ref(http), "instance metadata");
     if (error < 0)
         skycrate__creds_http_unref(http);
     return error;

@@ -22,9 +22,9 @@
 /* --- web identity -------------------------------------------------------------------------- */
 
 typedef struct skycrate__web_identity {
-    const char *token_file;   /* read at each fetch (tokens are rotated) */
+    const char *token_file; /* read at each fetch (tokens are rotated) */
     const char *role_arn;
-    const char *session_name; /* NULL: skycrate-session-<time> */
+    const char *session_name;  /* NULL: skycrate-session-<time> */
     uint32_t duration_seconds; /* 0: STS's default */
     const char *who;           /* "AWS_WEB_IDENTITY_TOKEN_FILE", "profile 'x'" */
 } skycrate__web_identity;
