@@ -144,7 +144,11 @@ static int session_token(char **out, skycrate__creds_http *http, const imds_sett
                                         "and IMDSv1 is disabled by AWS_EC2_METADATA_V1_DISABLED",
                                         s->base, reply.status);
     } else if (error == 0) {
-        error = unexpected(&reply, s, "the session token request");
+        /* Something answers, but not as instance metadata does: nothing here (botocore). */
+        error = skycrate__error_set(SKYCRATE_ENOTFOUND,
+                                    "no instance metadata service at %s (the session token "
+                                    "request was answered HTTP %d)",
+                                    s->base, reply.status);
     }
     skycrate__creds_reply_dispose(&reply);
     return error;
@@ -193,7 +197,11 @@ int skycrate__imds_fetch(skycrate_credentials **out, skycrate__creds_http *http)
         goto done;
     }
     if (reply.status != 200) {
-        error = unexpected(&reply, &s, "the role name request");
+        /* No role to be had here (IMDS off, a proxy in the way): nothing here, as botocore. */
+        error = skycrate__error_set(SKYCRATE_ENOTFOUND,
+                                    "instance metadata at %s: the role name request was answered "
+                                    "HTTP %d",
+                                    s.base, reply.status);
         goto done;
     }
     size_t n = strcspn(reply.body, "\r\n");

@@ -90,9 +90,11 @@ int skycrate__credentials_json_parse(skycrate_credentials **out, const char *jso
  * AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6); AWS_METADATA_SERVICE_TIMEOUT (seconds, default
  * 1) bounds each request and its connection; AWS_METADATA_SERVICE_NUM_ATTEMPTS (default 1)
  * tries. Returns 0; SKYCRATE_ENOTFOUND when AWS_EC2_METADATA_DISABLED is true, when no
- * service answers (not on EC2), or when the instance has no role; SKYCRATE_EINVAL for a bad
- * setting; SKYCRATE_EAUTH for refusals; SKYCRATE_EPARSE for malformed answers; SKYCRATE_EHTTP,
- * the transport's codes once the service answered.
+ * service answers (not on EC2) or what answers is not instance metadata (an unexpected status
+ * for the token or the role name), or when the instance has no role; SKYCRATE_EINVAL for a
+ * bad setting; SKYCRATE_EAUTH when IMDSv1 would be needed but is disabled, or the credentials
+ * are refused (401/403, a Code other than Success); SKYCRATE_EPARSE for malformed answers;
+ * SKYCRATE_EHTTP, the transport's codes for the credentials request.
  */
 int skycrate__imds_fetch(skycrate_credentials **out, skycrate__creds_http *http);
 

@@ -117,11 +117,12 @@ START_TEST(imds_v1_only_when_allowed)
     ck_assert_message_has("refused a session token (HTTP 403) and IMDSv1 is disabled by "
                           "AWS_EC2_METADATA_V1_DISABLED");
     ck_assert_uint_eq(hs_request_count(fake_http(fake)), 4);
-    /* A bad request is not a reason to fall back. */
+    /* A bad request is not a reason to fall back: what answers is not instance metadata. */
     unsetenv("AWS_EC2_METADATA_V1_DISABLED");
     fake_imds_set_token_status(fake, 400);
-    ck_assert_int_eq(skycrate__imds_fetch(&c, http), SKYCRATE_EHTTP);
-    ck_assert_message_has("the session token request was answered HTTP 400");
+    ck_assert_int_eq(skycrate__imds_fetch(&c, http), SKYCRATE_ENOTFOUND);
+    ck_assert_message_has("(the session token request was answered HTTP 400)");
+    ck_assert_uint_eq(hs_request_count(fake_http(fake)), 5);
 }
 END_TEST
 

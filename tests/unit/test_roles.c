@@ -108,8 +108,8 @@ static void write_config(void)
 {
     char text[sizeof(config) + 256];
     const char *mark = strstr(config, "TOKENFILE");
-    snprintf(text, sizeof(text), "%.*s%s%s", (int)(mark - config), config,
-             testhome_path("jwt"), mark + strlen("TOKENFILE"));
+    snprintf(text, sizeof(text), "%.*s%s%s", (int)(mark - config), config, testhome_path("jwt"),
+             mark + strlen("TOKENFILE"));
     testhome_write_config(text);
 }
 
@@ -241,9 +241,10 @@ START_TEST(credential_source_container_and_instance_metadata)
     setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:2", 1);
     mock_push_str(mock, 200, NULL, "imds-token");
     mock_push_str(mock, 200, NULL, "ec2-role\n");
-    mock_push_str(mock, 200, NULL,
-                  "{\"Code\": \"Success\", \"AccessKeyId\": \"AKIDEC2\", \"SecretAccessKey\": \"" TEST_SECRET
-                  "\", \"Token\": \"TOKENEC2\", \"Expiration\": \"2026-01-01T06:00:00Z\"}");
+    mock_push_str(
+        mock, 200, NULL,
+        "{\"Code\": \"Success\", \"AccessKeyId\": \"AKIDEC2\", \"SecretAccessKey\": \"" TEST_SECRET
+        "\", \"Token\": \"TOKENEC2\", \"Expiration\": \"2026-01-01T06:00:00Z\"}");
     push_sts("ASIAEC2", "T");
     ck_assert_sky_ok(get(&c, "from-ec2"));
     skycrate_credentials_unref(c);
@@ -276,10 +277,11 @@ START_TEST(web_identity_token_file_of_a_profile)
     skycrate_credentials_unref(c);
     const mock_req *r = mock_request(mock, 0);
     ck_assert_ptr_null(mock_request_header(r, "Authorization"));
-    ck_assert_str_eq((const char *)r->body,
-                     "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A"
-                     "%3A1%3Arole%2Fweb&RoleSessionName=websess&WebIdentityToken=eyJprofile."
-                     "SECRETX");
+    ck_assert_str_eq(
+        (const char *)r->body,
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A"
+        "%3A1%3Arole%2Fweb&RoleSessionName=websess&WebIdentityToken=eyJprofile."
+        "SECRETX");
 }
 END_TEST
 
