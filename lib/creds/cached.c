@@ -25,8 +25,8 @@ typedef struct {
     skycrate_credentials *current; /* the last good credentials, or NULL */
     int64_t fetched_at;            /* when `current` came, seconds since the epoch */
     bool refreshing;
-    uint64_t generation; /* counts finished refreshes */
-    int last_rc;         /* the result of the last refresh... */
+    uint64_t generation;                           /* counts finished refreshes */
+    int last_rc;                                   /* the result of the last refresh... */
     char last_message[SKYCRATE_ERROR_MESSAGE_MAX]; /* ...and its message (no secrets) */
 } cached;
 
@@ -159,8 +159,8 @@ int skycrate__credentials_provider_new_cached(skycrate_credentials_provider **ou
         skycrate__free(c);
         return skycrate__error_set(SKYCRATE_ERROR, "could not create a condition variable");
     }
-    c->ahead = refresh_ahead_seconds ? refresh_ahead_seconds
-                                     : SKYCRATE__CREDENTIALS_REFRESH_AHEAD_DEFAULT;
+    c->ahead =
+        refresh_ahead_seconds ? refresh_ahead_seconds : SKYCRATE__CREDENTIALS_REFRESH_AHEAD_DEFAULT;
     c->inner = skycrate_credentials_provider_ref(inner);
     int error = skycrate__credentials_provider_wrap(out, cached_get, cached_free, c, name);
     if (error < 0)
