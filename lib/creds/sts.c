@@ -81,7 +81,13 @@ int skycrate__sts_form(skycrate__buf *out, const skycrate__sts_request *r, int64
         snprintf(session, sizeof(session), "skycrate-session-%" PRId64, now);
         name = session;
     }
-    int error;
+    /* Room for everything at once: growing would free copies of the token unwiped. */
+    size_t raw = strlen(r->role_arn) + strlen(name) +
+                 (r->web_identity_token ? strlen(r->web_identity_token) : 0) +
+                 (r->external_id ? strlen(r->external_id) : 0);
+    int error = skycrate__buf_grow(out, 256 + 3 * raw);
+    if (error < 0)
+        return error;
     /* The order botocore sends: Action, Version, then the operation's members in its model. */
     if ((error = skycrate__buf_printf(out, "Action=%s&Version=2011-06-15",
                                       web ? "AssumeRoleWithWebIdentity" : "AssumeRole")) < 0 ||
@@ -111,6 +117,8 @@ static void call_dispose(sts_call *c)
 {
     skycrate__buf_dispose_secret(&c->body); /* holds the web identity token */
     skycrate__buf_dispose(&c->url);
+    /* The canonical request holds the source's session token. */
+    skycrate__buf_dispose_secret(&c->sig.canonical_request);
     skycrate__sigv4_output_dispose(&c->sig);
     skycrate__free(c->path);
     skycrate__free(c->host);
@@ -163,6 +171,12 @@ static int prepare(sts_call *c, const skycrate__sts_request *r)
             c->headers[c->header_count++] = (skycrate__kv){"X-Amz-Security-Token", token};
         char payload_hash[65];
         skycrate__sha256_hex(payload_hash, c->body.ptr, c->body.len);
+        /* The canonical request gets the session token: make room first, so that it is not
+         * copied by growing (the old copy would be freed unwiped). */
+        if ((error = skycrate__buf_grow(&c->sig.canonical_request,
+                                        1024 + strlen(c->host) + 3 * strlen(c->path) +
+                                            (token ? strlen(token) : 0))) < 0)
+            return error;
         skycrate__sigv4_input in = {
             .method = "POST",
             .host = c->host,

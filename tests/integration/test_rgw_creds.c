@@ -30,9 +30,9 @@ static const char *endpoint_var; /* which radosgw the client talks to */
 static void setup(void)
 {
     /* A temporary HOME without AWS_* variables, and the counting allocator. */
-    const char *names[] = {"SKYCRATE_TEST_ENDPOINT", "SKYCRATE_TEST_ACCESS_KEY",
+    const char *names[] = {"SKYCRATE_TEST_ENDPOINT",   "SKYCRATE_TEST_ACCESS_KEY",
                            "SKYCRATE_TEST_SECRET_KEY", "SKYCRATE_TEST_REGION",
-                           "SKYCRATE_TEST_ROLE_ARN", "SKYCRATE_TEST_STS_ENDPOINT"};
+                           "SKYCRATE_TEST_ROLE_ARN",   "SKYCRATE_TEST_STS_ENDPOINT"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         rgw_env(names[i]);
     testhome_setup();
@@ -98,7 +98,8 @@ static int round_trip(skycrate_credentials_provider *provider, const char *what)
 static void write_base_profile(const char *extra)
 {
     char text[4096];
-    snprintf(text, sizeof(text), "[profile base]\naws_access_key_id = %s\naws_secret_access_key = %s\n%s",
+    snprintf(text, sizeof(text),
+             "[profile base]\naws_access_key_id = %s\naws_secret_access_key = %s\n%s",
              rgw_env("SKYCRATE_TEST_ACCESS_KEY"), rgw_env("SKYCRATE_TEST_SECRET_KEY"),
              extra ? extra : "");
     testhome_write_config(text);
@@ -137,8 +138,8 @@ static void serve_session(fake_kind kind)
     skycrate_credentials *s = rgw_session();
     fake = fake_start(kind);
     fake_set_creds(fake, skycrate_credentials_access_key_id(s),
-                   skycrate_credentials_secret_access_key(s),
-                   skycrate_credentials_session_token(s), skycrate_credentials_expiration(s));
+                   skycrate_credentials_secret_access_key(s), skycrate_credentials_session_token(s),
+                   skycrate_credentials_expiration(s));
     skycrate_credentials_unref(s);
 }
 

@@ -337,10 +337,20 @@ START_TEST(container_down_or_malformed_is_an_error)
         ck_assert_message_has("the container endpoint http://127.0.0.1:");
         assert_no_secret();
     }
+    /* Expired credentials are refused by the provider seam, naming the provider. */
+    fake_set_answer(fake, 0, NULL);
+    fake_set_creds(fake, "AKIDOLD", "SECRETXOLD", "TOKENFAKEOLD", 1700000000);
+    skycrate_credentials_provider *p = NULL;
+    ck_assert_sky_ok(skycrate__credentials_provider_new_container(&p, http));
+    ck_assert_int_eq(skycrate_credentials_provider_get(&c, p), SKYCRATE_EEXPIRED);
+    ck_assert_str_eq(skycrate_error_last()->message,
+                     "credentials provider 'container': the credentials expired at "
+                     "2023-11-14T22:13:20Z");
+    skycrate_credentials_provider_unref(p);
     fake_set_answer(fake, 503, "{\"message\": \"try later\"}");
     ck_assert_int_eq(skycrate__container_fetch(&c, http), SKYCRATE_EHTTP);
     ck_assert_message_has("answered HTTP 503: try later");
-    ck_assert_uint_eq(hs_request_count(fake_http(fake)), SKYCRATE_ARRAY_SIZE(bad_json) + 3);
+    ck_assert_uint_eq(hs_request_count(fake_http(fake)), SKYCRATE_ARRAY_SIZE(bad_json) + 4);
     ck_assert_ptr_null(c);
 }
 END_TEST

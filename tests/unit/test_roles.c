@@ -4,6 +4,7 @@
  * EcsContainer, Ec2InstanceMetadata), web_identity_token_file, and their errors. STS, the
  * container endpoint and IMDS answer through the scripted mock transport: no network.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,144 @@ START_TEST(roles_report_enomem_and_leak_nothing)
 }
 END_TEST
 
+/* --- no secret in freed memory or in a log line ------------------------------------------ */
+
+typedef struct {
+    size_t size;
+    size_t pad;
+} block_header;
+
+static atomic_int dirty_frees;
+static char dirty_what[256];
+
+static bool holds_secret(const void *p, size_t n)
+{
+    static const char *const secrets[] = {TEST_SECRET, TEST_TOKEN,   "eyJprofile", "TOKENECS",
+                                          "TOKENEC2",  "imds-token", "K7MDENG"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(secrets); i++)
+        if (memmem(p, n, secrets[i], strlen(secrets[i]))) {
+            snprintf(dirty_what, sizeof(dirty_what), "%s", secrets[i]);
+            return true;
+        }
+    return false;
+}
+
+static void *inspect_malloc(size_t size, void *ud)
+{
+    (void)ud;
+    /* Zeroed: stale bytes that libc hands out again (a mock's copy of an answer) are not the
+     * library's doing. */
+    block_header *h = calloc(1, sizeof(*h) + size);
+    if (!h)
+        return NULL;
+    h->size = size;
+    return h + 1;
+}
+
+static void inspect_free(void *ptr, void *ud)
+{
+    (void)ud;
+    if (!ptr)
+        return;
+    block_header *h = (block_header *)ptr - 1;
+    if (holds_secret(ptr, h->size))
+        atomic_fetch_add(&dirty_frees, 1);
+    free(h);
+}
+
+static void *inspect_realloc(void *ptr, size_t size, void *ud)
+{
+    void *p = inspect_malloc(size, ud);
+    if (p && ptr) {
+        block_header *h = (block_header *)ptr - 1;
+        memcpy(p, ptr, h->size < size ? h->size : size);
+        inspect_free(ptr, ud);
+    }
+    return p;
+}
+
+static const skycrate_allocator inspecting = {inspect_malloc, inspect_realloc, inspect_free, NULL};
+
+static atomic_int log_lines, dirty_lines;
+
+static void capture_log(skycrate_log_level level, const char *line, void *user_data)
+{
+    (void)level;
+    (void)user_data;
+    atomic_fetch_add(&log_lines, 1);
+    if (holds_secret(line, strlen(line)))
+        atomic_fetch_add(&dirty_lines, 1);
+}
+
+START_TEST(no_secret_in_freed_memory_or_log_lines)
+{
+    write_config();
+    testhome_write("jwt", "eyJprofile.SECRETX\n");
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds", 1);
+    setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer " TEST_TOKEN, 1);
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:2", 1);
+    /* Everything below is made and freed under the inspecting allocator. */
+    skycrate__creds_http_unref(http);
+    http = NULL;
+    skycrate_global_cleanup();
+    ck_assert_int_eq(skycrate_global_init(&inspecting), 1);
+    skycrate_log_set(SKYCRATE_LOG_TRACE, capture_log, NULL);
+    skycrate_http_transport t;
+    mock_table(mock, &t);
+    ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+
+    push_sts("ASIADEV", TEST_TOKEN); /* dev: static source keys from the file */
+    push_sts("ASIADEV", TEST_TOKEN); /* chained: dev, then top signed with a session token */
+    push_sts("ASIATOP", TEST_TOKEN);
+    mock_push_str(mock, 200, NULL,
+                  "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+                  "<Credentials><AccessKeyId>ASIAWEB</AccessKeyId><SecretAccessKey>" TEST_SECRET
+                  "</SecretAccessKey><SessionToken>" TEST_TOKEN "</SessionToken><Expiration>"
+                  "2026-01-01T01:00:00Z</Expiration></Credentials>"
+                  "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>");
+    mock_push_str(mock, 200, NULL,
+                  "{\"AccessKeyId\": \"AKIDECS\", \"SecretAccessKey\": \"" TEST_SECRET
+                  "\", \"Token\": \"TOKENECS\", \"Expiration\": \"2026-01-01T06:00:00Z\"}");
+    push_sts("ASIAECS", TEST_TOKEN);
+    mock_push_str(mock, 200, NULL, "imds-token");
+    mock_push_str(mock, 200, NULL, "ec2-role");
+    mock_push_str(mock, 200, NULL,
+                  "{\"Code\": \"Success\", \"AccessKeyId\": \"AKIDEC2\", \"SecretAccessKey\": "
+                  "\"" TEST_SECRET "\", \"Token\": \"TOKENEC2\", \"Expiration\": "
+                  "\"2026-01-01T06:00:00Z\"}");
+    push_sts("ASIAEC2", TEST_TOKEN);
+    mock_push_str(mock, 403, NULL, "<Error><Code>AccessDenied</Code></Error>");
+    static const char *const profiles[] = {"dev", "chained", "web", "from-ecs", "from-ec2", "dev"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(profiles); i++) {
+        skycrate_credentials_provider *p = NULL;
+        ck_assert_sky_ok(skycrate__credentials_provider_new_profile_http(&p, profiles[i], 0, http));
+        skycrate_credentials_provider *cached = NULL;
+        ck_assert_sky_ok(skycrate_credentials_provider_new_cached(&cached, p, 0));
+        skycrate_credentials *c = NULL;
+        int rc = skycrate_credentials_provider_get(&c, cached);
+        ck_assert_msg(rc == (i + 1 < SKYCRATE_ARRAY_SIZE(profiles) ? 0 : SKYCRATE_EAUTH),
+                      "%s: %d %s", profiles[i], rc, skycrate_error_last()->message);
+        skycrate_credentials_unref(c);
+        skycrate_credentials_provider_unref(cached);
+        skycrate_credentials_provider_unref(p);
+    }
+    ck_assert_uint_eq(mock_pending(mock), 0);
+    skycrate__creds_http_unref(http);
+    http = NULL;
+    skycrate_log_set(SKYCRATE_LOG_NONE, NULL, NULL);
+    skycrate_global_cleanup();
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 1); /* for the fixture */
+    mock_table(mock, &t);
+    ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+
+    ck_assert_msg(atomic_load(&dirty_frees) == 0, "%d blocks freed holding %s",
+                  atomic_load(&dirty_frees), dirty_what);
+    ck_assert_int_gt(atomic_load(&log_lines), 10);
+    ck_assert_msg(atomic_load(&dirty_lines) == 0, "%d log lines hold %s", atomic_load(&dirty_lines),
+                  dirty_what);
+}
+END_TEST
+
 static Suite *roles_suite(void)
 {
     Suite *s = suite_create("roles");
@@ -357,6 +496,7 @@ static Suite *roles_suite(void)
     tcase_add_test(tc, web_identity_token_file_of_a_profile);
     tcase_add_test(tc, sts_refusals_name_the_profile);
     tcase_add_test(tc, roles_report_enomem_and_leak_nothing);
+    tcase_add_test(tc, no_secret_in_freed_memory_or_log_lines);
     suite_add_tcase(s, tc);
     return s;
 }
