@@ -449,6 +449,56 @@ START_TEST(web_identity_reports_enomem_and_leaks_nothing)
 }
 END_TEST
 
+/* --- the default chain, over real HTTP ------------------------------------------------------ */
+
+static const char *default_akid(void)
+{
+    static char akid[64];
+    skycrate_credentials_provider *p = NULL;
+    ck_assert_sky_ok(skycrate_credentials_provider_new_default(&p, NULL));
+    skycrate_credentials *c = NULL;
+    int rc = skycrate_credentials_provider_get(&c, p);
+    ck_assert_msg(rc == 0, "%d %s", rc, skycrate_error_last()->message);
+    snprintf(akid, sizeof(akid), "%s", skycrate_credentials_access_key_id(c));
+    skycrate_credentials_unref(c);
+    skycrate_credentials_provider_unref(p);
+    return akid;
+}
+
+START_TEST(default_chain_order_over_http)
+{
+    fake_server *imds = fake_start(FAKE_IMDS), *ecs = fake_start(FAKE_CONTAINER);
+    fake = fake_start(FAKE_STS);
+    fake_set_creds(imds, "AKIDIMDS", "SECRETXIMDS", "TOKENFAKE1", 0);
+    fake_set_creds(ecs, "AKIDECS", "SECRETXECS", "TOKENFAKE2", 0);
+    fake_set_creds(fake, "AKIDWEB", "SECRETXWEB", "TOKENFAKE3", 0);
+    fake_sts_expect_token(fake, JWT);
+    testhome_write("jwt", JWT);
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", fake_url(imds), 1);
+    ck_assert_str_eq(default_akid(), "AKIDIMDS");
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", fake_url(ecs), 1);
+    ck_assert_str_eq(default_akid(), "AKIDECS");
+    setenv("AWS_ENDPOINT_URL_STS", fake_url(fake), 1);
+    setenv("AWS_WEB_IDENTITY_TOKEN_FILE", testhome_path("jwt"), 1);
+    setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/irsa", 1);
+    ck_assert_str_eq(default_akid(), "AKIDWEB");
+    testhome_write_credentials("[default]\naws_access_key_id = AKIDFILE\n"
+                               "aws_secret_access_key = SECRETXFILE\n");
+    ck_assert_str_eq(default_akid(), "AKIDFILE");
+    setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "SECRETXENV", 1);
+    ck_assert_str_eq(default_akid(), "AKIDENV");
+    /* Each source was asked only while every one before it had nothing. */
+    ck_assert_uint_eq(fake_hits(imds), 1);
+    ck_assert_uint_eq(fake_hits(ecs), 1);
+    ck_assert_uint_eq(fake_hits(fake), 1);
+    ck_assert_uint_eq(hs_request_count(fake_http(imds)), 3);
+    ck_assert_uint_eq(hs_request_count(fake_http(ecs)), 1);
+    fake_stop(imds);
+    fake_stop(ecs);
+}
+END_TEST
+
 static Suite *credsnet_suite(void)
 {
     Suite *s = suite_create("credsnet");
@@ -475,6 +525,11 @@ static Suite *credsnet_suite(void)
     tcase_add_test(tc, web_identity_from_the_environment);
     tcase_add_test(tc, web_identity_misconfigured);
     tcase_add_test(tc, web_identity_reports_enomem_and_leaks_nothing);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("default chain");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, default_chain_order_over_http);
     suite_add_tcase(s, tc);
     return s;
 }
