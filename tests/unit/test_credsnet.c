@@ -158,7 +158,8 @@ START_TEST(imds_that_hangs_gives_up_after_a_second)
     int64_t start = skycrate__monotonic_ms();
     ck_assert_int_eq(skycrate__imds_fetch(&c, http), SKYCRATE_ENOTFOUND);
     int64_t took = skycrate__monotonic_ms() - start;
-    ck_assert_msg(took >= 900 && took < 2500, "took %lld ms", (long long)took);
+    /* The server would answer after 5 s: the one-second timeout ended it long before. */
+    ck_assert_msg(took >= 900 && took < 4000, "took %lld ms", (long long)took);
     ck_assert_message_has("no instance metadata service at ");
     ck_assert_uint_eq(hs_request_count(fake_http(fake)), 1); /* one attempt */
 
