@@ -179,6 +179,74 @@ SKYCRATE_API int skycrate_credentials_provider_new_static(skycrate_credentials_p
 SKYCRATE_API int skycrate_credentials_provider_new_env(skycrate_credentials_provider **out);
 
 /**
+ * @brief Creates a provider that asks several providers in order (name "chain").
+ *
+ * Each get asks the providers in turn and returns the first credentials. A provider that
+ * returns #SKYCRATE_ENOTFOUND ("nothing here") lets the chain move on; any other failure stops
+ * it and is returned (a source that is configured but broken is an error, as in the AWS SDKs).
+ * When every provider has nothing, the chain returns #SKYCRATE_ENOTFOUND with each one's
+ * reason in the message. The chain takes its own reference to each provider; it is
+ * thread-safe when they are. It keeps nothing: wrap it with
+ * skycrate_credentials_provider_new_cached() to keep and refresh what it finds.
+ * @param[out] out the new provider (one reference).
+ * @param[in] providers the providers, in order (none may be NULL).
+ * @param[in] count how many (0 gives a chain that always has nothing).
+ * @return 0, #SKYCRATE_EINVAL, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int
+skycrate_credentials_provider_new_chain(skycrate_credentials_provider **out,
+                                        skycrate_credentials_provider *const *providers,
+                                        size_t count);
+
+/**
+ * @brief Creates a provider that keeps the credentials of another and refreshes them ahead of
+ *        their expiry (name "cached").
+ *
+ * Credentials without an expiration are kept for good. Others are asked for again
+ * `refresh_ahead_seconds` before they expire (at half their lifetime when they live shorter
+ * than twice that). One refresh runs at a time: meanwhile, other callers get the current
+ * credentials while they are still valid, or wait for the refresh and share its result. If a
+ * refresh fails while the current credentials are still valid, those are returned (and the
+ * failure logged as a warning); expired credentials are never returned. The inner provider is
+ * never called with a lock held. Thread-safe; takes its own reference to `inner`.
+ * @param[out] out the new provider (one reference).
+ * @param[in] inner the provider to cache (for example a chain).
+ * @param[in] refresh_ahead_seconds how long before expiry to refresh; 0 means 300 (5 minutes).
+ * @return 0, #SKYCRATE_EINVAL, #SKYCRATE_ENOMEM, or #SKYCRATE_ERROR when a mutex cannot be
+ *         created. Its get returns what `inner` returns.
+ */
+SKYCRATE_API int skycrate_credentials_provider_new_cached(skycrate_credentials_provider **out,
+                                                          skycrate_credentials_provider *inner,
+                                                          uint32_t refresh_ahead_seconds);
+
+/**
+ * @brief Creates the default provider: the AWS SDKs' credentials chain, cached (name
+ *        "default").
+ *
+ * The chain, in order: the environment (as skycrate_credentials_provider_new_env(); left out
+ * when `profile` is given, as botocore does for a profile named in code); the profile of the
+ * AWS shared files (static keys, `credential_process`, `role_arn` with `source_profile` or
+ * `credential_source` through STS AssumeRole, `web_identity_token_file` through STS
+ * AssumeRoleWithWebIdentity); web identity from `AWS_WEB_IDENTITY_TOKEN_FILE` and
+ * `AWS_ROLE_ARN`; the container endpoint (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or
+ * `_FULL_URI`); EC2 instance metadata (IMDSv2, one-second timeouts). Each source is read when
+ * credentials are needed, not when the provider is made; the result is cached and refreshed
+ * five minutes before it expires, as skycrate_credentials_provider_new_cached() does. STS,
+ * container and instance-metadata requests use the library's libcurl transport. The
+ * environment variables and files are described in the "Credentials" section of the manual.
+ * Thread-safe. This is the provider a client uses when it is given none.
+ * @param[out] out the new provider (one reference).
+ * @param[in] profile the profile to use, or NULL for `AWS_PROFILE`, then `AWS_DEFAULT_PROFILE`,
+ *            then "default".
+ * @return 0, #SKYCRATE_ENOMEM, or #SKYCRATE_ERROR. Its get returns #SKYCRATE_ENOTFOUND when no
+ *         source has credentials (the message lists each source's reason), or the code of the
+ *         first source that is configured but broken (#SKYCRATE_EPARSE, #SKYCRATE_EINVAL,
+ *         #SKYCRATE_EAUTH, #SKYCRATE_EIO, #SKYCRATE_ECONNECT, #SKYCRATE_ETIMEOUT, ...).
+ */
+SKYCRATE_API int skycrate_credentials_provider_new_default(skycrate_credentials_provider **out,
+                                                           const char *profile);
+
+/**
  * @brief Asks a provider for credentials.
  *
  * Thread-safe when the provider's callbacks are.

@@ -1,5 +1,6 @@
 /*
- * A chain of providers, tried in order until one has credentials, and the default chain.
+ * A chain of providers, tried in order until one has credentials, and the default provider:
+ * the AWS SDKs' chain behind the cached provider.
  * SPDX-License-Identifier: MIT
  */
 #include "creds/creds.h"
@@ -8,7 +9,9 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "creds/net.h"
 #include "creds/profile.h"
+#include "creds/remote.h"
 
 typedef struct {
     size_t count;
@@ -75,20 +78,67 @@ int skycrate__credentials_provider_new_chain(skycrate_credentials_provider **out
     return error;
 }
 
-int skycrate__credentials_provider_default(skycrate_credentials_provider **out)
+int skycrate_credentials_provider_new_chain(skycrate_credentials_provider **out,
+                                            skycrate_credentials_provider *const *providers,
+                                            size_t count)
+{
+    return skycrate__credentials_provider_new_chain(out, "chain", providers, count);
+}
+
+/* --- the default provider ------------------------------------------------------------------ */
+
+int skycrate__credentials_provider_new_default_chain(skycrate_credentials_provider **out,
+                                                     const char *profile,
+                                                     skycrate__creds_http *http)
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    skycrate_credentials_provider *links[2] = {NULL, NULL};
-    int error = skycrate_credentials_provider_new_env(&links[0]);
-    if (error < 0)
+    SKYCRATE_ASSERT_ARG(http);
+    skycrate_credentials_provider *links[5] = {NULL, NULL, NULL, NULL, NULL};
+    size_t n = 0;
+    int error = 0;
+    bool explicit_profile = profile && *profile;
+    /* botocore: a profile named in code takes the place of the environment's keys. */
+    if (!explicit_profile && (error = skycrate_credentials_provider_new_env(&links[n++])) < 0)
         goto done;
-    error = skycrate__credentials_provider_new_profile(&links[1], NULL, 0);
-    if (error < 0)
+    if ((error = skycrate__credentials_provider_new_profile_http(&links[n++], profile, 0, http)) <
+            0 ||
+        (error = skycrate__credentials_provider_new_web_identity(&links[n++], http)) < 0 ||
+        (error = skycrate__credentials_provider_new_container(&links[n++], http)) < 0 ||
+        (error = skycrate__credentials_provider_new_imds(&links[n++], http)) < 0)
         goto done;
-    error = skycrate__credentials_provider_new_chain(out, "default", links, 2);
+    error = skycrate__credentials_provider_new_chain(out, "default", links, n);
 done:
-    skycrate_credentials_provider_unref(links[0]);
-    skycrate_credentials_provider_unref(links[1]);
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(links); i++)
+        skycrate_credentials_provider_unref(links[i]);
     return error;
+}
+
+int skycrate__credentials_provider_default_ex(skycrate_credentials_provider **out,
+                                              const char *profile,
+                                              const skycrate__curl_options *curl)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    skycrate__creds_http *http = NULL;
+    skycrate_credentials_provider *links = NULL;
+    int error = skycrate__creds_http_new(&http, NULL, curl);
+    if (error < 0)
+        return error;
+    if ((error = skycrate__credentials_provider_new_default_chain(&links, profile, http)) == 0)
+        error = skycrate__credentials_provider_new_cached(out, links, 0, "default");
+    skycrate_credentials_provider_unref(links);
+    skycrate__creds_http_unref(http);
+    return error;
+}
+
+int skycrate__credentials_provider_default(skycrate_credentials_provider **out)
+{
+    return skycrate__credentials_provider_default_ex(out, NULL, NULL);
+}
+
+int skycrate_credentials_provider_new_default(skycrate_credentials_provider **out,
+                                              const char *profile)
+{
+    return skycrate__credentials_provider_default_ex(out, profile, NULL);
 }

@@ -25,12 +25,35 @@ struct skycrate_credentials_provider {
     char *name;
 };
 
+/* How long before expiry the cached provider refreshes when told 0. */
+#define SKYCRATE__CREDENTIALS_REFRESH_AHEAD_DEFAULT 300
+
+struct skycrate__curl_options;
+struct skycrate__creds_http;
+
 /*
- * The provider a client uses when none is configured: a chain named "default" of the
- * environment and the shared-files profile (creds/profile.h) for now; the network providers
- * of the AWS chain (STS web identity, container, IMDS) come later.
+ * The provider a client uses when none is configured: skycrate_credentials_provider_new_default
+ * with no profile, its HTTP requests (STS, container, IMDS) made by a libcurl transport with
+ * `curl`'s CA and user agent (NULL: defaults).
  */
 int skycrate__credentials_provider_default(skycrate_credentials_provider **out);
+int skycrate__credentials_provider_default_ex(skycrate_credentials_provider **out,
+                                              const char *profile,
+                                              const struct skycrate__curl_options *curl);
+
+/*
+ * The uncached chain of the default provider, named "default": environment (left out when
+ * `profile` is given, as botocore does for an explicit profile), profile, web identity,
+ * container, instance metadata. Network providers use `http` (a reference is taken).
+ */
+int skycrate__credentials_provider_new_default_chain(skycrate_credentials_provider **out,
+                                                     const char *profile,
+                                                     struct skycrate__creds_http *http);
+
+/* The cached provider with a name of its own (the public one is named "cached"). */
+int skycrate__credentials_provider_new_cached(skycrate_credentials_provider **out,
+                                              skycrate_credentials_provider *inner,
+                                              uint32_t refresh_ahead_seconds, const char *name);
 
 /*
  * A provider from a get function (and optional free) with a version-1 table: what the

@@ -230,6 +230,18 @@ static int static_keys(skycrate__profile_creds *out, const skycrate__aws_config 
     return 0;
 }
 
+int skycrate__profile_static_keys(skycrate__profile_creds *out, const skycrate__aws_config *cfg,
+                                  const char *profile)
+{
+    SKYCRATE_ASSERT_ARG(out && cfg && profile);
+    memset(out, 0, sizeof(*out));
+    out->profile = profile;
+    int error = static_keys(out, cfg, profile, SKYCRATE__AWS_CREDENTIALS_FILE);
+    if (error < 0 || out->kind != SKYCRATE__PROFILE_CREDS_NONE)
+        return error;
+    return static_keys(out, cfg, profile, SKYCRATE__AWS_CONFIG_FILE);
+}
+
 int skycrate__profile_creds_resolve(skycrate__profile_creds *out, const skycrate__aws_config *cfg,
                                     const char *profile)
 {

@@ -112,6 +112,14 @@ typedef struct skycrate__profile_creds {
 int skycrate__profile_creds_resolve(skycrate__profile_creds *out, const skycrate__aws_config *cfg,
                                     const char *profile);
 
+/*
+ * Only the static keys of a profile (credentials file, then config file), whatever else it
+ * has: a source_profile with keys gives them even if it has a role_arn too, as botocore does.
+ * Returns 0 (kind STATIC or NONE) or SKYCRATE_EINVAL for half a pair.
+ */
+int skycrate__profile_static_keys(skycrate__profile_creds *out, const skycrate__aws_config *cfg,
+                                  const char *profile);
+
 /* --- credential_process ------------------------------------------------------------------- */
 
 #define SKYCRATE__PROCESS_TIMEOUT_MS 30000u
@@ -140,14 +148,26 @@ int skycrate__credential_process_parse(skycrate_credentials **out, const char *j
 /*
  * A provider named "profile" that, each time it is asked, loads the shared files and gives
  * the credentials of `profile` (NULL: AWS_PROFILE, AWS_DEFAULT_PROFILE, "default"): static
- * keys or credential_process (with `process_timeout_ms`, 0: 30 s). Its get returns
- * SKYCRATE_ENOTFOUND when the files or the default profile are missing or the profile has no
- * credential settings; SKYCRATE_EINVAL when a profile named by the caller or the environment
- * is missing; SKYCRATE_EAUTH for a profile that needs STS (assume role, web identity) or SSO,
- * which this provider does not do; and the codes of the files and of credential_process.
+ * keys; credential_process (with `process_timeout_ms`, 0: 30 s); role_arn with source_profile
+ * (resolved again, recursively, with a loop check; a source profile's static keys win over
+ * its own role, as in botocore) or credential_source (Environment, Ec2InstanceMetadata,
+ * EcsContainer), then STS AssumeRole; role_arn with web_identity_token_file, then STS
+ * AssumeRoleWithWebIdentity. STS, container and IMDS requests go through `http` (the
+ * provider takes a reference); the plain _new_profile makes its own libcurl context.
+ * Its get returns SKYCRATE_ENOTFOUND when the files or the default profile are missing or the
+ * profile has no credential settings; SKYCRATE_EINVAL when a profile named by the caller or
+ * the environment is missing, for a missing or looping source_profile, an unknown
+ * credential_source or a bad duration_seconds; SKYCRATE_EAUTH for mfa_serial (no way to ask for
+ * a code), SSO, and a credential_source that has no credentials; and the codes of the files,
+ * credential_process, STS, the container endpoint and instance metadata.
  */
 int skycrate__credentials_provider_new_profile(skycrate_credentials_provider **out,
                                                const char *profile, uint32_t process_timeout_ms);
+struct skycrate__creds_http;
+int skycrate__credentials_provider_new_profile_http(skycrate_credentials_provider **out,
+                                                    const char *profile,
+                                                    uint32_t process_timeout_ms,
+                                                    struct skycrate__creds_http *http);
 
 /* --- region and endpoint ------------------------------------------------------------------ */
 
@@ -175,5 +195,26 @@ typedef struct skycrate__aws_settings {
  */
 int skycrate__aws_settings_resolve(skycrate__aws_settings *out, const char *profile);
 void skycrate__aws_settings_dispose(skycrate__aws_settings *settings);
+
+/*
+ * The region of cfg's profile: AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region`.
+ * *region_out (borrowed from the environment or cfg) is NULL when none is set; *from_out says
+ * where it came from. Returns 0 or SKYCRATE_EINVAL for a malformed name.
+ */
+int skycrate__aws_region(const char **region_out, const char **from_out,
+                         const skycrate__aws_config *cfg);
+
+/*
+ * The endpoint configured for a service ("s3", "sts") of cfg's profile: `variable`
+ * (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_STS), AWS_ENDPOINT_URL, the service's endpoint_url in
+ * the profile's `services` section, the profile's nested `<service> = endpoint_url`, then the
+ * profile's endpoint_url; none when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+ * ignore_configured_endpoint_urls) is true. *url_out is borrowed (NULL: none); *from_out is
+ * `variable`, "AWS_ENDPOINT_URL", "services", "profile sub-section" or "profile".
+ * Returns 0 or SKYCRATE_EINVAL for a value that is not an http:// or https:// URL.
+ */
+int skycrate__aws_service_endpoint(const char **url_out, const char **from_out,
+                                   const skycrate__aws_config *cfg, const char *service,
+                                   const char *variable);
 
 #endif

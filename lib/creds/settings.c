@@ -6,6 +6,7 @@
  */
 #include "creds/profile.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -80,8 +81,12 @@ static int copy(char **out, const char *value)
     return *out ? 0 : skycrate__error_nomem();
 }
 
-static int resolve_endpoint(skycrate__aws_settings *out, const skycrate__aws_config *cfg)
+int skycrate__aws_service_endpoint(const char **url_out, const char **from_out,
+                                   const skycrate__aws_config *cfg, const char *service,
+                                   const char *variable)
 {
+    *url_out = NULL;
+    *from_out = NULL;
     const char *profile = cfg->profile;
     const unsigned both = SKYCRATE__AWS_BOTH_FILES;
     const char *ignore = env_value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
@@ -93,8 +98,8 @@ static int resolve_endpoint(skycrate__aws_settings *out, const skycrate__aws_con
 
     skycrate__aws_setting w = {NULL, NULL};
     const char *url = NULL, *from = NULL;
-    if ((url = env_value("AWS_ENDPOINT_URL_S3")) != NULL) {
-        from = "AWS_ENDPOINT_URL_S3";
+    if ((url = env_value(variable)) != NULL) {
+        from = variable;
     } else if ((url = env_value("AWS_ENDPOINT_URL")) != NULL) {
         from = "AWS_ENDPOINT_URL";
     } else {
@@ -102,25 +107,50 @@ static int resolve_endpoint(skycrate__aws_settings *out, const skycrate__aws_con
         const skycrate__ini_section *s =
             services ? skycrate__aws_config_section(cfg, "services", services) : NULL;
         const skycrate__ini_pair *p =
-            skycrate__ini_sub_get(skycrate__ini_get(s, "s3"), "endpoint_url");
+            skycrate__ini_sub_get(skycrate__ini_get(s, service), "endpoint_url");
         if (p && p->value[0]) {
             url = p->value;
             from = "services";
             w.pair = p;
             w.path = cfg->config_path;
-        } else if ((url = skycrate__aws_config_get_sub(&w, cfg, profile, "s3", "endpoint_url"))) {
-            from = "profile s3";
+        } else if ((url =
+                        skycrate__aws_config_get_sub(&w, cfg, profile, service, "endpoint_url"))) {
+            from = "profile sub-section";
         } else if ((url = skycrate__aws_config_get(&w, cfg, profile, "endpoint_url", both))) {
             from = "profile";
         }
     }
     if (!url)
         return 0;
-    if (!endpoint_ok(url))
-        return invalid("S3 endpoint_url", from, w.pair ? &w : NULL, profile,
-                       "an http:// or https:// URL");
-    out->endpoint_from = from;
-    return copy(&out->s3_endpoint, url);
+    if (!endpoint_ok(url)) {
+        char what[64];
+        snprintf(what, sizeof(what), "%s endpoint_url", service);
+        return invalid(what, from, w.pair ? &w : NULL, profile, "an http:// or https:// URL");
+    }
+    *url_out = url;
+    *from_out = from;
+    return 0;
+}
+
+int skycrate__aws_region(const char **region_out, const char **from_out,
+                         const skycrate__aws_config *cfg)
+{
+    skycrate__aws_setting w = {NULL, NULL};
+    const char *region = NULL, *from = NULL;
+    *region_out = NULL;
+    *from_out = NULL;
+    if ((region = env_value("AWS_REGION")) != NULL)
+        from = "AWS_REGION";
+    else if ((region = env_value("AWS_DEFAULT_REGION")) != NULL)
+        from = "AWS_DEFAULT_REGION";
+    else if ((region = skycrate__aws_config_get(&w, cfg, cfg->profile, "region",
+                                                SKYCRATE__AWS_BOTH_FILES)) != NULL)
+        from = "profile";
+    if (region && !region_ok(region))
+        return invalid("region", from, w.pair ? &w : NULL, cfg->profile, "a region name");
+    *region_out = region;
+    *from_out = from;
+    return 0;
 }
 
 int skycrate__aws_settings_resolve(skycrate__aws_settings *out, const char *profile)
@@ -141,25 +171,23 @@ int skycrate__aws_settings_resolve(skycrate__aws_settings *out, const char *prof
 
     skycrate__aws_setting w = {NULL, NULL};
     const char *region = NULL, *from = NULL;
-    if ((region = env_value("AWS_REGION")) != NULL)
-        from = "AWS_REGION";
-    else if ((region = env_value("AWS_DEFAULT_REGION")) != NULL)
-        from = "AWS_DEFAULT_REGION";
-    else if ((region = skycrate__aws_config_get(&w, &cfg, cfg.profile, "region",
-                                                SKYCRATE__AWS_BOTH_FILES)) != NULL)
-        from = "profile";
+    if ((error = skycrate__aws_region(&region, &from, &cfg)) < 0)
+        goto done;
     if (region) {
-        if (!region_ok(region)) {
-            error = invalid("region", from, w.pair ? &w : NULL, cfg.profile, "a region name");
-            goto done;
-        }
         out->region_from = from;
         if ((error = copy(&out->region, region)) < 0)
             goto done;
     }
 
-    if ((error = resolve_endpoint(out, &cfg)) < 0)
+    const char *url = NULL;
+    if ((error = skycrate__aws_service_endpoint(&url, &from, &cfg, "s3", "AWS_ENDPOINT_URL_S3")) <
+        0)
         goto done;
+    if (url) {
+        out->endpoint_from = !strcmp(from, "profile sub-section") ? "profile s3" : from;
+        if ((error = copy(&out->s3_endpoint, url)) < 0)
+            goto done;
+    }
 
     const char *style =
         skycrate__aws_config_get_sub(&w, &cfg, cfg.profile, "s3", "addressing_style");

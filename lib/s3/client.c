@@ -296,10 +296,15 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     }
     c->user_agent = skycrate__buf_detach(&ua);
 
-    if (cfg->provider)
+    if (cfg->provider) {
         c->provider = skycrate_credentials_provider_ref(cfg->provider);
-    else if ((error = skycrate__credentials_provider_default(&c->provider)) < 0)
-        goto done;
+    } else {
+        /* The default chain's STS, container and IMDS requests trust the same CAs. */
+        skycrate__curl_options creds_opts = {cfg->ca_file, cfg->ca_path, c->user_agent, 1};
+        if ((error = skycrate__credentials_provider_default_ex(&c->provider, NULL, &creds_opts)) <
+            0)
+            goto done;
+    }
 
     if (cfg->has_transport) {
         c->transport = cfg->transport;

@@ -7,6 +7,12 @@
 #
 # radosgw checks SigV4 strictly (header and query signing, payload hash, clock skew): it is
 # the integration server of the project (DESIGN.md §5).
+#
+# A second radosgw on the same cluster (SKYCRATE_TEST_STS_ENDPOINT) has its STS on
+# (rgw_s3_auth_use_sts, rgw_sts_key): the user may assume the role SKYCRATE_TEST_ROLE_ARN,
+# whose policy allows every S3 action, with STS AssumeRole at that endpoint, which accepts
+# the session credentials it issued. The first one keeps STS off because with it on, radosgw
+# answers a wrong signature with AccessDenied instead of SignatureDoesNotMatch.
 set -euo pipefail
 
 cmd=${1:-} D=${2:-}
@@ -14,6 +20,10 @@ cmd=${1:-} D=${2:-}
 
 ACCESS_KEY=SKYCRATEACCESSKEY
 SECRET_KEY=SKYCRATESECRETKEY0123456789
+ROLE_NAME=skycrate-test
+ROLE_ARN=arn:aws:iam:::role/$ROLE_NAME
+# radosgw encrypts its session tokens with this key; it must be 16 characters.
+STS_KEY=skycratestskey16
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
@@ -28,7 +38,7 @@ free_port() {
 stop() {
     [ -d "$D" ] || return 0
     local pids=""
-    for f in rgw osd mon; do
+    for f in rgw rgw-sts osd mon; do
         [ -f "$D/$f.pid" ] && pids="$pids $(cat "$D/$f.pid")"
     done
     [ -n "$pids" ] && kill $pids 2>/dev/null || true
@@ -44,8 +54,8 @@ stop() {
 
 start() {
     rm -rf "$D"; mkdir -p "$D/run" "$D/osd.0" "$D/mon.a"
-    local MON_PORT RGW_PORT FSID
-    MON_PORT=$(free_port); RGW_PORT=$(free_port)
+    local MON_PORT RGW_PORT STS_PORT FSID
+    MON_PORT=$(free_port); RGW_PORT=$(free_port); STS_PORT=$(free_port)
     FSID=$(cat /proc/sys/kernel/random/uuid)
     cat > "$D/ceph.conf" <<CONF
 [global]
@@ -75,6 +85,10 @@ mon_data = $D/mon.\$id
 osd_data = $D/osd.\$id
 [client.rgw.test]
 rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT
+[client.rgw.sts]
+rgw_frontends = beast endpoint=127.0.0.1:$STS_PORT
+rgw_sts_key = $STS_KEY
+rgw_s3_auth_use_sts = true
 CONF
     local C="-c $D/ceph.conf"
     monmaptool --create --add a "v2:127.0.0.1:$MON_PORT" --fsid "$FSID" "$D/monmap" >/dev/null
@@ -85,20 +99,33 @@ CONF
     ceph-osd $C -i 0 --pid-file "$D/osd.pid" 2>/dev/null
     radosgw $C -n client.rgw.test --auth_client_required=none --ms_mon_client_mode=crc --pid-file "$D/rgw.pid" \
         2>/dev/null
-    local up=""
-    for _ in $(seq 1 240); do
-        curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/" && { up=1; break; }
-        sleep 0.5
+    radosgw $C -n client.rgw.sts --auth_client_required=none --ms_mon_client_mode=crc \
+        --pid-file "$D/rgw-sts.pid" 2>/dev/null
+    local port up
+    for port in $RGW_PORT $STS_PORT; do
+        up=""
+        for _ in $(seq 1 240); do
+            curl -s -o /dev/null "http://127.0.0.1:$port/" && { up=1; break; }
+            sleep 0.5
+        done
+        [ -n "$up" ] || { echo "radosgw did not come up on port $port" >&2; return 1; }
     done
-    [ -n "$up" ] || { echo "radosgw did not come up on port $RGW_PORT" >&2; return 1; }
-    timeout 60 radosgw-admin $C -n client.rgw.test --auth_client_required=none --ms_mon_client_mode=crc \
-        user create --uid=skycrate --display-name=skycrate \
+    local admin="timeout 60 radosgw-admin $C -n client.rgw.test --auth_client_required=none --ms_mon_client_mode=crc"
+    $admin user create --uid=skycrate --display-name=skycrate \
         --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null 2>"$D/admin.err"
+    # A role the user may assume through radosgw's STS, allowed every S3 action.
+    $admin role create --role-name="$ROLE_NAME" --path=/ --assume-role-policy-doc='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/skycrate"]},"Action":["sts:AssumeRole"]}]}' \
+        >/dev/null 2>>"$D/admin.err"
+    $admin role-policy put --role-name="$ROLE_NAME" --policy-name=s3-all \
+        --policy-doc='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":"arn:aws:s3:::*"}]}' \
+        >/dev/null 2>>"$D/admin.err"
     cat > "$D/env" <<ENV
 SKYCRATE_TEST_ENDPOINT=http://127.0.0.1:$RGW_PORT
 SKYCRATE_TEST_ACCESS_KEY=$ACCESS_KEY
 SKYCRATE_TEST_SECRET_KEY=$SECRET_KEY
 SKYCRATE_TEST_REGION=us-east-1
+SKYCRATE_TEST_STS_ENDPOINT=http://127.0.0.1:$STS_PORT
+SKYCRATE_TEST_ROLE_ARN=$ROLE_ARN
 ENV
     cat "$D/env"
 }
