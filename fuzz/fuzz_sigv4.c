@@ -78,7 +78,8 @@ static int sign(const char *data, size_t size, int query_mode, char signature[65
         .expires = 900,
     };
     skycrate__sigv4_output out = SKYCRATE__SIGV4_OUTPUT_INIT;
-    int rc = query_mode ? skycrate__sigv4_sign_query(&out, &in) : skycrate__sigv4_sign_headers(&out, &in);
+    int rc = query_mode ? skycrate__sigv4_sign_query(&out, &in)
+                        : skycrate__sigv4_sign_headers(&out, &in);
     if (rc == 0) {
         FUZZ_CHECK(strlen(out.signature) == 64);
         FUZZ_CHECK(check_wire(&out.encoded_path, "/"));

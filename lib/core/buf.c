@@ -20,9 +20,19 @@ int skycrate__buf_grow(skycrate__buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *p = skycrate__realloc(b->ptr, cap);
-    if (!p)
+    char *p;
+    if (b->secret) {
+        /* realloc could leave a copy of the secret in the block it frees: move it by hand */
+        if (!(p = skycrate__malloc(cap)))
+            return skycrate__error_nomem();
+        if (b->ptr) {
+            memcpy(p, b->ptr, b->len + 1);
+            skycrate__wipe(b->ptr, b->cap);
+            skycrate__free(b->ptr);
+        }
+    } else if (!(p = skycrate__realloc(b->ptr, cap))) {
         return skycrate__error_nomem();
+    }
     if (!b->ptr)
         p[0] = '\0';
     b->ptr = p;
@@ -70,6 +80,8 @@ int skycrate__buf_printf(skycrate__buf *b, const char *fmt, ...)
 
 void skycrate__buf_clear(skycrate__buf *b)
 {
+    if (b->secret)
+        skycrate__wipe(b->ptr, b->len);
     b->len = 0;
     if (b->ptr)
         b->ptr[0] = '\0';
@@ -90,6 +102,8 @@ const char *skycrate__buf_cstr(const skycrate__buf *b)
 
 void skycrate__buf_dispose(skycrate__buf *b)
 {
+    if (b->secret)
+        skycrate__wipe(b->ptr, b->cap);
     skycrate__free(b->ptr);
     b->ptr = NULL;
     b->len = b->cap = 0;

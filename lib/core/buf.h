@@ -5,19 +5,26 @@
 #ifndef SKYCRATE_CORE_BUF_H
 #define SKYCRATE_CORE_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
 
 typedef struct skycrate__buf {
-    char *ptr;  /* NULL until the first append; then NUL-terminated */
-    size_t len; /* bytes used, not counting the NUL */
-    size_t cap; /* bytes allocated */
+    char *ptr;   /* NULL until the first append; then NUL-terminated */
+    size_t len;  /* bytes used, not counting the NUL */
+    size_t cap;  /* bytes allocated */
+    bool secret; /* the contents are wiped whenever memory is released (growth, dispose) */
 } skycrate__buf;
 
 #define SKYCRATE_BUF_INIT                                                                          \
     {                                                                                              \
-        NULL, 0, 0                                                                                 \
+        NULL, 0, 0, false                                                                          \
+    }
+/* For contents that may hold a secret (session tokens, signatures, keys). */
+#define SKYCRATE_BUF_INIT_SECRET                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, true                                                                           \
     }
 
 /* Each returns 0 or SKYCRATE_ENOMEM (with the error slot set). */

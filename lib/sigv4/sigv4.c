@@ -361,6 +361,8 @@ static int put_all(skycrate__buf *b, ...)
 
 static void clear_output(skycrate__sigv4_output *out)
 {
+    /* These carry the session token or the signature: wiped whenever their memory goes. */
+    out->canonical_request.secret = out->query_string.secret = out->authorization.secret = true;
     skycrate__buf_clear(&out->canonical_request);
     skycrate__buf_clear(&out->string_to_sign);
     skycrate__buf_clear(&out->signed_headers);

@@ -5,7 +5,7 @@
 # the baseline is written with that filter instead (tools/abi-update).
 set -eu
 lib=$1 baseline=$2 headers=$3
-out=$(abidiff --no-added-syms --fail-no-debug-info \
+out=$(abidiff --no-added-syms --fail-no-debug-info --suppressions "$(dirname "$baseline")/suppressions.abignore" \
       --headers-dir1 "$headers" --headers-dir2 "$headers" "$baseline" "$lib" 2>&1) && rc=0 || rc=$?
 if [ $rc -ne 0 ]; then
     echo "$out"
