@@ -17,5 +17,6 @@
 #include "skycrate/log.h"
 #include "skycrate/transport.h"
 #include "skycrate/store.h"
+#include "skycrate/presigner.h"
 
 #endif /* SKYCRATE_H */

@@ -1,0 +1,114 @@
+/*
+ * The presign layer (internal view): request objects prepared for signing, and the
+ * allocation-free SigV4 query-signing engine behind every presigned URL.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SKYCRATE_PRESIGN_H
+#define SKYCRATE_PRESIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "skycrate/presigner.h"
+
+#define SKYCRATE_MAGIC_PRESIGN_REQUEST 0x534b5052u /* "SKPR" */
+
+#define SKYCRATE__PRESIGN_MAX_EXPIRES 604800
+#define SKYCRATE__PRESIGN_DEFAULT_EXPIRES 900
+#define SKYCRATE__PRESIGN_MAX_TIME INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
+/* The X-Amz-* query parameters of a presigned URL sort among the caller's parameters at fixed
+ * places: their sorted order is Algorithm, Credential, Date, Expires, Security-Token,
+ * SignedHeaders. Segment i holds the caller's parameters that sort between fixed name i-1 and
+ * fixed name i, each as "&name=value" (encoded); segment 6 those after SignedHeaders. */
+#define SKYCRATE__PRESIGN_SEGMENTS 7
+
+/* One signed header: lowercase name, value trimmed with inner whitespace runs made one space
+ * (exactly what the client must send, and what S3 canonicalises it to). */
+typedef struct skycrate__presign_header {
+    char *name;
+    char *value;
+} skycrate__presign_header;
+
+/* One extra query parameter, raw and encoded. */
+typedef struct skycrate__presign_param {
+    char *name;
+    char *value;
+    char *name_enc;
+    char *value_enc;
+    bool upload_part; /* partNumber / uploadId set by _set_upload_part */
+} skycrate__presign_param;
+
+struct skycrate_presign_request {
+    uint32_t magic;
+    char method[8]; /* "GET", "PUT", "HEAD", "DELETE" */
+    char *bucket;
+    char *key;
+    int64_t expires;
+    bool has_time;
+    int64_t time;
+    char *upload_id; /* NULL: not an UploadPart */
+    uint32_t part_number;
+
+    skycrate__presign_header *headers; /* sorted by name, names unique */
+    size_t header_count;
+    skycrate__presign_param *params; /* sorted by (name_enc, value_enc), names unique */
+    size_t param_count;
+
+    /* Derived by every setter, read by the signer. */
+    skycrate__buf key_enc;            /* the key encoded once per segment, '/' kept */
+    skycrate__buf hdr_before;         /* canonical header lines sorting before "host" */
+    skycrate__buf hdr_after;          /* ... and after it */
+    skycrate__buf signed_headers;     /* "content-type;host" */
+    skycrate__buf signed_headers_enc; /* "content-type%3Bhost" */
+    skycrate__buf seg[SKYCRATE__PRESIGN_SEGMENTS];
+};
+
+/* Where a presigned request goes, resolved for one bucket: all strings borrowed. */
+typedef struct skycrate__presign_target {
+    const char *host; /* Host header value: host[:port] */
+    size_t host_len;
+    const char *base; /* "scheme://host[:port]" */
+    size_t base_len;
+    /* The encoded path before "/{key}": "", "/prefix", "/bucket" or "/prefix/bucket". */
+    const char *path;
+    size_t path_len;
+} skycrate__presign_target;
+
+/* The credential strings one signature uses (borrowed; the token may be NULL or ""). */
+typedef struct skycrate__presign_creds {
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token;
+} skycrate__presign_creds;
+
+/* Optional outputs for diagnostics: the canonical request and the string to sign. */
+typedef struct skycrate__presign_explain {
+    skycrate__buf *canonical_request;
+    skycrate__buf *string_to_sign;
+} skycrate__presign_explain;
+
+/*
+ * Signs `req` for `target` as of `time` for `expires` seconds (already clamped, 1..604800) and
+ * writes the URL, NUL-terminated, into `url` (`cap` bytes). *len_out receives the URL's length
+ * without the NUL, also when `cap` is too small (then SKYCRATE_EINVAL and nothing else done).
+ * `region` is at most 63 bytes. With `explain` NULL this allocates nothing: the derived signing
+ * key, the credential scope and the HMAC state after the string to sign's first block are
+ * kept per thread (skycrate__presign_cache_*); everything else is written straight into `url`.
+ * Returns 0, SKYCRATE_EINVAL or (explain only) SKYCRATE_ENOMEM.
+ */
+int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
+                           const skycrate_presign_request *req,
+                           const skycrate__presign_target *target,
+                           const skycrate__presign_creds *creds, const char *region, int64_t time,
+                           int64_t expires, skycrate__presign_explain *explain);
+
+/* Wipes and empties the calling thread's presign cache (also done at thread exit). */
+void skycrate__presign_cache_clear(void);
+/* Tests: hits and misses of the calling thread's cache (credentials + region + date), and of
+ * its per-second string-to-sign block. Any pointer may be NULL. */
+void skycrate__presign_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits);
+
+#endif
