@@ -15,7 +15,11 @@
 #include "skycrate/errors.h"
 #include "skycrate/alloc.h"
 #include "skycrate/log.h"
+#include "skycrate/credentials.h"
 #include "skycrate/transport.h"
+#include "skycrate/client.h"
+#include "skycrate/objects.h"
+#include "skycrate/buckets.h"
 #include "skycrate/store.h"
 #include "skycrate/presigner.h"
 

@@ -15,7 +15,11 @@ if grep -v '^skycrate_' "$tmp/exported"; then
 fi
 # Every public declaration is in the map, and nothing in the map is undeclared.
 inc=$(dirname "$map")/../include
-grep -h '^SKYCRATE_API' "$inc"/skycrate/*.h | grep -o 'skycrate_[A-Za-z0-9_]*(' | tr -d '(' | sort > "$tmp/declared"
+# A declaration may continue on the next lines (clang-format breaks after a long return type):
+# join from SKYCRATE_API up to the first '(' and take the name just before it.
+awk '/^SKYCRATE_API/ { decl = ""; on = 1 }
+     on { decl = decl " " $0; if (index(decl, "(")) { on = 0; sub(/\(.*/, "(", decl); print decl } }' \
+    "$inc"/skycrate/*.h | grep -o 'skycrate_[A-Za-z0-9_]*($' | tr -d '(' | sort > "$tmp/declared"
 if ! diff -u "$tmp/declared" "$tmp/map"; then
     echo "declared functions (-) differ from the map (+)"; status=1
 fi

@@ -1,0 +1,81 @@
+/*
+ * Credentials values: immutable, reference-counted, wiped when the last reference goes.
+ * SPDX-License-Identifier: MIT
+ */
+#include "creds/creds.h"
+
+#include "core/common.h"
+
+int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_id,
+                             const char *secret_access_key, const char *session_token,
+                             int64_t expiration)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    if (!access_key_id || !*access_key_id)
+        return skycrate__error_set(SKYCRATE_EINVAL, "credentials need an access key id");
+    if (!secret_access_key || !*secret_access_key)
+        return skycrate__error_set(SKYCRATE_EINVAL, "credentials need a secret access key");
+
+    skycrate_credentials *c = skycrate__calloc(1, sizeof(*c));
+    if (!c)
+        return skycrate__error_nomem();
+    atomic_init(&c->refcount, 1);
+    c->expiration = expiration;
+    c->access_key_id = skycrate__strdup(access_key_id);
+    c->secret_access_key = skycrate__strdup(secret_access_key);
+    /* An empty token (AWS_SESSION_TOKEN="") means none. */
+    if (session_token && *session_token)
+        c->session_token = skycrate__strdup(session_token);
+    if (!c->access_key_id || !c->secret_access_key ||
+        (session_token && *session_token && !c->session_token)) {
+        skycrate_credentials_unref(c);
+        return skycrate__error_nomem();
+    }
+    *out = c;
+    return 0;
+}
+
+skycrate_credentials *skycrate_credentials_ref(skycrate_credentials *credentials)
+{
+    if (credentials)
+        atomic_fetch_add_explicit(&credentials->refcount, 1, memory_order_relaxed);
+    return credentials;
+}
+
+void skycrate_credentials_unref(skycrate_credentials *credentials)
+{
+    if (!credentials)
+        return;
+    if (atomic_fetch_sub_explicit(&credentials->refcount, 1, memory_order_acq_rel) != 1)
+        return;
+    skycrate__free(credentials->access_key_id);
+    skycrate__free_secret(credentials->secret_access_key);
+    skycrate__free_secret(credentials->session_token);
+    skycrate__wipe(credentials, sizeof(*credentials));
+    skycrate__free(credentials);
+}
+
+const char *skycrate_credentials_access_key_id(const skycrate_credentials *credentials)
+{
+    SKYCRATE_ASSERT_ARG_RET(credentials, NULL);
+    return credentials->access_key_id;
+}
+
+const char *skycrate_credentials_secret_access_key(const skycrate_credentials *credentials)
+{
+    SKYCRATE_ASSERT_ARG_RET(credentials, NULL);
+    return credentials->secret_access_key;
+}
+
+const char *skycrate_credentials_session_token(const skycrate_credentials *credentials)
+{
+    SKYCRATE_ASSERT_ARG_RET(credentials, NULL);
+    return credentials->session_token;
+}
+
+int64_t skycrate_credentials_expiration(const skycrate_credentials *credentials)
+{
+    SKYCRATE_ASSERT_ARG_RET(credentials, 0);
+    return credentials->expiration;
+}

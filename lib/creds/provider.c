@@ -1,0 +1,189 @@
+/*
+ * The credentials-provider seam: versioned callback tables, reference counting, and the
+ * error conventions every provider shares (STYLE.md §6). The delegate and static providers.
+ * SPDX-License-Identifier: MIT
+ */
+#include "creds/creds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/common.h"
+#include "core/time.h"
+
+#define PROVIDER_MESSAGE_PREFIX "credentials provider '"
+
+/* How many bytes of the table each version defines: fields are only appended. */
+static size_t callbacks_size(unsigned int version)
+{
+    switch (version) {
+    case 1: return offsetof(skycrate_credentials_provider_callbacks, name) + sizeof(const char *);
+    default: return 0;
+    }
+}
+
+int skycrate_credentials_provider_callbacks_init(skycrate_credentials_provider_callbacks *callbacks,
+                                                 unsigned int version)
+{
+    SKYCRATE_ASSERT_ARG(callbacks);
+    if (version == 0 || version > SKYCRATE_CREDENTIALS_PROVIDER_VERSION)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "unknown credentials provider table version %u (this library "
+                                   "knows 1 to %d)",
+                                   version, SKYCRATE_CREDENTIALS_PROVIDER_VERSION);
+    memset(callbacks, 0, callbacks_size(version));
+    callbacks->version = version;
+    return 0;
+}
+
+int skycrate_credentials_provider_new(skycrate_credentials_provider **out,
+                                      const skycrate_credentials_provider_callbacks *callbacks)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    SKYCRATE_ASSERT_ARG(callbacks);
+    if (callbacks->version == 0 || callbacks->version > SKYCRATE_CREDENTIALS_PROVIDER_VERSION)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "unknown credentials provider table version %u (this library "
+                                   "knows 1 to %d)",
+                                   callbacks->version, SKYCRATE_CREDENTIALS_PROVIDER_VERSION);
+    if (!callbacks->get)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "credentials provider table has no get function");
+
+    skycrate_credentials_provider *p = skycrate__calloc(1, sizeof(*p));
+    if (!p)
+        return skycrate__error_nomem();
+    /* Only the prefix the caller's version defines; calloc zero-filled the rest. */
+    memcpy(&p->callbacks, callbacks, callbacks_size(callbacks->version));
+    const char *name = p->callbacks.name && *p->callbacks.name ? p->callbacks.name : "custom";
+    p->name = skycrate__strdup(name);
+    if (!p->name) {
+        skycrate__free(p);
+        return skycrate__error_nomem();
+    }
+    p->callbacks.name = p->name;
+    atomic_init(&p->refcount, 1);
+    *out = p;
+    return 0;
+}
+
+skycrate_credentials_provider *
+skycrate_credentials_provider_ref(skycrate_credentials_provider *provider)
+{
+    if (provider)
+        atomic_fetch_add_explicit(&provider->refcount, 1, memory_order_relaxed);
+    return provider;
+}
+
+void skycrate_credentials_provider_unref(skycrate_credentials_provider *provider)
+{
+    if (!provider)
+        return;
+    if (atomic_fetch_sub_explicit(&provider->refcount, 1, memory_order_acq_rel) != 1)
+        return;
+    if (provider->callbacks.free)
+        provider->callbacks.free(provider->callbacks.user_data);
+    skycrate__free(provider->name);
+    skycrate__free(provider);
+}
+
+const char *skycrate_credentials_provider_name(const skycrate_credentials_provider *provider)
+{
+    SKYCRATE_ASSERT_ARG_RET(provider, "");
+    return provider->name;
+}
+
+/* Makes sure a failure message names the provider (unless an inner provider already did). */
+static int name_failure(int rc, const char *name)
+{
+    char what[128];
+    snprintf(what, sizeof(what), PROVIDER_MESSAGE_PREFIX "%s'", name);
+    skycrate__error_after_callback(rc, what);
+    if (strncmp(skycrate_error_last()->message, PROVIDER_MESSAGE_PREFIX,
+                strlen(PROVIDER_MESSAGE_PREFIX)) != 0)
+        skycrate__error_prefix("%s", what);
+    return rc;
+}
+
+int skycrate_credentials_provider_get(skycrate_credentials **out,
+                                      skycrate_credentials_provider *provider)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    SKYCRATE_ASSERT_ARG(provider);
+
+    skycrate_credentials *creds = NULL;
+    /* A stale message with the same code must not pass for the callback's own. */
+    skycrate_error_clear();
+    int rc = provider->callbacks.get(&creds, provider->callbacks.user_data);
+    if (rc > 0) {
+        rc = skycrate__error_set(SKYCRATE_ERROR, "get returned %d, which is not an error code", rc);
+    }
+    if (rc < 0) {
+        skycrate_credentials_unref(creds);
+        return name_failure(rc, provider->name);
+    }
+    if (!creds) {
+        skycrate__error_set(SKYCRATE_ERROR, "get returned 0 but no credentials");
+        return name_failure(SKYCRATE_ERROR, provider->name);
+    }
+    if (creds->expiration != 0 && creds->expiration <= skycrate__now_ms() / 1000) {
+        char when[21];
+        skycrate__format_iso8601(when, creds->expiration);
+        skycrate_credentials_unref(creds);
+        skycrate__error_set(SKYCRATE_EEXPIRED, "the credentials expired at %s", when);
+        return name_failure(SKYCRATE_EEXPIRED, provider->name);
+    }
+    *out = creds;
+    return 0;
+}
+
+/* --- built-in providers made with the public table ---------------------------------------- */
+
+int skycrate__credentials_provider_wrap(skycrate_credentials_provider **out,
+                                        skycrate_credentials_get_fn get, void (*free_fn)(void *),
+                                        void *user_data, const char *name)
+{
+    skycrate_credentials_provider_callbacks cb;
+    memset(&cb, 0, sizeof(cb)); /* padding too: the table is copied byte for byte */
+    cb.version = SKYCRATE_CREDENTIALS_PROVIDER_VERSION;
+    cb.get = get;
+    cb.free = free_fn;
+    cb.user_data = user_data;
+    cb.name = name;
+    return skycrate_credentials_provider_new(out, &cb);
+}
+
+int skycrate_credentials_provider_new_delegate(skycrate_credentials_provider **out,
+                                               skycrate_credentials_get_fn get, void *user_data)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    SKYCRATE_ASSERT_ARG(get);
+    return skycrate__credentials_provider_wrap(out, get, NULL, user_data, "delegate");
+}
+
+static int static_get(skycrate_credentials **out, void *user_data)
+{
+    *out = skycrate_credentials_ref(user_data);
+    return 0;
+}
+
+static void static_free(void *user_data)
+{
+    skycrate_credentials_unref(user_data);
+}
+
+int skycrate_credentials_provider_new_static(skycrate_credentials_provider **out,
+                                             skycrate_credentials *credentials)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    SKYCRATE_ASSERT_ARG(credentials);
+    skycrate_credentials *own = skycrate_credentials_ref(credentials);
+    int error = skycrate__credentials_provider_wrap(out, static_get, static_free, own, "static");
+    if (error < 0)
+        skycrate_credentials_unref(own);
+    return error;
+}
