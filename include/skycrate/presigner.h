@@ -10,9 +10,28 @@
  * @brief Presigned URLs for browsers: requests, and the contracts that say what to send.
  * @defgroup skycrate_presigner Presigner
  *
+ * A presigner (#skycrate_presigner) turns presign requests into SigV4 query-signed URLs for
+ * browsers and other clients that hold no credentials. It is made from a client, whose region,
+ * endpoint, addressing, credentials provider and clock offset it copies; afterwards it never
+ * changes, does no I/O, takes no lock, and may be used by any number of threads at once.
+ *
  * A presign request (#skycrate_presign_request) names the method, bucket and key of one S3
  * request, with its expiry, the headers the client will send and any extra query parameters.
  * Its setters check every input at once, so a request that was built is valid.
+ *
+ * The result is a contract (#skycrate_presigned): the URL, the headers the client must send
+ * with their exact values, and the real expiry, also as JSON:
+ * @code{.json}
+ * { "method": "PUT", "bucket": "skycrate-user42-1732300000",
+ *   "key": "uploads/user42/2f1c...-report.pdf",
+ *   "url": "https://skycrate-user42-1732300000.s3.eu-west-1.amazonaws.com/uploads/...",
+ *   "headers": { "content-type": "application/pdf" },
+ *   "expiresAt": "2024-11-22T18:41:40Z", "expiresIn": 900, "expiresClamped": false }
+ * @endcode
+ * An UploadPart contract also has `"partNumber"` and `"uploadId"`. No checksum, ACL or other
+ * parameter is ever added to a URL unless the request asks for it. Servers that presign in
+ * bulk use skycrate_presign_url(), which writes the URL into a caller's buffer and allocates
+ * nothing.
  * @{
  */
 
@@ -20,8 +39,43 @@
 
 SKYCRATE_BEGIN_DECLS
 
+/** Presigns URLs; immutable and shareable across threads (opaque). */
+typedef struct skycrate_presigner skycrate_presigner;
 /** What to presign: method, bucket, key, expiry, headers, query (opaque). */
 typedef struct skycrate_presign_request skycrate_presign_request;
+/** A presigned URL and what the client must send with it (opaque). */
+typedef struct skycrate_presigned skycrate_presigned;
+
+/* Declared in skycrate/client.h. */
+struct skycrate_client;
+
+/**
+ * @brief Creates a presigner from a client.
+ *
+ * The presigner copies the client's region, endpoint, addressing style and endpoint variants,
+ * takes its own reference to the client's credentials provider, and keeps the client's clock
+ * offset as it is now; the client may be freed afterwards. Presigning asks the provider for
+ * credentials once per URL: give the client a caching provider when that is expensive.
+ * @param[out] out the new presigner; free it with skycrate_presigner_free().
+ * @param[in] client the client; only read.
+ * @return 0, #SKYCRATE_EINVAL for an invalid client, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int skycrate_presigner_new(skycrate_presigner **out,
+                                        const struct skycrate_client *client);
+
+/**
+ * @brief Frees a presigner and drops its reference to the credentials provider. NULL does
+ *        nothing. No other thread may be using it.
+ * @param[in] presigner the presigner.
+ */
+SKYCRATE_API void skycrate_presigner_free(skycrate_presigner *presigner);
+
+/**
+ * @brief The region the presigner signs for.
+ * @param[in] presigner the presigner.
+ * @return a borrowed string that lives as long as the presigner ("" for an invalid handle).
+ */
+SKYCRATE_API const char *skycrate_presigner_region(const skycrate_presigner *presigner);
 
 /**
  * @brief Creates a presign request with an expiry of 900 seconds, signed as of the time of
@@ -126,6 +180,162 @@ SKYCRATE_API int skycrate_presign_request_add_query(skycrate_presign_request *re
 SKYCRATE_API int skycrate_presign_request_set_upload_part(skycrate_presign_request *request,
                                                           const char *upload_id,
                                                           uint32_t part_number);
+
+/**
+ * @brief Presigns a request and returns its contract.
+ *
+ * Asks the credentials provider once; a session token is signed into the URL as
+ * `X-Amz-Security-Token`. The signing time is the request's fixed time, else now corrected by
+ * the presigner's clock offset. The expiry is clamped so that the URL never outlives the
+ * credentials (skycrate_presigned_clamped() then returns 1). Thread-safe.
+ * @param[out] out the contract; free it with skycrate_presigned_free().
+ * @param[in] presigner the presigner.
+ * @param[in] request the request.
+ * @return 0, #SKYCRATE_EINVAL, #SKYCRATE_EEXPIRED when the credentials expire before the
+ *         signing time, the provider's code (#SKYCRATE_ENOTFOUND, #SKYCRATE_EAUTH, ...), or
+ *         #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int skycrate_presign(skycrate_presigned **out, const skycrate_presigner *presigner,
+                                  const skycrate_presign_request *request);
+
+/**
+ * @brief Presigns a request into a caller's buffer: the fast path for servers that presign in
+ *        bulk.
+ *
+ * The same URL as skycrate_presign() (with the same clamping), written NUL-terminated into
+ * `buf`. It allocates nothing and takes no lock once the calling thread has presigned for the
+ * same credentials, region, day and bucket before (a small per-thread cache keeps the derived
+ * signing key and the bucket's host), and when the provider itself does not allocate. Thread-safe.
+ * @param[out] buf where the URL goes.
+ * @param[in] cap the size of `buf` in bytes.
+ * @param[out] len_out the URL's length without the NUL (also when `buf` is too small); may be
+ *             NULL.
+ * @param[in] presigner the presigner.
+ * @param[in] request the request.
+ * @return 0, #SKYCRATE_EINVAL (also when `cap` is not more than the URL's length: then nothing
+ *         was written), #SKYCRATE_EEXPIRED, the provider's code, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int skycrate_presign_url(char *buf, size_t cap, size_t *len_out,
+                                      const skycrate_presigner *presigner,
+                                      const skycrate_presign_request *request);
+
+/**
+ * @brief Presigns the UploadPart URLs of a multipart upload: parts `first_part` ..
+ *        `first_part + count - 1`, all signed at the same time.
+ * @param[out] out an array of `count` contracts, each freed with skycrate_presigned_free();
+ *             all NULL on failure.
+ * @param[in] presigner the presigner.
+ * @param[in] bucket the bucket.
+ * @param[in] key the object key.
+ * @param[in] upload_id the upload id from skycrate_multipart_create().
+ * @param[in] first_part the first part number (1 ..).
+ * @param[in] count how many parts (at least 1; the last part number is at most 10000).
+ * @param[in] expires_seconds 1 .. 604800.
+ * @return 0, #SKYCRATE_EINVAL, or as skycrate_presign().
+ */
+SKYCRATE_API int skycrate_presign_upload_parts(skycrate_presigned **out,
+                                               const skycrate_presigner *presigner,
+                                               const char *bucket, const char *key,
+                                               const char *upload_id, uint32_t first_part,
+                                               size_t count, int64_t expires_seconds);
+
+/**
+ * @brief Frees a contract (its URL is wiped first). NULL does nothing.
+ * @param[in] contract the contract.
+ */
+SKYCRATE_API void skycrate_presigned_free(skycrate_presigned *contract);
+
+/**
+ * @brief The contract's method: `GET`, `PUT`, `HEAD` or `DELETE`.
+ * @param[in] contract the contract.
+ * @return a borrowed string that lives as long as the contract.
+ */
+SKYCRATE_API const char *skycrate_presigned_method(const skycrate_presigned *contract);
+
+/**
+ * @brief The contract's bucket.
+ * @param[in] contract the contract.
+ * @return a borrowed string that lives as long as the contract.
+ */
+SKYCRATE_API const char *skycrate_presigned_bucket(const skycrate_presigned *contract);
+
+/**
+ * @brief The contract's object key.
+ * @param[in] contract the contract.
+ * @return a borrowed string that lives as long as the contract.
+ */
+SKYCRATE_API const char *skycrate_presigned_key(const skycrate_presigned *contract);
+
+/**
+ * @brief The presigned URL. It grants access: treat it as a secret until used.
+ * @param[in] contract the contract.
+ * @return a borrowed string that lives as long as the contract.
+ */
+SKYCRATE_API const char *skycrate_presigned_url(const skycrate_presigned *contract);
+
+/**
+ * @brief How many headers the client must send (every signed header but `Host`).
+ * @param[in] contract the contract.
+ * @return the number of headers.
+ */
+SKYCRATE_API size_t skycrate_presigned_header_count(const skycrate_presigned *contract);
+
+/**
+ * @brief One header the client must send, with the exact value it must have.
+ * @param[in] contract the contract.
+ * @param[in] index 0 .. skycrate_presigned_header_count() - 1; headers are sorted by name.
+ * @param[out] name the lowercase name (borrowed; may be NULL).
+ * @param[out] value the value (borrowed; may be NULL).
+ * @return 0 or #SKYCRATE_EINVAL.
+ */
+SKYCRATE_API int skycrate_presigned_header(const skycrate_presigned *contract, size_t index,
+                                           const char **name, const char **value);
+
+/**
+ * @brief When the URL stops working.
+ * @param[in] contract the contract.
+ * @return seconds since the Unix epoch: the signing time plus skycrate_presigned_expires_in().
+ */
+SKYCRATE_API int64_t skycrate_presigned_expires_at(const skycrate_presigned *contract);
+
+/**
+ * @brief How long the URL works from its signing time, in seconds (after clamping).
+ * @param[in] contract the contract.
+ * @return 1 .. 604800.
+ */
+SKYCRATE_API int64_t skycrate_presigned_expires_in(const skycrate_presigned *contract);
+
+/**
+ * @brief Whether the expiry was shortened to the credentials' expiration.
+ * @param[in] contract the contract.
+ * @return 1 if it was, else 0.
+ */
+SKYCRATE_API int skycrate_presigned_clamped(const skycrate_presigned *contract);
+
+/**
+ * @brief The contract as JSON: `method`, `bucket`, `key`, `url`, `headers` (an object of
+ *        lowercase name to exact value), `expiresAt` (ISO 8601 UTC), `expiresIn` (seconds),
+ *        `expiresClamped`, and for an UploadPart `partNumber` and `uploadId`.
+ * @param[out] out the JSON text (compact, UTF-8); free it with skycrate_free().
+ * @param[in] contract the contract.
+ * @return 0, #SKYCRATE_EINVAL, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int skycrate_presigned_json(char **out, const skycrate_presigned *contract);
+
+/**
+ * @brief What was signed, for diagnosing a `SignatureDoesNotMatch`: compare with the server's
+ *        `CanonicalRequest` and `StringToSign` (skycrate_client_last_response()).
+ *
+ * Neither contains the secret key or the signing key; the canonical request contains the
+ * session token, as the URL does.
+ * @param[in] contract the contract.
+ * @param[out] canonical_request the SigV4 canonical request (borrowed; may be NULL).
+ * @param[out] string_to_sign the SigV4 string to sign (borrowed; may be NULL).
+ * @return 0 or #SKYCRATE_EINVAL.
+ */
+SKYCRATE_API int skycrate_presigned_explain(const skycrate_presigned *contract,
+                                            const char **canonical_request,
+                                            const char **string_to_sign);
 
 /** @} */
 

@@ -11,9 +11,12 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "s3/endpoint.h"
+#include "skycrate/credentials.h"
 #include "skycrate/presigner.h"
 
 #define SKYCRATE_MAGIC_PRESIGN_REQUEST 0x534b5052u /* "SKPR" */
+#define SKYCRATE_MAGIC_PRESIGNED 0x534b5043u       /* "SKPC" */
 
 #define SKYCRATE__PRESIGN_MAX_EXPIRES 604800
 #define SKYCRATE__PRESIGN_DEFAULT_EXPIRES 900
@@ -66,6 +69,37 @@ struct skycrate_presign_request {
     skycrate__buf seg[SKYCRATE__PRESIGN_SEGMENTS];
 };
 
+/* A presigner: what it copied from its client at creation; never changed afterwards. */
+struct skycrate_presigner {
+    uint32_t magic;
+    uint64_t id; /* unique in the process: keys the per-thread target cache */
+    char *region;
+    bool has_endpoint;
+    skycrate__endpoint endpoint;
+    skycrate_addressing addressing;
+    uint32_t endpoint_flags;
+    skycrate_credentials_provider *provider;
+    int64_t clock_offset;
+};
+
+/* A contract: what the client must send, as accessors and JSON. */
+struct skycrate_presigned {
+    uint32_t magic;
+    char method[8];
+    char *bucket;
+    char *key;
+    char *url;
+    skycrate__presign_header *headers; /* copies */
+    size_t header_count;
+    char *upload_id; /* NULL: not an UploadPart */
+    uint32_t part_number;
+    int64_t signed_at;
+    int64_t expires_in;
+    bool clamped;
+    char *canonical_request;
+    char *string_to_sign;
+};
+
 /* Where a presigned request goes, resolved for one bucket: all strings borrowed. */
 typedef struct skycrate__presign_target {
     const char *host; /* Host header value: host[:port] */
@@ -104,6 +138,18 @@ int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
                            const skycrate__presign_target *target,
                            const skycrate__presign_creds *creds, const char *region, int64_t time,
                            int64_t expires, skycrate__presign_explain *explain);
+
+/* The length (without the NUL) of the URL skycrate__presign_sign() would write. */
+size_t skycrate__presign_url_length(const skycrate_presign_request *req,
+                                    const skycrate__presign_target *target,
+                                    const skycrate__presign_creds *creds, const char *region,
+                                    int64_t expires);
+
+/* Makes a contract; takes `url` (freed on failure too) and copies the rest. 0 or ENOMEM. */
+int skycrate__presigned_build(skycrate_presigned **out, const skycrate_presign_request *req,
+                              char *url, int64_t signed_at, int64_t expires_in, bool clamped,
+                              const skycrate__buf *canonical_request,
+                              const skycrate__buf *string_to_sign);
 
 /* Wipes and empties the calling thread's presign cache (also done at thread exit). */
 void skycrate__presign_cache_clear(void);

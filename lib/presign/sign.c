@@ -313,6 +313,43 @@ static size_t put_expires(char out[24], int64_t v)
     return n;
 }
 
+/* The encoded credential's length: the key id's, the region's, and the fixed parts. */
+static size_t cred_enc_len(const char *akid, size_t akid_len, const char *region, size_t region_len)
+{
+    return enc_len(akid, akid_len) + 3 + 8 + 3 + enc_len(region, region_len) +
+           sizeof("%2Fs3%2Faws4_request") - 1;
+}
+
+/* The URL's length (without the NUL), before anything is written or computed. */
+static size_t url_length(const skycrate_presign_request *req,
+                         const skycrate__presign_target *target, size_t cred_len, size_t exp_len,
+                         const char *token, size_t token_len)
+{
+    size_t query_len =
+        sizeof("&X-Amz-Algorithm=" ALGORITHM) - 1 + sizeof("&X-Amz-Credential=") - 1 + cred_len +
+        sizeof("&X-Amz-Date=") - 1 + AMZ_DATE_LEN + sizeof("&X-Amz-Expires=") - 1 + exp_len +
+        (token_len ? sizeof("&X-Amz-Security-Token=") - 1 + enc_len(token, token_len) : 0) +
+        sizeof("&X-Amz-SignedHeaders=") - 1 + req->signed_headers_enc.len - 1;
+    for (int i = 0; i < SKYCRATE__PRESIGN_SEGMENTS; i++)
+        query_len += seg_len(req, i);
+    size_t path_len = target->path_len + 1 + req->key_enc.len;
+    return target->base_len + path_len + 1 + query_len + sizeof("&X-Amz-Signature=") - 1 +
+           2 * SKYCRATE__SHA256_LEN;
+}
+
+size_t skycrate__presign_url_length(const skycrate_presign_request *req,
+                                    const skycrate__presign_target *target,
+                                    const skycrate__presign_creds *creds, const char *region,
+                                    int64_t expires)
+{
+    char exp[24];
+    const char *token = creds->session_token;
+    return url_length(
+        req, target,
+        cred_enc_len(creds->access_key_id, strlen(creds->access_key_id), region, strlen(region)),
+        put_expires(exp, expires), token, token ? strlen(token) : 0);
+}
+
 int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
                            const skycrate_presign_request *req,
                            const skycrate__presign_target *target,
@@ -346,22 +383,9 @@ int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
     memcpy(date, amz_date, 8);
     date[8] = '\0';
     size_t exp_len = put_expires(exp, expires);
-
-    /* The URL's length, before anything is written or computed. The credential's encoded
-     * length: the key id's, the region's, and the fixed parts. */
-    size_t cred_len = enc_len(creds->access_key_id, akid_len) + 3 + 8 + 3 +
-                      enc_len(region, region_len) + sizeof("%2Fs3%2Faws4_request") - 1;
-    size_t token_enc_len = token_len ? enc_len(token, token_len) : 0;
-    size_t query_len = sizeof("&X-Amz-Algorithm=" ALGORITHM) - 1 + sizeof("&X-Amz-Credential=") -
-                       1 + cred_len + sizeof("&X-Amz-Date=") - 1 + AMZ_DATE_LEN +
-                       sizeof("&X-Amz-Expires=") - 1 + exp_len +
-                       (token_len ? sizeof("&X-Amz-Security-Token=") - 1 + token_enc_len : 0) +
-                       sizeof("&X-Amz-SignedHeaders=") - 1 + req->signed_headers_enc.len - 1;
-    for (int i = 0; i < SKYCRATE__PRESIGN_SEGMENTS; i++)
-        query_len += seg_len(req, i);
+    size_t cred_len = cred_enc_len(creds->access_key_id, akid_len, region, region_len);
     size_t path_len = target->path_len + 1 + req->key_enc.len;
-    size_t total = target->base_len + path_len + 1 + query_len + sizeof("&X-Amz-Signature=") - 1 +
-                   2 * SKYCRATE__SHA256_LEN;
+    size_t total = url_length(req, target, cred_len, exp_len, token, token_len);
     if (len_out)
         *len_out = total;
     if (url == NULL || cap <= total)

@@ -3,7 +3,6 @@
  * botocore's presigned URLs (tests/vectors/presign-golden, tools/gen-golden-presign.py), its
  * per-thread cache, threads, and allocation failures.
  */
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "core/common.h"
 #include "presign/presign.h"
 #include "sigv4/sigv4.h"
+#include "presigncases.h"
 #include "testalloc.h"
 #include "testutil.h"
 #include "testvectors.h"
@@ -21,102 +21,6 @@
 static case_list url_cases;
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-static json_t *load_context(const char *sub, const char *name, char *dir, size_t dir_size)
-{
-    case_dir(dir, dir_size, sub, name);
-    char *text = must_read(dir, "context.json");
-    json_error_t jerr;
-    json_t *ctx = json_loads(text, 0, &jerr);
-    ck_assert_msg(ctx != NULL, "%s: %s", name, jerr.text);
-    free(text);
-    return ctx;
-}
-
-static const char *jstr(const json_t *obj, const char *name)
-{
-    const json_t *v = json_object_get(obj, name);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* The presign request a golden case describes. */
-static skycrate_presign_request *golden_request(const json_t *ctx)
-{
-    const json_t *r = json_object_get(ctx, "request");
-    skycrate_presign_request *req = NULL;
-    ck_assert_sky_ok(
-        skycrate_presign_request_new(&req, jstr(r, "method"), jstr(r, "bucket"), jstr(r, "key")));
-    ck_assert_sky_ok(skycrate_presign_request_set_expires(
-        req, json_integer_value(json_object_get(r, "expires"))));
-    ck_assert_sky_ok(
-        skycrate_presign_request_set_time(req, json_integer_value(json_object_get(r, "time"))));
-    size_t i;
-    json_t *pair;
-    json_array_foreach(json_object_get(r, "headers"), i, pair)
-    {
-        ck_assert_sky_ok(
-            skycrate_presign_request_add_header(req, json_string_value(json_array_get(pair, 0)),
-                                                json_string_value(json_array_get(pair, 1))));
-    }
-    json_array_foreach(json_object_get(r, "query"), i, pair)
-    {
-        ck_assert_sky_ok(
-            skycrate_presign_request_add_query(req, json_string_value(json_array_get(pair, 0)),
-                                               json_string_value(json_array_get(pair, 1))));
-    }
-    if (jstr(r, "upload_id"))
-        ck_assert_sky_ok(skycrate_presign_request_set_upload_part(
-            req, jstr(r, "upload_id"),
-            (uint32_t)json_integer_value(json_object_get(r, "part_number"))));
-    return req;
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Two URLs are the same but for the order of their query parameters (encodings compared
- * exactly, not decoded). */
-static void assert_same_url(const char *got, const char *want)
-{
-    const char *gq = strchr(got, '?'), *wq = strchr(want, '?');
-    ck_assert_ptr_nonnull(gq);
-    ck_assert_ptr_nonnull(wq);
-    ck_assert_msg((size_t)(gq - got) == (size_t)(wq - want) && !strncmp(got, want, gq - got),
-                  "URL before the query:\n got %.*s\nwant %.*s", (int)(gq - got), got,
-                  (int)(wq - want), want);
-    char *g = strdup(gq + 1), *w = strdup(wq + 1);
-    char *gp[128], *wp[128];
-    size_t gn = 0, wn = 0;
-    for (char *s = strtok(g, "&"); s && gn < 128; s = strtok(NULL, "&"))
-        gp[gn++] = s;
-    for (char *s = strtok(w, "&"); s && wn < 128; s = strtok(NULL, "&"))
-        wp[wn++] = s;
-    ck_assert_uint_eq(gn, wn);
-    qsort(gp, gn, sizeof(char *), str_cmp);
-    qsort(wp, wn, sizeof(char *), str_cmp);
-    for (size_t i = 0; i < gn; i++)
-        ck_assert_str_eq(gp[i], wp[i]);
-    free(g);
-    free(w);
-}
-
-/* The query of a presigned URL is sorted, with X-Amz-Signature last. */
-static void assert_sorted_query(const char *url)
-{
-    char *q = strdup(strchr(url, '?') + 1), *prev = NULL;
-    char *sig = strstr(q, "&X-Amz-Signature=");
-    ck_assert_ptr_nonnull(sig);
-    ck_assert_ptr_null(strchr(sig + 1, '&'));
-    *sig = '\0';
-    for (char *s = strtok(q, "&"); s; s = strtok(NULL, "&")) {
-        if (prev)
-            ck_assert_msg(strcmp(prev, s) < 0, "%s before %s", prev, s);
-        prev = s;
-    }
-    free(q);
-}
 
 typedef struct {
     char url[8192];
