@@ -22,5 +22,6 @@
 #include "skycrate/buckets.h"
 #include "skycrate/store.h"
 #include "skycrate/presigner.h"
+#include "skycrate/post_policy.h"
 
 #endif /* SKYCRATE_H */

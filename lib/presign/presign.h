@@ -145,6 +145,36 @@ size_t skycrate__presign_url_length(const skycrate_presign_request *req,
                                     const skycrate__presign_creds *creds, const char *region,
                                     int64_t expires);
 
+/* Checks of the inputs every presign shares: 0 or SKYCRATE_EINVAL with a message. */
+int skycrate__presign_check_bucket(const char *bucket);
+int skycrate__presign_check_key(const char *key);
+bool skycrate__presign_valid_utf8(const unsigned char *s, size_t n);
+
+/* A target that did not fit the per-thread cache: its buffers, disposed with the plan. */
+typedef struct skycrate__presign_spill {
+    skycrate__target t;
+    skycrate__buf path;
+    bool used;
+} skycrate__presign_spill;
+
+/* Everything a presign decides before signing: credentials (one provider call), signing time,
+ * expiry clamped to the credentials' expiration, and the bucket's target. */
+typedef struct skycrate__presign_plan {
+    skycrate_credentials *credentials;
+    skycrate__presign_creds creds;
+    skycrate__presign_target target;
+    skycrate__presign_spill spill;
+    int64_t time;
+    int64_t expires;
+    bool clamped;
+} skycrate__presign_plan;
+
+/* Plans a presign for `bucket`; dispose the plan in every case. 0, SKYCRATE_EINVAL,
+ * SKYCRATE_EEXPIRED, the provider's code or SKYCRATE_ENOMEM. */
+int skycrate__presign_plan_make(skycrate__presign_plan *out, const skycrate_presigner *p,
+                                const char *bucket, bool has_time, int64_t time, int64_t expires);
+void skycrate__presign_plan_dispose(skycrate__presign_plan *plan);
+
 /* Makes a contract; takes `url` (freed on failure too) and copies the rest. 0 or ENOMEM. */
 int skycrate__presigned_build(skycrate_presigned **out, const skycrate_presign_request *req,
                               char *url, int64_t signed_at, int64_t expires_in, bool clamped,

@@ -39,20 +39,7 @@ static _Thread_local struct {
     uint64_t tick;
 } targets;
 
-/* A target that did not fit a cache entry: its buffers, disposed by the caller. */
-typedef struct {
-    skycrate__target t;
-    skycrate__buf path;
-    bool used;
-} target_spill;
-
-static void spill_dispose(target_spill *s)
-{
-    if (s->used) {
-        skycrate__target_dispose(&s->t);
-        skycrate__buf_dispose(&s->path);
-    }
-}
+typedef skycrate__presign_spill target_spill;
 
 static void fill_target(skycrate__presign_target *out, const target_entry *e)
 {
@@ -168,32 +155,33 @@ const char *skycrate_presigner_region(const skycrate_presigner *p)
 
 /* ---- presigning ----------------------------------------------------------------------------- */
 
-/* Everything a presign decided before signing. */
-typedef struct {
-    skycrate_credentials *credentials;
-    skycrate__presign_creds creds;
-    skycrate__presign_target target;
-    target_spill spill;
-    int64_t time;
-    int64_t expires;
-    bool clamped;
-} presign_plan;
+typedef skycrate__presign_plan presign_plan;
+
+void skycrate__presign_plan_dispose(skycrate__presign_plan *plan)
+{
+    skycrate_credentials_unref(plan->credentials);
+    plan->credentials = NULL;
+    if (plan->spill.used) {
+        skycrate__target_dispose(&plan->spill.t);
+        skycrate__buf_dispose(&plan->spill.path);
+        plan->spill.used = false;
+    }
+}
 
 static void plan_dispose(presign_plan *plan)
 {
-    skycrate_credentials_unref(plan->credentials);
-    spill_dispose(&plan->spill);
+    skycrate__presign_plan_dispose(plan);
 }
 
-static int plan(presign_plan *out, const skycrate_presigner *p, const skycrate_presign_request *r)
+int skycrate__presign_plan_make(skycrate__presign_plan *out, const skycrate_presigner *p,
+                                const char *bucket, bool has_time, int64_t time, int64_t expires)
 {
     int error = 0;
     out->credentials = NULL;
     out->spill.used = false;
     SKYCRATE_ASSERT_HANDLE(p, SKYCRATE_MAGIC_PRESIGNER);
-    SKYCRATE_ASSERT_HANDLE(r, SKYCRATE_MAGIC_PRESIGN_REQUEST);
-    out->time = r->has_time ? r->time : skycrate__now_ms() / 1000 + p->clock_offset;
-    out->expires = r->expires;
+    out->time = has_time ? time : skycrate__now_ms() / 1000 + p->clock_offset;
+    out->expires = expires;
     out->clamped = false;
     if ((error = skycrate_credentials_provider_get(&out->credentials, p->provider)) < 0)
         return skycrate__error_prefix("presign: credentials");
@@ -213,7 +201,15 @@ static int plan(presign_plan *out, const skycrate_presigner *p, const skycrate_p
         out->expires = left;
         out->clamped = true;
     }
-    return resolve(&out->target, &out->spill, p, r->bucket);
+    return resolve(&out->target, &out->spill, p, bucket);
+}
+
+static int plan(presign_plan *out, const skycrate_presigner *p, const skycrate_presign_request *r)
+{
+    out->credentials = NULL;
+    out->spill.used = false;
+    SKYCRATE_ASSERT_HANDLE(r, SKYCRATE_MAGIC_PRESIGN_REQUEST);
+    return skycrate__presign_plan_make(out, p, r->bucket, r->has_time, r->time, r->expires);
 }
 
 int skycrate_presign_url(char *buf, size_t cap, size_t *len_out,

@@ -68,7 +68,7 @@ static bool is_tchar(unsigned char c)
            (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static bool valid_utf8(const unsigned char *s, size_t n)
+bool skycrate__presign_valid_utf8(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -106,7 +106,7 @@ static bool valid_utf8(const unsigned char *s, size_t n)
     return true;
 }
 
-static int check_bucket(const char *bucket)
+int skycrate__presign_check_bucket(const char *bucket)
 {
     size_t n = bucket ? strlen(bucket) : 0;
     if (n < 3 || n > MAX_BUCKET)
@@ -124,13 +124,13 @@ static int check_bucket(const char *bucket)
     return 0;
 }
 
-static int check_key(const char *key)
+int skycrate__presign_check_key(const char *key)
 {
     size_t n = key ? strlen(key) : 0;
     if (n < 1 || n > MAX_KEY)
         return skycrate__error_set(SKYCRATE_EINVAL, "presign: the key must have 1 to %d bytes",
                                    MAX_KEY);
-    if (!valid_utf8((const unsigned char *)key, n))
+    if (!skycrate__presign_valid_utf8((const unsigned char *)key, n))
         return skycrate__error_set(SKYCRATE_EINVAL, "presign: the key is not valid UTF-8");
     return 0;
 }
@@ -243,7 +243,8 @@ int skycrate_presign_request_new(skycrate_presign_request **out, const char *met
     if (m == NULL)
         return skycrate__error_set(SKYCRATE_EINVAL,
                                    "presign: the method must be GET, PUT, HEAD or DELETE");
-    if ((error = check_bucket(bucket)) < 0 || (error = check_key(key)) < 0)
+    if ((error = skycrate__presign_check_bucket(bucket)) < 0 ||
+        (error = skycrate__presign_check_key(key)) < 0)
         return error;
     if ((r = skycrate__calloc(1, sizeof(*r))) == NULL)
         return skycrate__error_nomem();
@@ -296,7 +297,7 @@ void skycrate_presign_request_free(skycrate_presign_request *r)
 int skycrate_presign_request_set_bucket(skycrate_presign_request *r, const char *bucket)
 {
     SKYCRATE_ASSERT_HANDLE(r, SKYCRATE_MAGIC_PRESIGN_REQUEST);
-    int error = check_bucket(bucket);
+    int error = skycrate__presign_check_bucket(bucket);
     if (error < 0)
         return error;
     char *b = skycrate__strdup(bucket);
@@ -310,7 +311,7 @@ int skycrate_presign_request_set_bucket(skycrate_presign_request *r, const char 
 int skycrate_presign_request_set_key(skycrate_presign_request *r, const char *key)
 {
     SKYCRATE_ASSERT_HANDLE(r, SKYCRATE_MAGIC_PRESIGN_REQUEST);
-    int error = check_key(key);
+    int error = skycrate__presign_check_key(key);
     return error < 0 ? error : set_key(r, key);
 }
 
