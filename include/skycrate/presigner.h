@@ -337,6 +337,30 @@ SKYCRATE_API int skycrate_presigned_explain(const skycrate_presigned *contract,
                                             const char **canonical_request,
                                             const char **string_to_sign);
 
+/**
+ * @brief Makes a safe, unique object key for a browser upload from an untrusted file name:
+ *        `{prefix}/{user_id}/{uuid}-{name}`, for example
+ *        `uploads/user42/2f1c7e0a-9b3d-4c1e-8f6a-0d5e4b3a2c1f-report 2024.pdf`.
+ *
+ * The name keeps only what is safe: directories are stripped (everything up to the last slash
+ * or backslash); invalid UTF-8, control characters and invisible or direction-changing
+ * characters (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069, ...) are removed; the double
+ * quote, `#`, `%`, `*`, `:`, `;`, `<`, `>`, `?`, `^`, braces, brackets, `|`, the backslash and
+ * the backtick become `_`; runs of blanks become one space and runs of dots one dot; leading
+ * dots and trailing dots and blanks go (no `..`, no hidden names); the name is cut to 128 bytes
+ * keeping a short extension; an empty result is `file`. The uuid (version 4, from the system's secure random
+ * source) makes keys unique, so uploads never overwrite each other.
+ * @param[out] out the key (at most 1024 bytes); free it with skycrate_free().
+ * @param[in] prefix the first segments without a leading `/` (`uploads/` and `uploads` are the
+ *            same), "" for none, or NULL for `uploads`.
+ * @param[in] user_id 1 to 128 characters of `A-Z a-z 0-9 . _ @ + = ~ -`, not starting with `.`.
+ * @param[in] filename the file name as the browser sent it (any bytes).
+ * @return 0, #SKYCRATE_EINVAL, #SKYCRATE_ERROR when no random bytes could be had, or
+ *         #SKYCRATE_ENOMEM. Thread-safe.
+ */
+SKYCRATE_API int skycrate_upload_key(char **out, const char *prefix, const char *user_id,
+                                     const char *filename);
+
 /** @} */
 
 SKYCRATE_END_DECLS

@@ -640,6 +640,122 @@ START_TEST(threads_presign_identically)
 }
 END_TEST
 
+/* ---- the upload-key helper ------------------------------------------------------------------ */
+
+/* The name part of "prefix/user/uuid-name", after checking the uuid. */
+static const char *key_name(const char *key, const char *head)
+{
+    size_t hn = strlen(head);
+    ck_assert_msg(strncmp(key, head, hn) == 0, "%s does not start with %s", key, head);
+    const char *u = key + hn;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            ck_assert_int_eq(u[i], '-');
+        else
+            ck_assert_msg(strchr("0123456789abcdef", u[i]) && u[i], "uuid in %s", key);
+    }
+    ck_assert_int_eq(u[14], '4');
+    ck_assert_ptr_nonnull(strchr("89ab", u[19]));
+    ck_assert_int_eq(u[36], '-');
+    return u + 37;
+}
+
+static void assert_clean(const char *filename, const char *want)
+{
+    char *key = NULL;
+    ck_assert_sky_ok(skycrate_upload_key(&key, NULL, "user42", filename));
+    ck_assert_str_eq(key_name(key, "uploads/user42/"), want);
+    /* Every key made is a valid presign key. */
+    skycrate_presign_request *r = NULL;
+    ck_assert_sky_ok(skycrate_presign_request_new(&r, "PUT", BUCKET, key));
+    skycrate_presign_request_free(r);
+    skycrate_free(key);
+}
+
+START_TEST(upload_keys_are_safe)
+{
+    assert_clean("report 2024.pdf", "report 2024.pdf");
+    assert_clean("../../etc/passwd", "passwd");
+    assert_clean("C:\\Users\\me\\Desktop\\photo.JPG", "photo.JPG");
+    assert_clean("dir/sub/", "file");
+    assert_clean("..", "file");
+    assert_clean("...", "file");
+    assert_clean("", "file");
+    assert_clean(".bashrc", "bashrc");
+    assert_clean(".pdf", "pdf");
+    assert_clean("a..b...c", "a.b.c");
+    assert_clean("trailing. . .", "trailing");
+    assert_clean("  lots   of\t\tspace  .txt", "lots of space.txt");
+    assert_clean("new\nline\r\x01\x7f.txt", "new line.txt");
+    assert_clean("bell\x07\x1b[31m.txt", "bell_31m.txt");
+    assert_clean("invoice\xe2\x80\xae"
+                 "fdp.exe",
+                 "invoicefdp.exe"); /* U+202E */
+    assert_clean("zero\xe2\x80\x8bwidth\xef\xbb\xbf.txt", "zerowidth.txt");
+    assert_clean("bad\xff\xfeutf8\xc3.txt", "badutf8.txt");
+    assert_clean("q?a#b%c*d:e;f<g>h\"i|j^k`l{m}n[o]p.txt", "q_a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p.txt");
+    assert_clean("keep+these=&,@$!'()~.txt", "keep+these=&,@$!'()~.txt");
+    assert_clean("ünïcödé 日本語.txt", "ünïcödé 日本語.txt");
+
+    /* Long names are cut to 128 bytes, keeping the extension and whole characters. */
+    char longname[600];
+    strcpy(longname, "");
+    for (int i = 0; i < 100; i++)
+        strcat(longname, "é");
+    strcat(longname, "xyz.tar");
+    char *key = NULL;
+    ck_assert_sky_ok(skycrate_upload_key(&key, NULL, "u", longname));
+    const char *name = key_name(key, "uploads/u/");
+    ck_assert_uint_le(strlen(name), 128);
+    ck_assert_uint_ge(strlen(name), 126);
+    ck_assert_str_eq(name + strlen(name) - 4, ".tar");
+    ck_assert_int_eq(strncmp(name, "éé", 4), 0);
+    ck_assert(((unsigned char)name[strlen(name) - 5] & 0xc0) != 0x80 ||
+              ((unsigned char)name[strlen(name) - 6] & 0xe0) == 0xc0);
+    skycrate_free(key);
+    memset(longname, 'a', 300);
+    strcpy(longname + 300, ".averyveryverylongextension");
+    ck_assert_sky_ok(skycrate_upload_key(&key, NULL, "u", longname));
+    ck_assert_uint_eq(strlen(key_name(key, "uploads/u/")), 128);
+    skycrate_free(key);
+}
+END_TEST
+
+START_TEST(upload_keys_are_unique_and_prefixed)
+{
+    char *a = NULL, *b = NULL;
+    ck_assert_sky_ok(skycrate_upload_key(&a, NULL, "user42", "x.txt"));
+    ck_assert_sky_ok(skycrate_upload_key(&b, NULL, "user42", "x.txt"));
+    ck_assert_str_ne(a, b);
+    skycrate_free(a);
+    skycrate_free(b);
+    ck_assert_sky_ok(skycrate_upload_key(&a, "media/in/", "a.b@example.com", "x.txt"));
+    ck_assert_str_eq(key_name(a, "media/in/a.b@example.com/"), "x.txt");
+    skycrate_free(a);
+    ck_assert_sky_ok(skycrate_upload_key(&a, "", "u-1", "x.txt"));
+    ck_assert_str_eq(key_name(a, "u-1/"), "x.txt");
+    skycrate_free(a);
+
+    const char *bad_users[] = {"", ".hidden", "a/b", "a b", "a\\b", "..", "é"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(bad_users); i++)
+        ck_assert_int_eq(skycrate_upload_key(&a, NULL, bad_users[i], "x"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_upload_key(&a, NULL, NULL, "x"), SKYCRATE_EINVAL);
+    char long_user[200];
+    memset(long_user, 'u', 129);
+    long_user[129] = '\0';
+    ck_assert_int_eq(skycrate_upload_key(&a, NULL, long_user, "x"), SKYCRATE_EINVAL);
+    const char *bad_prefixes[] = {"/abs", "a//b",  "a/../b",    "..",
+                                  "./a",  "a/./b", "tab\there", "bad\xff"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(bad_prefixes); i++)
+        ck_assert_msg(skycrate_upload_key(&a, bad_prefixes[i], "u", "x") == SKYCRATE_EINVAL,
+                      "prefix %s accepted", bad_prefixes[i]);
+    ck_assert_sky_ok(skycrate_upload_key(&a, "a.b/..c", "u", "x"));
+    skycrate_free(a);
+    ck_assert_int_eq(skycrate_upload_key(&a, NULL, "u", NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_upload_key(NULL, NULL, "u", "x"), SKYCRATE_EINVAL);
+}
+END_TEST
+
 /* ---- suite ---------------------------------------------------------------------------------- */
 
 static Suite *presign_suite(void)
@@ -658,6 +774,8 @@ static Suite *presign_suite(void)
     tcase_add_test(tc, request_canonical_parts);
     tcase_add_test(tc, upload_part_can_be_removed_again);
     tcase_add_test(tc, set_key_and_bucket_reuse_a_request);
+    tcase_add_test(tc, upload_keys_are_safe);
+    tcase_add_test(tc, upload_keys_are_unique_and_prefixed);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("engine");
