@@ -23,5 +23,6 @@
 #include "skycrate/store.h"
 #include "skycrate/presigner.h"
 #include "skycrate/post_policy.h"
+#include "skycrate/multipart.h"
 
 #endif /* SKYCRATE_H */
