@@ -181,10 +181,13 @@ int skycrate__presigned_build(skycrate_presigned **out, const skycrate_presign_r
                               const skycrate__buf *canonical_request,
                               const skycrate__buf *string_to_sign);
 
-/* Wipes and empties the calling thread's presign cache (also done at thread exit). */
+/* Wipes and empties the calling thread's presign cache (also done at thread exit: the cache
+ * holds the secret it is keyed by, the derived key and HMAC states). */
 void skycrate__presign_cache_clear(void);
-/* Tests: hits and misses of the calling thread's cache (credentials + region + date), and of
- * its per-second string-to-sign block. Any pointer may be NULL. */
-void skycrate__presign_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits);
+/* Tests: hits and misses of the calling thread's cache (credentials + region + date), hits of
+ * its per-second string-to-sign block, and caches wiped at thread exit (process-wide). Any
+ * pointer may be NULL. */
+void skycrate__presign_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits,
+                                   uint64_t *exit_wipes);
 
 #endif

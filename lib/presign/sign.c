@@ -116,6 +116,7 @@ static _Thread_local thread_cache cache;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static bool exit_key_ok;
+static atomic_ullong exit_wipes;
 
 static void wipe_entries(void)
 {
@@ -128,6 +129,7 @@ static void on_thread_exit(void *value)
 {
     (void)value;
     wipe_entries();
+    atomic_fetch_add(&exit_wipes, 1);
 }
 
 static void make_exit_key(void)
@@ -159,8 +161,11 @@ void skycrate__presign_cache_clear(void)
     wipe_entries();
 }
 
-void skycrate__presign_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits)
+void skycrate__presign_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits,
+                                   uint64_t *exit_wipes_out)
 {
+    if (exit_wipes_out)
+        *exit_wipes_out = atomic_load(&exit_wipes);
     if (hits)
         *hits = cache.hits;
     if (misses)

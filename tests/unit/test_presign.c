@@ -421,26 +421,26 @@ START_TEST(engine_cache_hits_and_blocks)
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", BUCKET, "k"));
     skycrate__presign_cache_clear();
     uint64_t h0, m0, b0, h, m, b;
-    skycrate__presign_cache_stats(&h0, &m0, &b0);
+    skycrate__presign_cache_stats(&h0, &m0, &b0, NULL);
     char first[8192];
     strcpy(first, sign_simple(r, 1732300000));
-    skycrate__presign_cache_stats(&h, &m, &b);
+    skycrate__presign_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(m - m0, 1);
     ck_assert_uint_eq(h - h0, 0);
     ck_assert_str_eq(sign_simple(r, 1732300000), first);
-    skycrate__presign_cache_stats(&h, &m, &b);
+    skycrate__presign_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(h - h0, 1);
     ck_assert_uint_eq(b - b0, 1);
     /* Another second: same entry, a new first block. */
     ck_assert_str_ne(sign_simple(r, 1732300001), first);
-    skycrate__presign_cache_stats(&h, &m, &b);
+    skycrate__presign_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(h - h0, 2);
     ck_assert_uint_eq(b - b0, 1);
     /* Back to the first second: still right. */
     ck_assert_str_eq(sign_simple(r, 1732300000), first);
     /* Another day: a miss. */
     sign_simple(r, 1732300000 + 86400);
-    skycrate__presign_cache_stats(&h, &m, &b);
+    skycrate__presign_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(m - m0, 2);
     /* Another secret with the same key id: a miss, and a different signature. */
     skycrate__presign_creds other = {AKID, "another-secret", NULL};
@@ -449,7 +449,7 @@ START_TEST(engine_cache_hits_and_blocks)
     ck_assert_sky_ok(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &other,
                                             "eu-west-1", 1732300000, 900, NULL));
     ck_assert_str_ne(url, first);
-    skycrate__presign_cache_stats(&h, &m, &b);
+    skycrate__presign_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(m - m0, 3);
     /* Five identities evict the least recently used of four entries; all stay right. */
     const char *regions[] = {"eu-west-1", "eu-west-2", "eu-west-3", "us-east-1", "us-east-2"};
@@ -592,6 +592,31 @@ START_TEST(engine_explain_allocation_failures)
     skycrate_presign_request_free(r);
     ck_assert_int_eq(testalloc_outstanding(), 0);
     skycrate_global_cleanup();
+}
+END_TEST
+
+static void *sign_once(void *p)
+{
+    const skycrate_presign_request *r = p;
+    char url[4096];
+    size_t len;
+    skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &plain_creds, "eu-west-1",
+                           1732300000, 900, NULL);
+    return NULL;
+}
+
+START_TEST(thread_cache_is_wiped_at_exit)
+{
+    skycrate_presign_request *r = NULL;
+    ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", BUCKET, "k"));
+    uint64_t before, after;
+    skycrate__presign_cache_stats(NULL, NULL, NULL, &before);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, sign_once, r), 0);
+    pthread_join(t, NULL);
+    skycrate__presign_cache_stats(NULL, NULL, NULL, &after);
+    ck_assert_uint_eq(after - before, 1);
+    skycrate_presign_request_free(r);
 }
 END_TEST
 
@@ -783,6 +808,7 @@ static Suite *presign_suite(void)
     tcase_add_loop_test(tc, engine_agrees_with_sigv4, 0, 8);
     tcase_add_test(tc, engine_cache_hits_and_blocks);
     tcase_add_test(tc, threads_presign_identically);
+    tcase_add_test(tc, thread_cache_is_wiped_at_exit);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("allocation");
