@@ -21,5 +21,8 @@
 #include "skycrate/objects.h"
 #include "skycrate/buckets.h"
 #include "skycrate/store.h"
+#include "skycrate/presigner.h"
+#include "skycrate/post_policy.h"
+#include "skycrate/multipart.h"
 
 #endif /* SKYCRATE_H */

@@ -1,0 +1,27 @@
+/*
+ * Reading the presign golden cases (tests/vectors/presign-golden, post-golden) and comparing
+ * presigned URLs (tests/support/presigncases.c).
+ */
+#ifndef SKYCRATE_PRESIGNCASES_H
+#define SKYCRATE_PRESIGNCASES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "skycrate.h"
+
+/* context.json of case `name` under vectors_root()/sub; `dir` receives the case directory. */
+json_t *load_context(const char *sub, const char *name, char *dir, size_t dir_size);
+/* obj[name] as a string, or NULL. */
+const char *jstr(const json_t *obj, const char *name);
+/* The presign request of a URL case (its "request" object), built with the public setters. */
+skycrate_presign_request *golden_request(const json_t *ctx);
+/* A client and presigner for a case's "config" and "credentials" (expiration 0). */
+skycrate_client *golden_client(const json_t *ctx);
+/* Two URLs are the same but for the order of their query parameters (encodings compared
+ * exactly, not decoded). */
+void assert_same_url(const char *got, const char *want);
+/* The query of a presigned URL is sorted, with X-Amz-Signature last. */
+void assert_sorted_query(const char *url);
+
+#endif
