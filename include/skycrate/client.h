@@ -41,6 +41,11 @@ typedef enum skycrate_addressing {
     SKYCRATE_ADDRESSING_PATH = 2
 } skycrate_addressing;
 
+/** Endpoint variant: dual-stack (IPv4 and IPv6) AWS endpoints, `s3.dualstack.{region}.amazonaws.com`. */
+#define SKYCRATE_ENDPOINT_DUALSTACK (1u << 0)
+/** Endpoint variant: FIPS 140-validated AWS endpoints, `s3-fips.{region}.amazonaws.com`. */
+#define SKYCRATE_ENDPOINT_FIPS (1u << 1)
+
 /** Details of the last S3 answer a client received. Fields are only appended. */
 typedef struct skycrate_response_info {
     int age;                    /**< The struct's version; 1 for these fields. */
@@ -110,6 +115,16 @@ SKYCRATE_API int skycrate_client_config_set_allow_http(skycrate_client_config *c
  */
 SKYCRATE_API int skycrate_client_config_set_addressing(skycrate_client_config *config,
                                                        skycrate_addressing addressing);
+
+/**
+ * @brief Chooses AWS endpoint variants (ignored for custom endpoints). Without this call the
+ *        environment decides: `AWS_USE_DUALSTACK_ENDPOINT=true`, `AWS_USE_FIPS_ENDPOINT=true`.
+ * @param[in] config the configuration.
+ * @param[in] flags `SKYCRATE_ENDPOINT_*` bits, or 0 for the standard endpoints.
+ * @return 0, or #SKYCRATE_EINVAL for an unknown bit.
+ */
+SKYCRATE_API int skycrate_client_config_set_endpoint_flags(skycrate_client_config *config,
+                                                           uint32_t flags);
 
 /**
  * @brief Sets the timeouts.

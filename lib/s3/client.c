@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/common.h"
 #include "core/time.h"
@@ -114,6 +115,29 @@ int skycrate_client_config_set_addressing(skycrate_client_config *cfg,
     cfg->addressing = addressing;
     cfg->addressing_set = true;
     return 0;
+}
+
+int skycrate_client_config_set_endpoint_flags(skycrate_client_config *cfg, uint32_t flags)
+{
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    if (flags & ~(uint32_t)(SKYCRATE_ENDPOINT_DUALSTACK | SKYCRATE_ENDPOINT_FIPS))
+        return skycrate__error_set(SKYCRATE_EINVAL, "unknown endpoint flags 0x%x", (unsigned)flags);
+    cfg->endpoint_flags = flags;
+    cfg->endpoint_flags_set = true;
+    return 0;
+}
+
+/* AWS_USE_DUALSTACK_ENDPOINT / AWS_USE_FIPS_ENDPOINT, as the SDKs read them. */
+static uint32_t endpoint_flags_from_env(void)
+{
+    uint32_t flags = 0;
+    const char *v = getenv("AWS_USE_DUALSTACK_ENDPOINT");
+    if (v && !strcasecmp(v, "true"))
+        flags |= SKYCRATE_ENDPOINT_DUALSTACK;
+    v = getenv("AWS_USE_FIPS_ENDPOINT");
+    if (v && !strcasecmp(v, "true"))
+        flags |= SKYCRATE_ENDPOINT_FIPS;
+    return flags;
 }
 
 int skycrate_client_config_set_timeouts(skycrate_client_config *cfg, uint32_t connect_timeout_ms,
@@ -243,7 +267,7 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     pthread_mutex_init(&c->lock, NULL);
     skycrate__response_record_init(&c->last);
     c->addressing = cfg->addressing;
-    c->endpoint_flags = cfg->endpoint_flags;
+    c->endpoint_flags = cfg->endpoint_flags_set ? cfg->endpoint_flags : endpoint_flags_from_env();
     c->connect_timeout_ms = cfg->connect_timeout_ms;
     c->request_timeout_ms = cfg->request_timeout_ms;
     c->max_attempts = cfg->max_attempts;

@@ -23,7 +23,8 @@ struct skycrate_client_config {
     bool allow_http;
     skycrate_addressing addressing;
     bool addressing_set;
-    uint32_t endpoint_flags; /* SKYCRATE__ENDPOINT_* */
+    uint32_t endpoint_flags; /* SKYCRATE_ENDPOINT_* */
+    bool endpoint_flags_set;
     uint32_t connect_timeout_ms, request_timeout_ms;
     uint32_t max_attempts, base_delay_ms, max_delay_ms;
     char *user_agent_suffix;

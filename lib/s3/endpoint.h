@@ -19,8 +19,8 @@ typedef struct skycrate__endpoint {
 } skycrate__endpoint;
 
 /* Endpoint variants for AWS hosts. */
-#define SKYCRATE__ENDPOINT_DUALSTACK (1u << 0)
-#define SKYCRATE__ENDPOINT_FIPS (1u << 1)
+#define SKYCRATE__ENDPOINT_DUALSTACK SKYCRATE_ENDPOINT_DUALSTACK
+#define SKYCRATE__ENDPOINT_FIPS SKYCRATE_ENDPOINT_FIPS
 
 /* 0 or SKYCRATE_EINVAL (message names what is wrong) or SKYCRATE_ENOMEM. */
 int skycrate__endpoint_parse(skycrate__endpoint *out, const char *url);

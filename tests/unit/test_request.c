@@ -3,6 +3,7 @@
  * retries and backoff, clock-skew correction, region redirects, error details, body routing,
  * configuration checks and allocation failures. Behaviour no real server can be made to show.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/common.h"
@@ -500,6 +501,53 @@ START_TEST(allocation_failures_leak_nothing)
 }
 END_TEST
 
+START_TEST(endpoint_variants_are_configurable)
+{
+    skycrate_client_config *cfg;
+    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
+    ck_assert_int_eq(skycrate_client_config_set_endpoint_flags(cfg, 1u << 7), SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_client_config_set_endpoint_flags(cfg, SKYCRATE_ENDPOINT_DUALSTACK |
+                                                                        SKYCRATE_ENDPOINT_FIPS));
+    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, "us-gov-west-1"));
+    skycrate_http_transport t;
+    mock_table(mock, &t);
+    ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, &t));
+    skycrate_credentials *creds;
+    skycrate_credentials_provider *p;
+    ck_assert_sky_ok(skycrate_credentials_new(&creds, "AKID", "SECRET", NULL, 0));
+    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&p, creds));
+    skycrate_credentials_unref(creds);
+    ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, p));
+    skycrate_credentials_provider_unref(p);
+    skycrate_client *c;
+    ck_assert_sky_ok(skycrate_client_new(&c, cfg));
+    mock_push_str(mock, 204, "", "");
+    ck_assert_sky_ok(skycrate_object_delete(c, "bkt", "k"));
+    ck_assert_str_eq(mock_request(mock, 0)->url,
+                     "https://bkt.s3-fips.dualstack.us-gov-west-1.amazonaws.com/k");
+    skycrate_client_free(c);
+
+    /* Without the setter, the environment decides. */
+    skycrate_client_config_free(cfg);
+    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
+    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, "eu-west-1"));
+    ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, &t));
+    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&p, NULL) == SKYCRATE_EINVAL ? 0
+                                                                                           : -1);
+    setenv("AWS_USE_DUALSTACK_ENDPOINT", "true", 1);
+    setenv("AWS_ACCESS_KEY_ID", "AKID", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "SECRET", 1);
+    ck_assert_sky_ok(skycrate_client_new(&c, cfg));
+    unsetenv("AWS_USE_DUALSTACK_ENDPOINT");
+    mock_push_str(mock, 204, "", "");
+    ck_assert_sky_ok(skycrate_object_delete(c, "bkt", "k"));
+    ck_assert_str_eq(mock_request(mock, 1)->url,
+                     "https://bkt.s3.dualstack.eu-west-1.amazonaws.com/k");
+    skycrate_client_free(c);
+    skycrate_client_config_free(cfg);
+}
+END_TEST
+
 static Suite *request_suite(void)
 {
     Suite *s = suite_create("request");
@@ -507,6 +555,7 @@ static Suite *request_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, put_sends_signed_bytes);
     tcase_add_test(tc, session_token_is_sent_and_signed);
+    tcase_add_test(tc, endpoint_variants_are_configurable);
     tcase_add_test(tc, bucket_create_sends_location_constraint_except_us_east_1);
     tcase_add_test(tc, listing_pages_are_parsed);
     tcase_add_test(tc, get_to_memory_is_nul_terminated);
