@@ -213,7 +213,7 @@ int main(int argc, char **argv)
     if (skycrate_presign(&contract, presigner, request) < 0)
         die("presign");
     const char *cr = NULL, *sts = NULL;
-    skycrate_presigned_explain(contract, &cr, &sts);
+    skycrate_presigned_explain(&cr, &sts, contract);
     char date[9];
     memcpy(date, strchr(sts, '\n') + 1, 8);
     date[8] = '\0';

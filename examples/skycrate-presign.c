@@ -216,7 +216,7 @@ int main(int argc, char **argv)
         goto done;
     if (explain) {
         const char *cr, *sts;
-        skycrate_presigned_explain(contract, &cr, &sts);
+        skycrate_presigned_explain(&cr, &sts, contract);
         fprintf(stderr, "Canonical request:\n%s\n\nString to sign:\n%s\n", cr, sts);
     }
     if (json) {

@@ -190,8 +190,8 @@ SKYCRATE_API size_t skycrate_post_form_field_count(const skycrate_post_form *for
  * @param[out] value the field value (borrowed; may be NULL).
  * @return 0 or #SKYCRATE_EINVAL.
  */
-SKYCRATE_API int skycrate_post_form_field(const skycrate_post_form *form, size_t index,
-                                          const char **name, const char **value);
+SKYCRATE_API int skycrate_post_form_field(const char **name, const char **value,
+                                          const skycrate_post_form *form, size_t index);
 
 /**
  * @brief When the form stops working (the policy's `expiration`).

@@ -288,8 +288,8 @@ SKYCRATE_API size_t skycrate_presigned_header_count(const skycrate_presigned *co
  * @param[out] value the value (borrowed; may be NULL).
  * @return 0 or #SKYCRATE_EINVAL.
  */
-SKYCRATE_API int skycrate_presigned_header(const skycrate_presigned *contract, size_t index,
-                                           const char **name, const char **value);
+SKYCRATE_API int skycrate_presigned_header(const char **name, const char **value,
+                                           const skycrate_presigned *contract, size_t index);
 
 /**
  * @brief When the URL stops working.
@@ -333,9 +333,9 @@ SKYCRATE_API int skycrate_presigned_json(char **out, const skycrate_presigned *c
  * @param[out] string_to_sign the SigV4 string to sign (borrowed; may be NULL).
  * @return 0 or #SKYCRATE_EINVAL.
  */
-SKYCRATE_API int skycrate_presigned_explain(const skycrate_presigned *contract,
-                                            const char **canonical_request,
-                                            const char **string_to_sign);
+SKYCRATE_API int skycrate_presigned_explain(const char **canonical_request,
+                                            const char **string_to_sign,
+                                            const skycrate_presigned *contract);
 
 /**
  * @brief Makes a safe, unique object key for a browser upload from an untrusted file name:

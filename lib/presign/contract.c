@@ -103,8 +103,8 @@ size_t skycrate_presigned_header_count(const skycrate_presigned *c)
     return valid(c) ? c->header_count : 0;
 }
 
-int skycrate_presigned_header(const skycrate_presigned *c, size_t index, const char **name,
-                              const char **value)
+int skycrate_presigned_header(const char **name, const char **value, const skycrate_presigned *c,
+                              size_t index)
 {
     SKYCRATE_ASSERT_HANDLE(c, SKYCRATE_MAGIC_PRESIGNED);
     if (index >= c->header_count)
@@ -133,8 +133,8 @@ int skycrate_presigned_clamped(const skycrate_presigned *c)
     return valid(c) && c->clamped ? 1 : 0;
 }
 
-int skycrate_presigned_explain(const skycrate_presigned *c, const char **canonical_request,
-                               const char **string_to_sign)
+int skycrate_presigned_explain(const char **canonical_request, const char **string_to_sign,
+                               const skycrate_presigned *c)
 {
     SKYCRATE_ASSERT_HANDLE(c, SKYCRATE_MAGIC_PRESIGNED);
     if (canonical_request)

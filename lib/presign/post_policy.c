@@ -495,8 +495,8 @@ size_t skycrate_post_form_field_count(const skycrate_post_form *f)
     return valid(f) ? f->field_count : 0;
 }
 
-int skycrate_post_form_field(const skycrate_post_form *f, size_t index, const char **name,
-                             const char **value)
+int skycrate_post_form_field(const char **name, const char **value, const skycrate_post_form *f,
+                             size_t index)
 {
     SKYCRATE_ASSERT_HANDLE(f, SKYCRATE_MAGIC_POST_FORM);
     if (index >= f->field_count)

@@ -191,7 +191,7 @@ static const char *const *contract_headers(const skycrate_presigned *c, char lin
     ck_assert_uint_lt(n, 16);
     for (size_t i = 0; i < n; i++) {
         const char *name, *value;
-        ck_assert_sky_ok(skycrate_presigned_header(c, i, &name, &value));
+        ck_assert_sky_ok(skycrate_presigned_header(&name, &value, c, i));
         snprintf(lines[i], 512, "%s: %s", name, value);
         ptrs[i] = lines[i];
     }
@@ -406,7 +406,7 @@ static void post_form_key(http_answer *a, const skycrate_post_form *f, const cha
     curl_mime *mime = curl_mime_init(c);
     for (size_t i = 0; i < skycrate_post_form_field_count(f); i++) {
         const char *name, *value;
-        ck_assert_sky_ok(skycrate_post_form_field(f, i, &name, &value));
+        ck_assert_sky_ok(skycrate_post_form_field(&name, &value, f, i));
         curl_mimepart *part = curl_mime_addpart(mime);
         curl_mime_name(part, name);
         curl_mime_data(part, key && !strcmp(name, "key") ? key : value, CURL_ZERO_TERMINATED);

@@ -47,7 +47,7 @@ static json_t *form_fields(const skycrate_post_form *f)
     json_t *o = json_object();
     for (size_t i = 0; i < skycrate_post_form_field_count(f); i++) {
         const char *n, *v;
-        ck_assert_sky_ok(skycrate_post_form_field(f, i, &n, &v));
+        ck_assert_sky_ok(skycrate_post_form_field(&n, &v, f, i));
         ck_assert_msg(json_object_get(o, n) == NULL, "field %s twice", n);
         json_object_set_new(o, n, json_string(v));
     }
@@ -192,15 +192,15 @@ START_TEST(form_fields_order_and_json)
     ck_assert_uint_eq(skycrate_post_form_field_count(f), SKYCRATE_ARRAY_SIZE(order));
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(order); i++) {
         const char *n;
-        ck_assert_sky_ok(skycrate_post_form_field(f, i, &n, NULL));
+        ck_assert_sky_ok(skycrate_post_form_field(&n, NULL, f, i));
         ck_assert_str_eq(n, order[i]);
     }
-    ck_assert_int_eq(skycrate_post_form_field(f, SKYCRATE_ARRAY_SIZE(order), NULL, NULL),
+    ck_assert_int_eq(skycrate_post_form_field(NULL, NULL, f, SKYCRATE_ARRAY_SIZE(order)),
                      SKYCRATE_EINVAL);
     const char *v;
-    ck_assert_sky_ok(skycrate_post_form_field(f, 0, NULL, &v));
+    ck_assert_sky_ok(skycrate_post_form_field(NULL, &v, f, 0));
     ck_assert_str_eq(v, "uploads/user42/${filename}");
-    ck_assert_sky_ok(skycrate_post_form_field(f, 5, NULL, &v));
+    ck_assert_sky_ok(skycrate_post_form_field(NULL, &v, f, 5));
     ck_assert_str_eq(v, "AKIDEXAMPLE/20241122/eu-west-1/s3/aws4_request");
     ck_assert_str_eq(skycrate_post_form_url(f), "https://" BUCKET ".s3.eu-west-1.amazonaws.com/");
     const char *pol = skycrate_post_form_policy(f);
