@@ -153,10 +153,10 @@ static int run_lanes(context *ctx, const char *user_id, run_result *out)
 }
 
 static const order orders[] = {
-    {"sequential", "the seed's order: one request after another, one connection",
-     run_sequential},
-    {"lanes", "the same requests, the configuration steps on the client's concurrent lanes "
-              "(the bench's own order)",
+    {"sequential", "the seed's order: one request after another, one connection", run_sequential},
+    {"lanes",
+     "the same requests, the configuration steps on the client's concurrent lanes "
+     "(the bench's own order)",
      run_lanes},
 };
 
@@ -321,18 +321,21 @@ static void usage(FILE *f)
 
 static int parse_options(options *opt, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"endpoint", required_argument, NULL, 'e'}, {"rtt", required_argument, NULL, 'r'},
-        {"runs", required_argument, NULL, 'n'},     {"region", required_argument, NULL, 'g'},
-        {"origin", required_argument, NULL, 'o'},   {"orders", required_argument, NULL, 'O'},
-        {"compatible", no_argument, NULL, 'c'},     {"exists-check", no_argument, NULL, 'x'},
-        {"check", no_argument, NULL, 'k'},          {"verbose", no_argument, NULL, 'v'},
-        {"log", required_argument, NULL, 'l'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    *opt = (options){.rtt_ms = 20,
-                     .runs = 5,
-                     .origin = "https://app.example.com",
-                     .orders = "sequential,lanes"};
+    static const struct option longopts[] = {{"endpoint", required_argument, NULL, 'e'},
+                                             {"rtt", required_argument, NULL, 'r'},
+                                             {"runs", required_argument, NULL, 'n'},
+                                             {"region", required_argument, NULL, 'g'},
+                                             {"origin", required_argument, NULL, 'o'},
+                                             {"orders", required_argument, NULL, 'O'},
+                                             {"compatible", no_argument, NULL, 'c'},
+                                             {"exists-check", no_argument, NULL, 'x'},
+                                             {"check", no_argument, NULL, 'k'},
+                                             {"verbose", no_argument, NULL, 'v'},
+                                             {"log", required_argument, NULL, 'l'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    *opt = (options){
+        .rtt_ms = 20, .runs = 5, .origin = "https://app.example.com", .orders = "sequential,lanes"};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
@@ -489,8 +492,8 @@ int main(int argc, char **argv)
     if (n_orders == 2) {
         double ratio = med[0] > 0 ? med[1] / med[0] : 0;
         bool met = ratio > 0 && ratio <= 0.5;
-        printf("  ratio %s/%s %.2f (target <= 0.50: %s)\n", chosen[1]->name, chosen[0]->name,
-               ratio, met ? "met" : "NOT met");
+        printf("  ratio %s/%s %.2f (target <= 0.50: %s)\n", chosen[1]->name, chosen[0]->name, ratio,
+               met ? "met" : "NOT met");
         bool same = true;
         for (unsigned int run = 0; run < opt.runs; run++)
             same &= same_requests(&results[run][0], &results[run][1]);

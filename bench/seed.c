@@ -23,7 +23,7 @@ typedef struct step {
     const char *subresource; /* query name, or NULL */
     int (*body)(skycrate__buf *out, const char *bucket, const seed_options *options);
     bool content_md5;
-    const char *readback; /* what a GET of the subresource answers when it is set */
+    const char *readback; /* the root of what a GET of the subresource answers when it is set */
 } step;
 
 static int body_public_access_block(skycrate__buf *out, const char *bucket,
@@ -77,8 +77,7 @@ static int body_cors(skycrate__buf *out, const char *bucket, const seed_options 
     return error;
 }
 
-static int body_tls_only_policy(skycrate__buf *out, const char *bucket,
-                                const seed_options *options)
+static int body_tls_only_policy(skycrate__buf *out, const char *bucket, const seed_options *options)
 {
     (void)options;
     /* Bucket names are [a-z0-9.-]: nothing to escape in JSON. */
@@ -124,16 +123,16 @@ static int body_tagging(skycrate__buf *out, const char *bucket, const seed_optio
 /* The seed's order first, then the rest of the default profile. */
 static const step configuration_steps[] = {
     {"PutPublicAccessBlock", "PUT", "publicAccessBlock", body_public_access_block, true,
-     "<BlockPublicPolicy>true</BlockPublicPolicy>"},
+     "<PublicAccessBlockConfiguration"},
     {"PutBucketEncryption", "PUT", "encryption", body_encryption, true,
-     "<SSEAlgorithm>AES256</SSEAlgorithm>"},
+     "<ServerSideEncryptionConfiguration"},
     {"PutBucketOwnershipControls", "PUT", "ownershipControls", body_ownership, true,
-     "<ObjectOwnership>BucketOwnerEnforced</ObjectOwnership>"},
-    {"PutBucketCors", "PUT", "cors", body_cors, true, "<ExposeHeader>ETag</ExposeHeader>"},
-    {"PutBucketPolicy", "PUT", "policy", body_tls_only_policy, true, "DenyInsecureTransport"},
+     "<OwnershipControls"},
+    {"PutBucketCors", "PUT", "cors", body_cors, true, "<CORSConfiguration"},
+    {"PutBucketPolicy", "PUT", "policy", body_tls_only_policy, true, "\"Statement\""},
     {"PutBucketLifecycleConfiguration", "PUT", "lifecycle", body_lifecycle, true,
-     "<ID>abort-incomplete-multipart-uploads</ID>"},
-    {"PutBucketTagging", "PUT", "tagging", body_tagging, true, "<Key>skycrate:user</Key>"},
+     "<LifecycleConfiguration"},
+    {"PutBucketTagging", "PUT", "tagging", body_tagging, true, "<Tagging"},
 };
 
 static bool skippable(const char *s3_code)
@@ -198,8 +197,7 @@ static int configure(skycrate_client *client, const char *bucket, const step *s,
     skycrate__content_md5(md5, body.ptr, body.len);
     const skycrate__kv headers[] = {{"content-md5", md5}};
     error = send_step(client, bucket, s->operation, s->method, s->subresource, headers,
-                      s->content_md5 ? 1 : 0, &body, options->compatible, r, message,
-                      message_size);
+                      s->content_md5 ? 1 : 0, &body, options->compatible, r, message, message_size);
 done:
     skycrate__buf_dispose(&body);
     return error;
@@ -217,15 +215,14 @@ static int create_bucket(skycrate_client *client, const char *bucket, const seed
         if (error == 0)
             error = skycrate__xml_escape(&body, region);
         if (error == 0)
-            error =
-                skycrate__buf_puts(&body, "</LocationConstraint></CreateBucketConfiguration>");
+            error = skycrate__buf_puts(&body, "</LocationConstraint></CreateBucketConfiguration>");
     }
     const skycrate__kv headers[] = {{"x-amz-object-ownership", "BucketOwnerEnforced"}};
     (void)options;
     if (error == 0)
-        error = send_step(client, bucket, "CreateBucket", "PUT", NULL, headers, 1, &body, false,
-                          &result->steps[result->count++], result->message,
-                          sizeof(result->message));
+        error =
+            send_step(client, bucket, "CreateBucket", "PUT", NULL, headers, 1, &body, false,
+                      &result->steps[result->count++], result->message, sizeof(result->message));
     skycrate__buf_dispose(&body);
     return error;
 }
@@ -252,9 +249,9 @@ static int begin(skycrate_client *client, const char *bucket, const seed_options
 {
     memset(result, 0, sizeof(*result));
     if (options->exists_check) {
-        int error = send_step(client, bucket, "HeadBucket", "HEAD", NULL, NULL, 0, NULL, false,
-                              &result->steps[result->count++], result->message,
-                              sizeof(result->message));
+        int error =
+            send_step(client, bucket, "HeadBucket", "HEAD", NULL, NULL, 0, NULL, false,
+                      &result->steps[result->count++], result->message, sizeof(result->message));
         if (error != SKYCRATE_ENOTFOUND) {
             if (error == 0)
                 snprintf(result->message, sizeof(result->message), "%s already exists", bucket);
@@ -272,9 +269,9 @@ int seed_provision(skycrate_client *client, const char *bucket, const seed_optio
 {
     int error = begin(client, bucket, options, result);
     for (size_t i = 0; error == 0 && i < CONFIGURATION_STEPS; i++)
-        error = configure(client, bucket, &configuration_steps[i], options,
-                          &result->steps[result->count++], result->message,
-                          sizeof(result->message));
+        error =
+            configure(client, bucket, &configuration_steps[i], options,
+                      &result->steps[result->count++], result->message, sizeof(result->message));
     if (error == 0 && options->store)
         error = write_record(client, bucket, options, result);
     return error;
@@ -328,7 +325,7 @@ int seed_provision_lanes(skycrate_client *client, const char *bucket, const seed
     if (lanes > CONFIGURATION_STEPS)
         lanes = CONFIGURATION_STEPS;
     lanes_run run = {client, bucket, options, result, result->count, PTHREAD_MUTEX_INITIALIZER,
-                     0, 0};
+                     0,      0};
     pthread_t threads[CONFIGURATION_STEPS];
     unsigned int started = 0;
     for (; started < lanes; started++)
