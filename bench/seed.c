@@ -122,8 +122,9 @@ static int body_tagging(skycrate__buf *out, const char *bucket, const seed_optio
 
 /* The seed's order first, then the rest of the default profile. */
 static const step configuration_steps[] = {
+    /* radosgw 16 answers with <BlockPublicAccessBlockConfiguration>. */
     {"PutPublicAccessBlock", "PUT", "publicAccessBlock", body_public_access_block, true,
-     "<PublicAccessBlockConfiguration"},
+     "PublicAccessBlockConfiguration>"},
     {"PutBucketEncryption", "PUT", "encryption", body_encryption, true,
      "<ServerSideEncryptionConfiguration"},
     {"PutBucketOwnershipControls", "PUT", "ownershipControls", body_ownership, true,
