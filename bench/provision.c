@@ -5,7 +5,7 @@
  *
  *   bench-provision --endpoint http://127.0.0.1:PORT [--rtt MS] [--runs N] [--region R]
  *                   [--origin URL] [--orders LIST] [--compatible] [--exists-check]
- *                   [--check] [--verbose] [--log LEVEL]
+ *                   [--check] [--verbose] [--log LEVEL] [--store-dir DIR]
  *
  * The server is reached through a delaying proxy in this process (delayproxy.c), which counts
  * connections and requests. Credentials come from the client's default chain
@@ -28,6 +28,14 @@
 #include "skycrate.h"
 
 #define RUNS_MAX 100
+
+/* Built against a library with the provisioner (include/skycrate/provisioner.h), the default
+ * compares its sequential mode with its concurrent order; without it, the bench's own orders. */
+#ifdef BENCH_HAVE_PROVISIONER
+#define DEFAULT_ORDERS "sequential,concurrent"
+#else
+#define DEFAULT_ORDERS "seed,lanes"
+#endif
 #define LINES_MAX 64
 
 typedef struct options {
@@ -35,6 +43,7 @@ typedef struct options {
     const char *region;
     const char *origin;
     const char *orders;
+    const char *store_dir; /* where the temporary users.json goes */
     unsigned int rtt_ms;
     unsigned int runs;
     int log_level;
@@ -142,7 +151,7 @@ static int run_seed(context *ctx, const char *user_id, run_result *out, bool lan
     return error;
 }
 
-static int run_sequential(context *ctx, const char *user_id, run_result *out)
+static int run_seed_order(context *ctx, const char *user_id, run_result *out)
 {
     return run_seed(ctx, user_id, out, false);
 }
@@ -152,11 +161,115 @@ static int run_lanes(context *ctx, const char *user_id, run_result *out)
     return run_seed(ctx, user_id, out, true);
 }
 
+#ifdef BENCH_HAVE_PROVISIONER
+/* The provisioner's steps, in its order, with the operation names seed.c uses. */
+static const struct {
+    skycrate_provision_step step;
+    const char *operation;
+} provisioner_steps[] = {
+    {SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK, "PutPublicAccessBlock"},
+    {SKYCRATE_STEP_ENCRYPTION, "PutBucketEncryption"},
+    {SKYCRATE_STEP_OWNERSHIP_CONTROLS, "PutBucketOwnershipControls"},
+    {SKYCRATE_STEP_CORS, "PutBucketCors"},
+    {SKYCRATE_STEP_TLS_POLICY, "PutBucketPolicy"},
+    {SKYCRATE_STEP_LIFECYCLE, "PutBucketLifecycleConfiguration"},
+    {SKYCRATE_STEP_TAGS, "PutBucketTagging"},
+};
+
+/* What the record says of each step, in the shape seed.c reports it. */
+static void steps_from_record(seed_result *steps, const skycrate_provision_record *record)
+{
+    memset(steps, 0, sizeof(*steps));
+    for (size_t i = 0; i < sizeof(provisioner_steps) / sizeof(provisioner_steps[0]); i++) {
+        skycrate_step_status st = skycrate_provision_record_step(record, provisioner_steps[i].step);
+        if (st == SKYCRATE_STEP_STATUS_OFF)
+            continue;
+        seed_step_result *r = &steps->steps[steps->count++];
+        r->operation = provisioner_steps[i].operation;
+        r->skipped = st == SKYCRATE_STEP_STATUS_SKIPPED;
+        if (r->skipped) /* "HTTP 400 InvalidArgument: ..." */
+            sscanf(skycrate_provision_record_step_note(record, provisioner_steps[i].step),
+                   "HTTP %d %63[A-Za-z]", &r->status, r->s3_code);
+    }
+}
+
+/* The library's provisioner, with `lanes` concurrent lanes (0: the transport's). */
+static int run_provisioner(context *ctx, const char *user_id, run_result *out, unsigned int lanes)
+{
+    skycrate_client *client = NULL;
+    skycrate_provisioner_config *cfg = NULL;
+    skycrate_provisioner *p = NULL;
+    skycrate_provision_record *record = NULL;
+    int error = make_client(&client, ctx->opt, ctx->proxied_url);
+    if (error == 0)
+        error = skycrate_provisioner_config_new(&cfg);
+    if (error == 0)
+        error = skycrate_provisioner_config_set_store(cfg, &ctx->store);
+    if (error == 0)
+        error = skycrate_provisioner_config_set_mode(
+            cfg, ctx->opt->compatible ? SKYCRATE_PROVISION_COMPATIBLE : SKYCRATE_PROVISION_STRICT);
+    if (error == 0)
+        error = skycrate_provisioner_config_add_cors_origin(cfg, ctx->opt->origin);
+    if (error == 0)
+        error = skycrate_provisioner_config_set_application(cfg, "skycrate-bench");
+    if (error == 0)
+        error = skycrate_provisioner_config_set_concurrency(cfg, lanes);
+    if (error == 0)
+        error = skycrate_provisioner_new(&p, client, cfg);
+    if (error < 0) {
+        snprintf(out->message, sizeof(out->message), "%s", skycrate_error_last()->message);
+        goto done;
+    }
+
+    double t0 = now_ms();
+    error = skycrate_provisioner_provision(&record, p, user_id);
+    out->wall_ms = now_ms() - t0;
+    if (error < 0) {
+        snprintf(out->message, sizeof(out->message), "%s", skycrate_error_last()->message);
+        /* The record names the bucket even after a failure (rolled back or not). */
+        if (skycrate_provisioner_show(&record, p, user_id) < 0)
+            skycrate_error_clear();
+    }
+    if (record) {
+        snprintf(out->bucket, sizeof(out->bucket), "%s", skycrate_provision_record_bucket(record));
+        steps_from_record(&out->steps, record);
+    }
+
+done:
+    skycrate_provision_record_free(record);
+    skycrate_provisioner_free(p);
+    skycrate_provisioner_config_free(cfg);
+    skycrate_client_free(client); /* closes its connections */
+    return error;
+}
+
+static int run_sequential(context *ctx, const char *user_id, run_result *out)
+{
+    return run_provisioner(ctx, user_id, out, 1);
+}
+
+static int run_concurrent(context *ctx, const char *user_id, run_result *out)
+{
+    return run_provisioner(ctx, user_id, out, 0);
+}
+
+#endif
+
 static const order orders[] = {
-    {"sequential", "the seed's order: one request after another, one connection", run_sequential},
-    {"lanes",
-     "the same requests, the configuration steps on the client's concurrent lanes "
-     "(the bench's own order)",
+#ifdef BENCH_HAVE_PROVISIONER
+    {"sequential",
+     "the provisioner's sequential mode (concurrency 1): the seed's order, one request after "
+     "another, one connection",
+     run_sequential},
+    {"concurrent",
+     "the provisioner's order: the create, then the configuration steps at once on the "
+     "transport's lanes",
+     run_concurrent},
+#endif
+    {"seed",
+     "the seed's order rebuilt on the request layer (bench/seed.c), one request after another",
+     run_seed_order},
+    {"lanes", "bench/seed.c's requests, the steps after the create on the client's lanes",
      run_lanes},
 };
 
@@ -313,6 +426,7 @@ static void usage(FILE *f)
                "                       [--region R] [--origin URL] [--orders LIST]\n"
                "                       [--compatible] [--exists-check] [--check] [--verbose]\n"
                "                       [--log LEVEL (1 errors .. 3 one line per request .. 5)]\n"
+               "                       [--store-dir DIR (for the users.json, default /tmp)]\n"
                "orders:");
     for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++)
         fprintf(f, "\n  %-11s %s", orders[i].name, orders[i].description);
@@ -321,21 +435,16 @@ static void usage(FILE *f)
 
 static int parse_options(options *opt, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"endpoint", required_argument, NULL, 'e'},
-                                             {"rtt", required_argument, NULL, 'r'},
-                                             {"runs", required_argument, NULL, 'n'},
-                                             {"region", required_argument, NULL, 'g'},
-                                             {"origin", required_argument, NULL, 'o'},
-                                             {"orders", required_argument, NULL, 'O'},
-                                             {"compatible", no_argument, NULL, 'c'},
-                                             {"exists-check", no_argument, NULL, 'x'},
-                                             {"check", no_argument, NULL, 'k'},
-                                             {"verbose", no_argument, NULL, 'v'},
-                                             {"log", required_argument, NULL, 'l'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"endpoint", required_argument, NULL, 'e'}, {"rtt", required_argument, NULL, 'r'},
+        {"runs", required_argument, NULL, 'n'},     {"region", required_argument, NULL, 'g'},
+        {"origin", required_argument, NULL, 'o'},   {"orders", required_argument, NULL, 'O'},
+        {"compatible", no_argument, NULL, 'c'},     {"exists-check", no_argument, NULL, 'x'},
+        {"check", no_argument, NULL, 'k'},          {"verbose", no_argument, NULL, 'v'},
+        {"log", required_argument, NULL, 'l'},      {"store-dir", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     *opt = (options){
-        .rtt_ms = 20, .runs = 5, .origin = "https://app.example.com", .orders = "sequential,lanes"};
+        .rtt_ms = 20, .runs = 5, .origin = "https://app.example.com", .orders = DEFAULT_ORDERS};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
@@ -350,6 +459,7 @@ static int parse_options(options *opt, int argc, char **argv)
         case 'k': opt->check = true; break;
         case 'v': opt->verbose = true; break;
         case 'l': opt->log_level = atoi(optarg); break;
+        case 's': opt->store_dir = optarg; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
@@ -418,7 +528,8 @@ int main(int argc, char **argv)
     int status = 1;
     context ctx = {.opt = &opt};
     skycrate_client *direct = NULL;
-    char dir[] = "/tmp/skycrate-bench.XXXXXX", store_path[64] = "";
+    char dir[256], store_path[300] = "";
+    snprintf(dir, sizeof(dir), "%s/skycrate-bench.XXXXXX", opt.store_dir);
     run_result(*results)[2] = calloc(opt.runs, sizeof(*results));
     if (!results || !mkdtemp(dir)) {
         fprintf(stderr, "bench: %s\n", strerror(errno));
@@ -441,6 +552,7 @@ int main(int argc, char **argv)
            delayproxy_port(ctx.proxy));
     printf("delay    RTT %u ms: %.1f ms each way per chunk, one more RTT per new connection\n",
            opt.rtt_ms, opt.rtt_ms / 2.0);
+    printf("store    %s (the provisioner journals each step there, with fsync)\n", store_path);
     printf("mode     %s%s; %u runs of each order, alternating which goes first\n",
            opt.compatible ? "compatible" : "strict",
            opt.exists_check ? ", HeadBucket before the create" : "", opt.runs);
@@ -510,7 +622,7 @@ done:
         skycrate_user_store_dispose(&ctx.store);
     if (*store_path) {
         unlink(store_path);
-        char lock[80];
+        char lock[320];
         snprintf(lock, sizeof(lock), "%s.lock", store_path);
         unlink(lock);
         rmdir(dir);

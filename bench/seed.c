@@ -63,7 +63,11 @@ static int body_cors(skycrate__buf *out, const char *bucket, const seed_options 
 {
     (void)bucket;
     int error = skycrate__buf_puts(out, "<CORSConfiguration xmlns=\"" S3_XMLNS "\"><CORSRule>"
-                                        "<AllowedHeader>*</AllowedHeader>"
+                                        "<AllowedHeader>content-type</AllowedHeader>"
+                                        "<AllowedHeader>content-md5</AllowedHeader>"
+                                        "<AllowedHeader>content-disposition</AllowedHeader>"
+                                        "<AllowedHeader>cache-control</AllowedHeader>"
+                                        "<AllowedHeader>x-amz-*</AllowedHeader>"
                                         "<AllowedMethod>PUT</AllowedMethod>"
                                         "<AllowedMethod>GET</AllowedMethod>"
                                         "<AllowedMethod>HEAD</AllowedMethod>"
@@ -72,7 +76,7 @@ static int body_cors(skycrate__buf *out, const char *bucket, const seed_options 
         error = skycrate__xml_escape(out, options->origin);
     if (error == 0)
         error = skycrate__buf_puts(out, "</AllowedOrigin><ExposeHeader>ETag</ExposeHeader>"
-                                        "<MaxAgeSeconds>3000</MaxAgeSeconds>"
+                                        "<MaxAgeSeconds>3600</MaxAgeSeconds>"
                                         "</CORSRule></CORSConfiguration>");
     return error;
 }
@@ -96,7 +100,7 @@ static int body_lifecycle(skycrate__buf *out, const char *bucket, const seed_opt
     return skycrate__buf_printf(
         out,
         "<LifecycleConfiguration xmlns=\"" S3_XMLNS "\"><Rule>"
-        "<ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter>"
+        "<ID>skycrate-abort-incomplete-multipart-uploads</ID><Filter><Prefix /></Filter>"
         "<Status>Enabled</Status><AbortIncompleteMultipartUpload>"
         "<DaysAfterInitiation>%d</DaysAfterInitiation></AbortIncompleteMultipartUpload>"
         "</Rule></LifecycleConfiguration>",
@@ -107,7 +111,7 @@ static int body_tagging(skycrate__buf *out, const char *bucket, const seed_optio
 {
     (void)bucket;
     int error = skycrate__buf_puts(out, "<Tagging xmlns=\"" S3_XMLNS "\"><TagSet>"
-                                        "<Tag><Key>skycrate:user</Key><Value>");
+                                        "<Tag><Key>skycrate:owner</Key><Value>");
     if (error == 0)
         error = skycrate__xml_escape(out, options->user_id);
     if (error == 0)

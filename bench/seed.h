@@ -4,10 +4,11 @@
  * PutBucketOwnershipControls, then the rest of the profile), then one record written to the
  * user store.
  *
- * The requests are the ones libskycrate's provisioner sends for the default security profile
- * (DESIGN.md §6, issue 4), signed and sent through the client's internal request layer
- * (skycrate__s3_send) with the same bodies, so that the two orders are comparable; the
- * benchmark also compares the request lines the proxy saw.
+ * The requests are those of libskycrate's provisioner for its default security profile with
+ * one CORS origin and an application tag (DESIGN.md §6, issue 4), with bodies built the same
+ * way (for user ids that need no hashing in the owner tag), signed and sent through the
+ * client's request layer (skycrate__s3_send) with Content-MD5 on each. It needs only the
+ * client; the benchmark also compares the request lines the proxy saw.
  * SPDX-License-Identifier: MIT
  */
 #ifndef SKYCRATE_BENCH_SEED_H
