@@ -443,8 +443,11 @@ static int parse_options(options *opt, int argc, char **argv)
         {"check", no_argument, NULL, 'k'},          {"verbose", no_argument, NULL, 'v'},
         {"log", required_argument, NULL, 'l'},      {"store-dir", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    *opt = (options){
-        .rtt_ms = 20, .runs = 5, .origin = "https://app.example.com", .orders = DEFAULT_ORDERS};
+    *opt = (options){.rtt_ms = 20,
+                     .runs = 5,
+                     .origin = "https://app.example.com",
+                     .orders = DEFAULT_ORDERS,
+                     .store_dir = "/tmp"};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
