@@ -248,7 +248,16 @@ static int run_sequential(context *ctx, const char *user_id, run_result *out)
     return run_provisioner(ctx, user_id, out, 1);
 }
 
+/* Concurrency is capped by the transport's max_concurrency: this asks for every lane, also in
+ * compatible mode (where the provisioner's default is one lane). */
+#define ALL_LANES 1024u
+
 static int run_concurrent(context *ctx, const char *user_id, run_result *out)
+{
+    return run_provisioner(ctx, user_id, out, ALL_LANES);
+}
+
+static int run_default(context *ctx, const char *user_id, run_result *out)
 {
     return run_provisioner(ctx, user_id, out, 0);
 }
@@ -262,9 +271,13 @@ static const order orders[] = {
      "another, one connection",
      run_sequential},
     {"concurrent",
-     "the provisioner's order: the create, then the configuration steps at once on the "
-     "transport's lanes",
+     "the provisioner's concurrent order (concurrency: every lane of the transport, also in "
+     "compatible mode): the create, then the configuration steps at once",
      run_concurrent},
+    {"default",
+     "the provisioner with its default concurrency (0: the transport's lanes in strict mode, "
+     "one lane in compatible mode)",
+     run_default},
 #endif
     {"seed",
      "the seed's order rebuilt on the request layer (bench/seed.c), one request after another",
