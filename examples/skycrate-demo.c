@@ -1,23 +1,83 @@
 /*
- * The demo behind tools/demo: against an S3 endpoint (a local radosgw), create a bucket, upload
- * and download an object through the library, and print what happened.
+ * The demo behind tools/demo, the seed's flow end to end against an S3 endpoint (a local
+ * radosgw): a bucket for a user, a safe key for an untrusted file name, a presigned PUT handed
+ * to a "browser" (plain libcurl, no S3 knowledge), the upload, and a presigned GET to read it
+ * back. Prints what happened at each step.
  *
- *   skycrate-demo ENDPOINT        credentials from the environment (AWS_ACCESS_KEY_ID, ...)
+ *   skycrate-demo ENDPOINT        credentials from the environment or ~/.aws (the default chain)
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <skycrate.h>
 
 static int fail(const char *what, skycrate_client *client)
 {
     const skycrate_response_info *r = skycrate_client_last_response(client);
     fprintf(stderr, "%s failed: %s\n", what, skycrate_error_last()->message);
-    if (r->http_status)
+    if (client && r->http_status)
         fprintf(stderr, "  S3 answered HTTP %d %s (request id %s)\n", r->http_status, r->s3_code,
                 r->request_id);
     return 1;
+}
+
+typedef struct {
+    const char *data;
+    size_t len, pos;
+    char got[256];
+    size_t got_len;
+} browser_io;
+
+static size_t send_body(char *buf, size_t size, size_t n, void *ud)
+{
+    browser_io *io = ud;
+    size_t k = io->len - io->pos < size * n ? io->len - io->pos : size * n;
+    memcpy(buf, io->data + io->pos, k);
+    io->pos += k;
+    return k;
+}
+
+static size_t receive_body(char *data, size_t size, size_t n, void *ud)
+{
+    browser_io *io = ud;
+    size_t k = size * n;
+    if (io->got_len + k > sizeof(io->got))
+        return 0;
+    memcpy(io->got + io->got_len, data, k);
+    io->got_len += k;
+    return k;
+}
+
+/* What a browser does with a contract: the method, the URL, exactly the listed headers. */
+static long browser_send(const skycrate_presigned *contract, browser_io *io)
+{
+    CURL *curl = curl_easy_init();
+    struct curl_slist *headers = NULL;
+    for (size_t i = 0; i < skycrate_presigned_header_count(contract); i++) {
+        const char *name, *value;
+        char line[1024];
+        skycrate_presigned_header(&name, &value, contract, i);
+        snprintf(line, sizeof(line), "%s: %s", name, value);
+        headers = curl_slist_append(headers, line);
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, skycrate_presigned_url(contract));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, receive_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, io);
+    if (!strcmp(skycrate_presigned_method(contract), "PUT")) {
+        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, send_body);
+        curl_easy_setopt(curl, CURLOPT_READDATA, io);
+        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)io->len);
+    }
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -29,19 +89,21 @@ int main(int argc, char **argv)
     if (skycrate_global_init(NULL) < 0)
         return 1;
     int status = 1;
-    skycrate_client *client = NULL;
     skycrate_client_config *cfg = NULL;
+    skycrate_client *client = NULL;
+    skycrate_presigner *presigner = NULL;
+    skycrate_presign_request *req = NULL;
+    skycrate_presigned *put = NULL, *get = NULL;
+    char *key = NULL, *json = NULL;
     char bucket[64];
-    snprintf(bucket, sizeof(bucket), "skycrate-demo-%ld", (long)time(NULL));
-    const char *key = "uploads/demo/hello world.txt";
-    const char *body = "Hello from libskycrate!\n";
+    snprintf(bucket, sizeof(bucket), "skycrate-demo-user42-%ld", (long)time(NULL));
+    const char *body = "%PDF-1.4 pretend this is the quarterly report\n";
 
     if (skycrate_client_config_new(&cfg) < 0 ||
         skycrate_client_config_set_endpoint(cfg, argv[1]) < 0 ||
         skycrate_client_config_set_allow_http(cfg, 1) < 0 ||
-        skycrate_client_config_set_region(cfg, "us-east-1") < 0 ||
-        skycrate_client_new(&client, cfg) < 0) {
-        fprintf(stderr, "client: %s\n", skycrate_error_last()->message);
+        skycrate_client_new(&client, cfg) < 0 || skycrate_presigner_new(&presigner, client) < 0) {
+        status = fail("setup", NULL);
         goto done;
     }
     printf("libskycrate %s, endpoint %s, region %s\n", skycrate_version_string(), argv[1],
@@ -51,44 +113,69 @@ int main(int argc, char **argv)
         status = fail("CreateBucket", client);
         goto done;
     }
-    printf("created bucket      %s\n", bucket);
+    printf("1. bucket for user42     %s\n", bucket);
+
+    if (skycrate_upload_key(&key, NULL, "user42", "../../etc/Report 2024.pdf") < 0) {
+        status = fail("upload key", NULL);
+        goto done;
+    }
+    printf(
+        "2. key for the upload    %s   (from the untrusted name \"../../etc/Report 2024.pdf\")\n",
+        key);
+
+    if (skycrate_presign_request_new(&req, "PUT", bucket, key) < 0 ||
+        skycrate_presign_request_add_header(req, "Content-Type", "application/pdf") < 0 ||
+        skycrate_presign_request_set_expires(req, 900) < 0 ||
+        skycrate_presign(&put, presigner, req) < 0 || skycrate_presigned_json(&json, put) < 0) {
+        status = fail("presign PUT", NULL);
+        goto done;
+    }
+    printf("3. upload contract       %s\n", json);
+
+    browser_io io = {body, strlen(body), 0, "", 0};
+    long http = browser_send(put, &io);
+    printf("4. browser PUT           HTTP %ld (%zu bytes, only the contract's headers)\n", http,
+           io.len);
+    if (http != 200)
+        goto done;
 
     skycrate_object_info *info = NULL;
-    if (skycrate_object_put(&info, client, bucket, key, body, strlen(body), "text/plain") < 0) {
-        status = fail("PutObject", client);
+    if (skycrate_object_head(&info, client, bucket, key) < 0) {
+        status = fail("HeadObject", client);
         goto done;
     }
-    printf("uploaded            %s (%zu bytes, ETag %s, request id %s)\n", key, strlen(body),
-           skycrate_object_info_etag(info), skycrate_client_last_response(client)->request_id);
+    printf("5. stored                %llu bytes, %s, ETag %s\n",
+           (unsigned long long)skycrate_object_info_size(info),
+           skycrate_object_info_content_type(info), skycrate_object_info_etag(info));
     skycrate_object_info_free(info);
 
-    void *data = NULL;
-    size_t len = 0;
-    if (skycrate_object_get(&data, &len, client, bucket, key) < 0) {
-        status = fail("GetObject", client);
+    skycrate_presign_request_free(req);
+    req = NULL;
+    if (skycrate_presign_request_new(&req, "GET", bucket, key) < 0 ||
+        skycrate_presign(&get, presigner, req) < 0) {
+        status = fail("presign GET", NULL);
         goto done;
     }
-    printf("downloaded          %zu bytes: %s", len, (char *)data);
-    int same = len == strlen(body) && memcmp(data, body, len) == 0;
-    skycrate_free(data);
-    printf("round trip          %s\n", same ? "identical" : "DIFFERENT");
-
-    skycrate_object_page *page = NULL;
-    if (skycrate_object_list(&page, client, bucket, NULL, NULL, 0) < 0) {
-        status = fail("ListObjectsV2", client);
-        goto done;
-    }
-    printf("listing             %zu object(s)\n", skycrate_object_page_count(page));
-    skycrate_object_page_free(page);
+    browser_io down = {NULL, 0, 0, "", 0};
+    http = browser_send(get, &down);
+    int same = http == 200 && down.got_len == io.len && !memcmp(down.got, body, io.len);
+    printf("6. browser GET           HTTP %ld, %zu bytes, %s\n", http, down.got_len,
+           same ? "identical to what was uploaded" : "DIFFERENT");
 
     if (skycrate_object_delete(client, bucket, key) < 0 ||
         skycrate_bucket_delete(client, bucket) < 0) {
         status = fail("cleanup", client);
         goto done;
     }
-    printf("deleted             %s and its bucket\n", key);
+    printf("7. cleaned up            object and bucket deleted\n");
     status = same ? 0 : 1;
 done:
+    skycrate_free(json);
+    skycrate_free(key);
+    skycrate_presigned_free(put);
+    skycrate_presigned_free(get);
+    skycrate_presign_request_free(req);
+    skycrate_presigner_free(presigner);
     skycrate_client_free(client);
     skycrate_client_config_free(cfg);
     skycrate_global_cleanup();
