@@ -21,5 +21,6 @@
 #include "skycrate/objects.h"
 #include "skycrate/buckets.h"
 #include "skycrate/store.h"
+#include "skycrate/provisioner.h"
 
 #endif /* SKYCRATE_H */

@@ -54,7 +54,7 @@ CORS_MAX_AGE = 3000
 KMS_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'
 LIFECYCLE_ID = 'skycrate-abort-incomplete-multipart-uploads'
 LIFECYCLE_DAYS = 7
-TAGS = [('skycrate:owner', 'u42'), ('skycrate:application', 'photos'), ('team', 'web & mobile')]
+TAGS = [('skycrate:owner', 'u42'), ('skycrate:application', 'photos'), ('team', 'web + mobile @ 2024')]
 
 
 def policy(bucket, partition='aws'):
