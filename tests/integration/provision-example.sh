@@ -7,9 +7,10 @@
 set -eu
 prog=$1 endpoint=$2
 dir=$(mktemp -d /tmp/skycrate-provision-example.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
 store=$dir/users.json
 user="example-$(date +%s)-$$"
+# Whatever fails, leave no bucket behind.
+trap '"$prog" --store "$store" --endpoint "$endpoint" deprovision "$user" >/dev/null 2>&1; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 has() { grep -q -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not in the output"; }; }
 
