@@ -252,8 +252,10 @@ static bool job_done(size_t i, void *ctx)
                       skycrate_provision_step_name(r->jobs[i]), o->rec.info.http_status,
                       skycrate__outcome_code(o));
     } else {
-        r->failed = true;
-        r->failed_job = i;
+        if (!r->failed) { /* the first failure is the one to report */
+            r->failed = true;
+            r->failed_job = i;
+        }
         return true;
     }
     int error = journal(r, &op);

@@ -306,8 +306,13 @@ static int verify(ver *v)
         error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MISSING,
                      "HeadBucket: the bucket does not exist%s%s", NULL, NULL);
     } else if (error == 0) {
+        const char *recorded = skycrate__record_str(v->record, "region");
         r->exists = true;
-        error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
+        if (*r->region && *recorded && strcmp(r->region, recorded) != 0)
+            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_DRIFT,
+                         "the bucket is in %s; the record says %s", r->region, recorded);
+        else
+            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
     } else {
         skycrate__outcome_raise(&head);
     }

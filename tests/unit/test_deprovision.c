@@ -617,6 +617,22 @@ START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
     ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
     skycrate_verify_report_free(v);
     ck_assert_uint_eq(mock_count(fx.mock, "GET", "?encryption"), 0);
+
+    /* A bucket in another region than the record says. */
+    mock_route(fx.mock, "HEAD", "", 200, "x-amz-bucket-region: eu-central-1\r\n", "");
+    mock_route(fx.mock, "GET", "?publicAccessBlock", 200, "", pab_ok);
+    mock_route(fx.mock, "GET", "?ownershipControls", 200, "", own_ok);
+    mock_route(fx.mock, "GET", "?cors", 200, "", cors_ok);
+    mock_route(fx.mock, "GET", "?policy", 200, "", policy_ok);
+    mock_route(fx.mock, "GET", "?lifecycle", 200, "", lifecycle_ok);
+    mock_route(fx.mock, "GET", "?tagging", 200, "", tags_ok);
+    ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
+    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CREATE), SKYCRATE_VERIFY_DRIFT);
+    ck_assert_str_eq(skycrate_verify_report_step_detail(v, SKYCRATE_STEP_CREATE),
+                     "the bucket is in eu-central-1; the record says eu-west-1");
+    ck_assert_int_eq(skycrate_verify_report_ok(v), 0);
+    skycrate_verify_report_free(v);
+    ck_assert_uint_eq(mock_pending(fx.mock), 1); /* the encryption answer: never asked for */
 }
 END_TEST
 
