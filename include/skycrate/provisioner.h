@@ -392,7 +392,8 @@ SKYCRATE_API void skycrate_provisioner_free(skycrate_provisioner *provisioner);
  * @brief Gives a user their bucket: creates and configures it, or resumes an unfinished
  *        provisioning, or returns the record of a bucket already active.
  *
- * A record in state `failed` or `deleted` starts over with a new bucket name.
+ * A record in state `failed` or `deleted` starts over with a new bucket name. Fields of the
+ * record that the provisioner does not own (an application's) are kept as they are.
  * @param[out] out the user's record afterwards, or NULL if not wanted; free it with
  *             skycrate_provision_record_free(). Set to NULL on failure.
  * @param[in] provisioner the provisioner.
@@ -460,8 +461,9 @@ SKYCRATE_API int skycrate_provisioner_usage(skycrate_usage_report **out,
  * @param[out] out the record; free it with skycrate_provision_record_free().
  * @param[in] provisioner the provisioner.
  * @param[in] user_id the user id.
- * @return 0, #SKYCRATE_ENOTFOUND when the user has no record, #SKYCRATE_EINVAL, #SKYCRATE_EPARSE
- *         for a record that is not a provisioner record, or the store's code.
+ * @return 0, #SKYCRATE_ENOTFOUND when the user has no record (or one with the application's own
+ *         fields only), #SKYCRATE_EINVAL, #SKYCRATE_EPARSE for a broken provisioner record, or
+ *         the store's code.
  */
 SKYCRATE_API int skycrate_provisioner_show(skycrate_provision_record **out,
                                            skycrate_provisioner *provisioner, const char *user_id);

@@ -148,6 +148,11 @@ int skycrate__provisioner_load(json_t **out, skycrate_provisioner *p, const char
     skycrate__free(text);
     if (error < 0)
         return error;
+    if (!json_object_get(record, "state") && !json_object_get(record, "bucket")) {
+        /* The application's own fields only: nothing provisioned yet. */
+        json_decref(record);
+        return skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket yet", user_id);
+    }
     if (!json_is_string(json_object_get(record, "userId")) ||
         !json_is_string(json_object_get(record, "bucket")) || !skycrate__record_state(record)) {
         json_decref(record);

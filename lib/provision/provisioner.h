@@ -43,8 +43,9 @@ struct skycrate_provisioner {
 /* The operations (provision.c, deprovision.c, verify.c, usage.c); arguments are checked. */
 int skycrate__provision_run(json_t **record_out, skycrate_provisioner *p, const char *user_id);
 
-/* Loads a user's record: 0, SKYCRATE_ENOTFOUND, SKYCRATE_EPARSE (not a provisioner record:
- * no string userId/bucket/state) or the store's code. */
+/* Loads a user's record: 0, SKYCRATE_ENOTFOUND (no record, or one with neither "state" nor
+ * "bucket": the application's own fields only), SKYCRATE_EPARSE (a broken provisioner record:
+ * no string userId/bucket or an unknown state) or the store's code. */
 int skycrate__provisioner_load(json_t **out, skycrate_provisioner *p, const char *user_id);
 
 /* Whether the record is one of dev mode. */

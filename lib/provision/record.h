@@ -56,7 +56,8 @@ typedef struct skycrate__journal_op {
     skycrate__journal_kind kind;
     /*
      * What the record must still be for the change to apply (else `changed` is set and nothing
-     * is written): for BEGIN, absent or in `expect_state` with `expect_bucket` (NULL: absent);
+     * is written): for BEGIN, absent or in `expect_state` with `expect_bucket` (NULL: absent,
+     * or holding neither "state" nor "bucket");
      * for the others, a record of this mode with bucket `expect_bucket` in state `expect_state`
      * (NULL: any state).
      */

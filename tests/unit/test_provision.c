@@ -680,6 +680,31 @@ START_TEST(the_application_keeps_its_own_fields)
     ck_assert_str_eq(prov_str(r, "plan"), "pro");
     ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
     json_decref(r);
+
+    /* A record with the application's fields only: no bucket yet. */
+    ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+    ck_assert_sky_ok(skycrate_user_store_put(&store, "u7", "{\"plan\":\"free\",\"n\":1}", NULL));
+    skycrate_user_store_dispose(&store);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "u7"), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u7", 0), SKYCRATE_ENOTFOUND);
+    push_ok(8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    skycrate_provision_record_free(rec);
+    r = prov_record(&fx, "u7");
+    ck_assert_str_eq(prov_str(r, "plan"), "free");
+    ck_assert_str_eq(prov_str(r, "userId"), "u7");
+    json_decref(r);
+    /* A broken provisioner record is an error, never overwritten. */
+    ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+    ck_assert_sky_ok(
+        skycrate_user_store_put(&store, "u8", "{\"bucket\":\"b\",\"state\":\"odd\"}", NULL));
+    skycrate_user_store_dispose(&store);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u8"), SKYCRATE_EPARSE);
+    r = prov_record(&fx, "u8");
+    ck_assert_str_eq(prov_str(r, "state"), "odd");
+    json_decref(r);
     skycrate_provisioner_free(p);
 }
 END_TEST
