@@ -299,7 +299,7 @@ int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p,
                            const char *region)
 {
     size_t start = out->len;
-    int error = SKYCRATE_EINVAL;
+    int error = 0;
     switch (step) {
     case SKYCRATE_STEP_CREATE: error = create_body(out, region); break;
     case SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK:
@@ -311,6 +311,7 @@ int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p,
     case SKYCRATE_STEP_TLS_POLICY: error = policy_body(out, bucket, region); break;
     case SKYCRATE_STEP_LIFECYCLE: error = lifecycle_body(out, p->abort_multipart_days); break;
     case SKYCRATE_STEP_TAGS: error = tagging_body(out, p, user_id); break;
+    default: error = skycrate__error_set(SKYCRATE_EINVAL, "no step %d", (int)step); break;
     }
     if (error < 0 && out->ptr) {
         out->len = start;

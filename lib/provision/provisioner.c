@@ -170,6 +170,11 @@ int skycrate__provisioner_target(skycrate_provisioner *p, const json_t *record)
     const char *endpoint = skycrate__record_str(record, "endpoint");
     const char *region = skycrate__record_str(record, "region");
     char *expected = NULL;
+    if (!p->client)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "the record names a real bucket (on %s), and this dev-mode "
+                                   "provisioner has no client",
+                                   endpoint);
     /* The same server: the same custom endpoint, or AWS (in the bucket's region). */
     int error = endpoint_text(&expected, p->client, *region ? region : p->client->region);
     if (error < 0)

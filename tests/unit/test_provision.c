@@ -627,6 +627,7 @@ START_TEST(dev_and_aws_records_do_not_mix)
     ck_assert_sky_ok(skycrate_provisioner_config_set_dev_mode(cfg, 0));
     skycrate_provisioner *aws = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
+    cfg = NULL;
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, aws, "u42"), SKYCRATE_EEXISTS);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "dev-mode record"));
     /* After deprovisioning the dev record, the real bucket is made. */
@@ -634,6 +635,23 @@ START_TEST(dev_and_aws_records_do_not_mix)
     push_ok(7);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, aws, "u42"));
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, dev, "u42"), SKYCRATE_EEXISTS);
+    skycrate_provisioner_free(dev);
+
+    /* A dev provisioner without a client cannot clean up a failed aws record's bucket. */
+    skycrate_user_store store;
+    ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+    ck_assert_sky_ok(skycrate_user_store_put(
+        &store, "u9",
+        "{\"userId\":\"u9\",\"bucket\":\"b-u9\",\"mode\":\"aws\",\"state\":\"failed\","
+        "\"rolledBack\":false,\"endpoint\":\"https://s3.eu-west-1.amazonaws.com\"}",
+        NULL));
+    skycrate_user_store_dispose(&store);
+    cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_dev_mode(cfg, 1));
+    ck_assert_sky_ok(skycrate_provisioner_new(&dev, NULL, cfg));
+    skycrate_provisioner_config_free(cfg);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, dev, "u9"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, dev, "u9", 0), SKYCRATE_EINVAL);
     skycrate_provisioner_free(dev);
     skycrate_provisioner_free(aws);
 }
