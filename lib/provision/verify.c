@@ -231,6 +231,8 @@ static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcom
     skycrate__buf note = SKYCRATE_BUF_INIT;
     skycrate__xml_node *root = NULL;
     int error = 0;
+    if (o->rc == SKYCRATE_ENOMEM)
+        return skycrate__outcome_raise(o); /* ours, not the server's: no report */
     if (o->rc < 0) {
         skycrate_verify_status status = o->rc == SKYCRATE_ENOTFOUND ? SKYCRATE_VERIFY_MISSING
                                         : skycrate__outcome_unsupported(o)
@@ -244,9 +246,13 @@ static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcom
         error = check_policy(v, o);
         goto done;
     }
-    if (skycrate__xml_parse(&root, skycrate__buf_cstr(&o->body), o->body.len) < 0 ||
-        (strcmp(root->name, d->root) != 0 &&
-         !(d->root_alias && !strcmp(root->name, d->root_alias)))) {
+    int parsed = skycrate__xml_parse(&root, skycrate__buf_cstr(&o->body), o->body.len);
+    if (parsed == SKYCRATE_ENOMEM) {
+        error = parsed;
+        goto done;
+    }
+    if (parsed < 0 || (strcmp(root->name, d->root) != 0 &&
+                       !(d->root_alias && !strcmp(root->name, d->root_alias)))) {
         skycrate_error_clear();
         error = item(r, step, SKYCRATE_VERIFY_UNSUPPORTED, "the server answered <%s>, not <%s>",
                      root ? root->name : "no XML", d->root);

@@ -682,6 +682,48 @@ START_TEST(allocation_failures_are_enomem_and_leak_nothing)
 }
 END_TEST
 
+START_TEST(verify_and_usage_under_allocation_failures)
+{
+    int failures = 0;
+    for (long n = 1; n < 5000; n++) {
+        mock_free(fx.mock);
+        fx.mock = mock_new();
+        prov_fixture_client(&fx, "eu-west-1", NULL);
+        make_provisioner();
+        route_verify(pab_ok, enc_ok, cors_ok, tags_ok);
+        mock_route(fx.mock, "GET", "list-type=2", 200, "",
+                   "<ListBucketResult " NS "><IsTruncated>false</IsTruncated><Contents><Key>a"
+                   "</Key><Size>3</Size><StorageClass>GLACIER</StorageClass></Contents>"
+                   "</ListBucketResult>");
+        testalloc_fail_at(n);
+        skycrate_verify_report *v = NULL;
+        skycrate_usage_report *u = NULL;
+        int rc = skycrate_provisioner_verify(&v, prov, "u42");
+        if (rc == 0)
+            rc = skycrate_provisioner_usage(&u, prov, "u42");
+        bool hit = testalloc_count() >= n;
+        testalloc_fail_at(0);
+        ck_assert_msg(rc == 0 || rc == SKYCRATE_ENOMEM, "allocation %ld: %d %s", n, rc,
+                      skycrate_error_last()->message);
+        if (rc == 0) {
+            char *j = NULL;
+            skycrate_verify_report_to_json(&j, v, 0);
+            ck_assert_msg(skycrate_verify_report_ok(v) == 1, "allocation %ld: %s", n, j);
+            skycrate_free(j);
+            ck_assert_uint_eq(skycrate_usage_report_bytes(u), 3);
+        }
+        skycrate_verify_report_free(v);
+        skycrate_usage_report_free(u);
+        if (!hit) {
+            ck_assert_int_eq(rc, 0);
+            break;
+        }
+        failures += rc == SKYCRATE_ENOMEM;
+    }
+    ck_assert_int_gt(failures, 20);
+}
+END_TEST
+
 static Suite *deprovision_suite(void)
 {
     Suite *s = suite_create("deprovision");
@@ -718,6 +760,7 @@ static Suite *deprovision_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, allocation_failures_are_enomem_and_leak_nothing);
+    tcase_add_test(tc, verify_and_usage_under_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }
