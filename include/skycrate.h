@@ -24,5 +24,6 @@
 #include "skycrate/presigner.h"
 #include "skycrate/post_policy.h"
 #include "skycrate/multipart.h"
+#include "skycrate/provisioner.h"
 
 #endif /* SKYCRATE_H */

@@ -8,7 +8,7 @@
 
 #include "core/common.h"
 
-int skycrate__xml_escape(skycrate__buf *out, const char *s)
+static int escape(skycrate__buf *out, const char *s, bool quotes)
 {
     int error = 0;
     SKYCRATE_ASSERT_ARG(out);
@@ -22,8 +22,8 @@ int skycrate__xml_escape(skycrate__buf *out, const char *s)
         case '&': entity = "&amp;"; break;
         case '<': entity = "&lt;"; break;
         case '>': entity = "&gt;"; break;
-        case '"': entity = "&quot;"; break;
-        case '\'': entity = "&apos;"; break;
+        case '"': entity = quotes ? "&quot;" : NULL; break;
+        case '\'': entity = quotes ? "&apos;" : NULL; break;
         case '\r': entity = "&#13;"; break;
         case '\0':
         case '\t':
@@ -52,4 +52,14 @@ done:
         out->ptr[start] = '\0';
     }
     return error;
+}
+
+int skycrate__xml_escape(skycrate__buf *out, const char *s)
+{
+    return escape(out, s, true);
+}
+
+int skycrate__xml_escape_text(skycrate__buf *out, const char *s)
+{
+    return escape(out, s, false);
 }

@@ -69,5 +69,11 @@ int skycrate__xml_child_time(int64_t *out, const skycrate__xml_node *node, const
  * on an error `out` is left as it was.
  */
 int skycrate__xml_escape(skycrate__buf *out, const char *s);
+/*
+ * The same for element text, as botocore's serialiser (ElementTree) writes it: only & < > become
+ * entities (quotes stay as they are), CR becomes &#13;. Request bodies use it so that they are
+ * byte for byte what botocore sends.
+ */
+int skycrate__xml_escape_text(skycrate__buf *out, const char *s);
 
 #endif

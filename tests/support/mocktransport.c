@@ -18,12 +18,15 @@ typedef struct step {
     unsigned char *body;
     size_t body_length;
     char *message;
+    char *match_method; /* routes only: NULL matches any method */
+    char *match_url;    /* routes only: a substring of the URL */
     struct step *next;
 } step;
 
 struct mock_transport {
     pthread_mutex_t lock;
     step *head, *tail;
+    step *routes; /* one-shot answers chosen by request, checked first, in push order */
     size_t pending;
     mock_req **requests;
     size_t request_count, request_cap;
@@ -61,6 +64,8 @@ mock_transport *mock_new(void)
 
 static void free_step(step *s)
 {
+    free(s->match_method);
+    free(s->match_url);
     free(s->headers);
     free(s->body);
     free(s->message);
@@ -86,6 +91,10 @@ void mock_free(mock_transport *m)
     if (!m)
         return;
     for (step *s = m->head, *next; s; s = next) {
+        next = s->next;
+        free_step(s);
+    }
+    for (step *s = m->routes, *next; s; s = next) {
         next = s->next;
         free_step(s);
     }
@@ -150,6 +159,35 @@ void mock_push_error_msg(mock_transport *m, int code, const char *message)
 void mock_push_interim(mock_transport *m, int status, const char *headers)
 {
     enqueue(m, new_step(STEP_INTERIM, status, headers));
+}
+
+static void add_route(mock_transport *m, step *s, const char *method, const char *url_part)
+{
+    s->match_method = method ? xstrdup(method) : NULL;
+    s->match_url = xstrdup(url_part ? url_part : "");
+    pthread_mutex_lock(&m->lock);
+    step **tail = &m->routes;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = s;
+    m->pending++;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void mock_route(mock_transport *m, const char *method, const char *url_part, int status,
+                const char *headers, const char *body)
+{
+    step *s = new_step(STEP_RESPONSE, status, headers);
+    s->body_length = body ? strlen(body) : 0;
+    s->body = xmalloc(s->body_length);
+    if (s->body_length)
+        memcpy(s->body, body, s->body_length);
+    add_route(m, s, method, url_part);
+}
+
+void mock_route_error(mock_transport *m, const char *method, const char *url_part, int code)
+{
+    add_route(m, new_step(STEP_ERROR, code, NULL), method, url_part);
 }
 
 void mock_set_chunk(mock_transport *m, size_t chunk)
@@ -246,6 +284,26 @@ static int record(mock_req **out, mock_transport *m, skycrate_http_request *req)
     return rc;
 }
 
+/* Takes the first route matching the request, if any. */
+static step *take_route(mock_transport *m, const mock_req *r)
+{
+    pthread_mutex_lock(&m->lock);
+    step **link = &m->routes;
+    for (; *link; link = &(*link)->next) {
+        step *s = *link;
+        if ((!s->match_method || !strcmp(s->match_method, r->method)) &&
+            strstr(r->url, s->match_url)) {
+            *link = s->next;
+            s->next = NULL;
+            m->pending--;
+            pthread_mutex_unlock(&m->lock);
+            return s;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
 /* Takes the interim steps and the final one for one request; NULL when the script ran out. */
 static step *take(mock_transport *m, step **interims)
 {
@@ -332,8 +390,10 @@ static int mock_perform(skycrate_http_request *req, skycrate_http_response *resp
     mock_transport *m = user_data;
     mock_req *r = NULL;
     step *interims = NULL;
-    step *final = take(m, &interims);
     int rc = record(&r, m, req);
+    step *final = take_route(m, r);
+    if (!final)
+        final = take(m, &interims);
     if (rc == 0 && !final) {
         skycrate_error_set_str(SKYCRATE_ERROR, "mock transport: no scripted response left");
         rc = SKYCRATE_ERROR;

@@ -73,6 +73,17 @@ void mock_push_error_msg(mock_transport *m, int code, const char *message);
  * (they must be discarded by the library when the final status arrives). */
 void mock_push_interim(mock_transport *m, int status, const char *headers);
 
+/*
+ * Routes: one-shot answers chosen by the request, for code that sends requests concurrently
+ * (in no fixed order). A request takes the first route (in push order) whose `method` equals
+ * its method (NULL: any) and whose `url_part` occurs in its URL; a request that matches no
+ * route takes the next answer of the ordered script. Routes count in mock_pending().
+ */
+void mock_route(mock_transport *m, const char *method, const char *url_part, int status,
+                const char *headers, const char *body);
+/* A routed transport failure (as mock_push_error()). */
+void mock_route_error(mock_transport *m, const char *method, const char *url_part, int code);
+
 /* Body chunk size for both directions (default 7; at least 1). */
 void mock_set_chunk(mock_transport *m, size_t chunk);
 /* The max_concurrency the table announces (default 1). */

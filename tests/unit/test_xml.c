@@ -976,6 +976,24 @@ START_TEST(escape_writes_entities_and_round_trips)
 }
 END_TEST
 
+START_TEST(escape_text_keeps_quotes_as_elementtree_does)
+{
+    skycrate__buf b = SKYCRATE_BUF_INIT;
+    ck_assert_sky_ok(skycrate__buf_puts(&b, "<Key>"));
+    ck_assert_sky_ok(skycrate__xml_escape_text(&b, "<odd> \"key\" & 'x'\r\n"));
+    ck_assert_str_eq(b.ptr, "<Key>&lt;odd&gt; \"key\" &amp; 'x'&#13;\n");
+    ck_assert_sky_ok(skycrate__buf_puts(&b, "</Key>"));
+    skycrate__xml_node *root = NULL;
+    ck_assert_sky_ok(skycrate__xml_parse(&root, b.ptr, b.len));
+    ck_assert_str_eq(root->text, "<odd> \"key\" & 'x'\r\n");
+    skycrate__xml_free(root);
+    size_t before = b.len;
+    ck_assert_int_eq(skycrate__xml_escape_text(&b, "bell\a"), SKYCRATE_EINVAL);
+    ck_assert_uint_eq(b.len, before);
+    skycrate__buf_dispose(&b);
+}
+END_TEST
+
 /* ---- allocation failures: every allocation, expat's included ---- */
 
 typedef int (*reader_fn)(const char *xml, size_t len);
@@ -1115,6 +1133,7 @@ static Suite *xml_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("escape");
     tcase_add_test(tc, escape_writes_entities_and_round_trips);
+    tcase_add_test(tc, escape_text_keeps_quotes_as_elementtree_does);
     suite_add_tcase(s, tc);
     tc = tcase_create("enomem");
     tcase_set_timeout(tc, 120);

@@ -1,0 +1,507 @@
+/*
+ * Deprovisioning: mark the record, abort every unfinished multipart upload, delete every object
+ * version and delete marker (DeleteObjects, at most 1000 keys a request, with Content-MD5;
+ * ListObjectsV2 where versions are not supported), delete the bucket (again after a
+ * BucketNotEmpty race), confirm it is gone, record it. Resumable; a dry run only counts.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "core/common.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "provision/lanes.h"
+#include "provision/listing.h"
+#include "provision/reports.h"
+#include "s3/errors.h"
+#include "store/store.h"
+#include "xml/xml.h"
+
+#define DELETE_BATCH 1000
+#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
+
+typedef struct dep {
+    skycrate_provisioner *p;
+    const char *user_id;
+    char bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
+    bool dry;
+    bool gone; /* the bucket answered NoSuchBucket */
+    skycrate__deletion_counts counts;
+    json_t *record;
+    /* aborting one page of uploads */
+    const skycrate__s3_list_uploads *uploads;
+    skycrate__outcome *abort_outcomes;
+    int abort_error;
+    size_t abort_failed;
+} dep;
+
+static bool no_such_bucket(const skycrate__outcome *o)
+{
+    return o->rc == SKYCRATE_ENOTFOUND && !strcmp(skycrate__outcome_code(o), "NoSuchBucket");
+}
+
+static int progress(dep *d, const skycrate__deletion_counts *batch)
+{
+    if (d->dry)
+        return 0;
+    json_t *result = NULL;
+    skycrate__journal_op op = {.kind = SKYCRATE__J_PROGRESS,
+                               .expect_bucket = d->bucket,
+                               .expect_state = "deprovisioning",
+                               .counts = *batch};
+    int error = skycrate__journal(&result, d->p, d->user_id, &op);
+    if (error == 0 && op.changed)
+        error = skycrate__error_set(SKYCRATE_ECONFLICT,
+                                    "the record of user '%.64s' changed during deprovisioning",
+                                    d->user_id);
+    if (error == 0) {
+        json_decref(d->record);
+        d->record = result;
+    } else {
+        json_decref(result);
+    }
+    return error;
+}
+
+/* ---- multipart uploads ---- */
+
+static void abort_one(size_t i, void *ctx)
+{
+    dep *d = ctx;
+    const skycrate__s3_upload *u = &d->uploads->uploads[i];
+    skycrate__kv query = {"uploadId", u->upload_id};
+    skycrate__prov_request req = {.operation = "AbortMultipartUpload",
+                                  .method = "DELETE",
+                                  .bucket = d->bucket,
+                                  .key = u->key,
+                                  .query = &query,
+                                  .query_count = 1};
+    skycrate__prov_send(&d->abort_outcomes[i], d->p, &req);
+}
+
+static bool abort_done(size_t i, void *ctx)
+{
+    dep *d = ctx;
+    skycrate__outcome *o = &d->abort_outcomes[i];
+    if (o->rc == 0 || (o->rc == SKYCRATE_ENOTFOUND && !no_such_bucket(o))) {
+        d->counts.uploads++; /* NoSuchUpload: it finished or was aborted meanwhile */
+        return false;
+    }
+    if (no_such_bucket(o)) {
+        d->gone = true;
+        return true;
+    }
+    d->abort_error = o->rc;
+    d->abort_failed = i;
+    return true;
+}
+
+static int abort_page(dep *d, const skycrate__s3_list_uploads *page)
+{
+    skycrate__deletion_counts before = d->counts;
+    if (d->dry) {
+        d->counts.uploads += page->count;
+    } else if (page->count) {
+        d->uploads = page;
+        d->abort_error = 0;
+        if (!(d->abort_outcomes = skycrate__calloc(page->count, sizeof(skycrate__outcome))))
+            return skycrate__error_nomem();
+        for (size_t i = 0; i < page->count; i++)
+            skycrate__outcome_init(&d->abort_outcomes[i]);
+        skycrate__lanes_run(d->p->lanes, page->count, abort_one, abort_done, d);
+        int error =
+            d->abort_error ? skycrate__outcome_raise(&d->abort_outcomes[d->abort_failed]) : 0;
+        for (size_t i = 0; i < page->count; i++)
+            skycrate__outcome_dispose(&d->abort_outcomes[i]);
+        skycrate__free(d->abort_outcomes);
+        d->abort_outcomes = NULL;
+        if (error < 0)
+            return error;
+    }
+    skycrate__deletion_counts batch = {0, 0, d->counts.uploads - before.uploads, 0};
+    return batch.uploads ? progress(d, &batch) : 0;
+}
+
+static int abort_uploads(dep *d)
+{
+    char *key_marker = NULL, *id_marker = NULL;
+    int error = 0;
+    while (!d->gone) {
+        skycrate__s3_list_uploads page;
+        skycrate__outcome o;
+        bool unsupported = false;
+        skycrate__outcome_init(&o);
+        error =
+            skycrate__list_uploads(&page, &unsupported, &o, d->p, d->bucket, key_marker, id_marker);
+        if (error < 0 && no_such_bucket(&o)) {
+            d->gone = true;
+            error = 0;
+        }
+        skycrate__outcome_dispose(&o);
+        if (error < 0 || d->gone || unsupported) {
+            skycrate__s3_list_uploads_dispose(&page);
+            break;
+        }
+        error = abort_page(d, &page);
+        skycrate__free(key_marker);
+        skycrate__free(id_marker);
+        key_marker = page.next_key_marker;
+        id_marker = page.next_upload_id_marker;
+        page.next_key_marker = page.next_upload_id_marker = NULL;
+        bool more = page.truncated && key_marker;
+        skycrate__s3_list_uploads_dispose(&page);
+        if (error < 0 || !more)
+            break;
+    }
+    skycrate__free(key_marker);
+    skycrate__free(id_marker);
+    return error;
+}
+
+/* ---- objects ---- */
+
+/* DeleteObject of one version (a key XML cannot carry goes this way). */
+static int delete_single(dep *d, const skycrate__s3_entry *e)
+{
+    skycrate__kv query = {"versionId", e->version_id};
+    skycrate__prov_request req = {.operation = "DeleteObject",
+                                  .method = "DELETE",
+                                  .bucket = d->bucket,
+                                  .key = e->key,
+                                  .query = e->version_id ? &query : NULL,
+                                  .query_count = e->version_id ? 1 : 0};
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    int error = skycrate__prov_send(&o, d->p, &req);
+    skycrate__outcome_dispose(&o);
+    return error;
+}
+
+static int check_delete_result(dep *d, const skycrate__outcome *o)
+{
+    skycrate__s3_delete_result result;
+    int error =
+        skycrate__s3_delete_result_parse(&result, skycrate__buf_cstr(&o->body), o->body.len);
+    if (error < 0)
+        return skycrate__error_prefix("DeleteObjects %s", d->bucket);
+    if (result.error_count) {
+        const skycrate__s3_delete_error *e = &result.errors[0];
+        error =
+            skycrate__error_set(skycrate__s3_map_error(0, e->code),
+                                "DeleteObjects %s: %zu of the keys could not be deleted; the "
+                                "first, '%.200s': %s%s%s",
+                                d->bucket, result.error_count, e->key, e->code ? e->code : "error",
+                                e->message ? ": " : "", e->message ? e->message : "");
+    }
+    skycrate__s3_delete_result_dispose(&result);
+    return error;
+}
+
+/* Deletes `count` (<= 1000) entries with one DeleteObjects request. */
+static int delete_batch(dep *d, const skycrate__s3_entry *entries, size_t count)
+{
+    skycrate__buf body = SKYCRATE_BUF_INIT;
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    size_t in_body = 0;
+    int error = skycrate__buf_puts(&body, "<Delete xmlns=\"" S3_XMLNS "\">");
+    for (size_t i = 0; error == 0 && i < count; i++) {
+        const skycrate__s3_entry *e = &entries[i];
+        size_t mark = body.len;
+        error = skycrate__buf_puts(&body, "<Object><Key>");
+        if (error == 0 && (error = skycrate__xml_escape_text(&body, e->key)) == SKYCRATE_EINVAL) {
+            body.len = mark; /* a control character: this one goes alone */
+            body.ptr[mark] = '\0';
+            skycrate_error_clear();
+            error = delete_single(d, e);
+            continue;
+        }
+        if (error == 0)
+            error = skycrate__buf_puts(&body, "</Key>");
+        if (error == 0 && e->version_id &&
+            (error = skycrate__buf_puts(&body, "<VersionId>")) == 0 &&
+            (error = skycrate__xml_escape_text(&body, e->version_id)) == 0)
+            error = skycrate__buf_puts(&body, "</VersionId>");
+        if (error == 0)
+            error = skycrate__buf_puts(&body, "</Object>");
+        in_body++;
+    }
+    if (error == 0)
+        error = skycrate__buf_puts(&body, "<Quiet>true</Quiet></Delete>");
+    if (error == 0 && in_body) {
+        skycrate__kv query = {"delete", ""};
+        skycrate__prov_request req = {.operation = "DeleteObjects",
+                                      .method = "POST",
+                                      .bucket = d->bucket,
+                                      .query = &query,
+                                      .query_count = 1,
+                                      .body = body.ptr,
+                                      .body_len = body.len,
+                                      .content_md5 = true,
+                                      .keep_body = true};
+        if ((error = skycrate__prov_send(&o, d->p, &req)) == 0)
+            error = check_delete_result(d, &o);
+        else if (no_such_bucket(&o))
+            d->gone = true, error = 0;
+    }
+    skycrate__outcome_dispose(&o);
+    skycrate__buf_dispose(&body);
+    return error;
+}
+
+/* Counts and (unless a dry run) deletes one listing page. */
+static int delete_page(dep *d, const skycrate__s3_entry *entries, size_t count)
+{
+    skycrate__deletion_counts batch = {0, 0, 0, 0};
+    for (size_t i = 0; i < count; i++) {
+        if (entries[i].delete_marker) {
+            batch.delete_markers++;
+        } else {
+            batch.versions++;
+            batch.bytes += entries[i].size;
+        }
+    }
+    for (size_t start = 0; !d->dry && start < count; start += DELETE_BATCH) {
+        size_t n = count - start < DELETE_BATCH ? count - start : DELETE_BATCH;
+        int error = delete_batch(d, entries + start, n);
+        if (error < 0 || d->gone)
+            return error;
+    }
+    d->counts.versions += batch.versions;
+    d->counts.delete_markers += batch.delete_markers;
+    d->counts.bytes += batch.bytes;
+    return count ? progress(d, &batch) : 0;
+}
+
+/* ListObjectsV2 + DeleteObjects without version ids (servers without versioning support). */
+static int delete_objects(dep *d)
+{
+    char *token = NULL;
+    int error = 0;
+    while (!d->gone) {
+        skycrate__s3_list_v2 page;
+        skycrate__outcome o;
+        skycrate__outcome_init(&o);
+        error = skycrate__list_objects(&page, &o, d->p, d->bucket, token);
+        if (error < 0 && no_such_bucket(&o)) {
+            d->gone = true;
+            error = 0;
+        }
+        skycrate__outcome_dispose(&o);
+        if (error < 0 || d->gone) {
+            skycrate__s3_list_v2_dispose(&page);
+            break;
+        }
+        error = delete_page(d, page.entries, page.count);
+        skycrate__free(token);
+        token = page.next_continuation_token;
+        page.next_continuation_token = NULL;
+        bool more = page.truncated && token;
+        skycrate__s3_list_v2_dispose(&page);
+        if (error < 0 || !more)
+            break;
+    }
+    skycrate__free(token);
+    return error;
+}
+
+static int delete_versions(dep *d)
+{
+    char *key_marker = NULL, *id_marker = NULL;
+    int error = 0;
+    while (!d->gone) {
+        skycrate__s3_list_versions page;
+        skycrate__outcome o;
+        bool unsupported = false;
+        skycrate__outcome_init(&o);
+        error = skycrate__list_versions(&page, &unsupported, &o, d->p, d->bucket, key_marker,
+                                        id_marker);
+        if (error < 0 && no_such_bucket(&o)) {
+            d->gone = true;
+            error = 0;
+        }
+        skycrate__outcome_dispose(&o);
+        if (error == 0 && unsupported && !key_marker) {
+            skycrate__s3_list_versions_dispose(&page);
+            skycrate__log(SKYCRATE_LOG_INFO, "%s: no version listing, deleting objects", d->bucket);
+            error = delete_objects(d);
+            break;
+        }
+        if (error < 0 || d->gone || unsupported) {
+            skycrate__s3_list_versions_dispose(&page);
+            break;
+        }
+        error = delete_page(d, page.entries, page.count);
+        skycrate__free(key_marker);
+        skycrate__free(id_marker);
+        key_marker = page.next_key_marker;
+        id_marker = page.next_version_id_marker;
+        page.next_key_marker = page.next_version_id_marker = NULL;
+        bool more = page.truncated && key_marker;
+        skycrate__s3_list_versions_dispose(&page);
+        if (error < 0 || !more)
+            break;
+    }
+    skycrate__free(key_marker);
+    skycrate__free(id_marker);
+    return error;
+}
+
+/* ---- the bucket ---- */
+
+static int delete_bucket(dep *d, bool *not_empty)
+{
+    skycrate__prov_request req = {
+        .operation = "DeleteBucket", .method = "DELETE", .bucket = d->bucket};
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    int error = skycrate__prov_send(&o, d->p, &req);
+    *not_empty = error == SKYCRATE_ECONFLICT;
+    if (error == SKYCRATE_ENOTFOUND || *not_empty)
+        error = 0;
+    skycrate__outcome_dispose(&o);
+    return error;
+}
+
+/* HeadBucket until it answers 404 (a deleted bucket may be seen for a moment). */
+static int confirm_gone(dep *d)
+{
+    skycrate__prov_request req = {.operation = "HeadBucket", .method = "HEAD", .bucket = d->bucket};
+    int error = 0;
+    for (unsigned int attempt = 1;; attempt++) {
+        skycrate__outcome o;
+        skycrate__outcome_init(&o);
+        error = skycrate__prov_send(&o, d->p, &req);
+        skycrate__outcome_dispose(&o);
+        if (error == SKYCRATE_ENOTFOUND)
+            return 0;
+        if (error < 0)
+            return error;
+        if (attempt >= d->p->tuning.confirm_attempts)
+            return skycrate__error_set(SKYCRATE_ECONFLICT,
+                                       "bucket %s still exists after DeleteBucket succeeded",
+                                       d->bucket);
+        skycrate__sleep_ms(d->p->tuning.confirm_delay_ms);
+    }
+}
+
+static int empty_and_delete(dep *d)
+{
+    int error = 0;
+    bool deleted = false;
+    for (unsigned int round = 1; !deleted && round <= d->p->tuning.delete_rounds; round++) {
+        bool not_empty = false;
+        if ((error = abort_uploads(d)) < 0 || (error = delete_versions(d)) < 0)
+            return error;
+        if (d->gone)
+            break;
+        if ((error = delete_bucket(d, &not_empty)) < 0)
+            return error;
+        deleted = !not_empty;
+        if (not_empty)
+            skycrate__log(SKYCRATE_LOG_INFO, "%s: BucketNotEmpty (written meanwhile): round %u",
+                          d->bucket, round + 1);
+    }
+    if (!deleted && !d->gone)
+        return skycrate__error_set(SKYCRATE_ECONFLICT,
+                                   "bucket %s is still not empty after %u rounds: something "
+                                   "keeps writing into it",
+                                   d->bucket, d->p->tuning.delete_rounds);
+    return confirm_gone(d);
+}
+
+/* The counts a record's "deprovision" object holds. */
+static void record_counts(skycrate__deletion_counts *c, const json_t *record)
+{
+    json_t *dp = json_object_get(record, "deprovision");
+    c->versions = (uint64_t)json_integer_value(json_object_get(dp, "versions"));
+    c->delete_markers = (uint64_t)json_integer_value(json_object_get(dp, "deleteMarkers"));
+    c->uploads = (uint64_t)json_integer_value(json_object_get(dp, "uploads"));
+    c->bytes = (uint64_t)json_integer_value(json_object_get(dp, "bytes"));
+}
+
+static int mark(dep *d, skycrate__journal_kind kind, const char *error_text)
+{
+    json_t *result = NULL;
+    skycrate__journal_op op = {.kind = kind, .expect_bucket = d->bucket, .error = error_text};
+    if (kind != SKYCRATE__J_DEPROVISION)
+        op.expect_state = skycrate__state_name(skycrate__record_state(d->record));
+    int error = skycrate__journal(&result, d->p, d->user_id, &op);
+    if (error == 0 && op.changed)
+        error = skycrate__error_set(SKYCRATE_ECONFLICT,
+                                    "the record of user '%.64s' changed meanwhile", d->user_id);
+    if (error == 0) {
+        json_decref(d->record);
+        d->record = result;
+    } else {
+        json_decref(result);
+    }
+    return error;
+}
+
+static int deprovision(dep *d)
+{
+    skycrate_provisioner *p = d->p;
+    skycrate_record_state state = skycrate__record_state(d->record);
+    bool no_bucket =
+        skycrate__record_is_dev(d->record) || state == SKYCRATE_RECORD_DELETED ||
+        (state == SKYCRATE_RECORD_FAILED && json_is_true(json_object_get(d->record, "rolledBack")));
+    int error = 0;
+    if (no_bucket) {
+        if (!d->dry && state != SKYCRATE_RECORD_DELETED)
+            error = mark(d, SKYCRATE__J_DELETED, NULL);
+        if (!d->dry)
+            record_counts(&d->counts, d->record);
+        return error;
+    }
+    if (!p->client)
+        return skycrate__error_set(SKYCRATE_EINVAL, "a dev-mode provisioner cannot delete the "
+                                                    "real bucket of an aws record");
+    if ((error = skycrate__provisioner_target(p, d->record)) < 0)
+        return error;
+    if (d->dry) {
+        if ((error = abort_uploads(d)) == 0)
+            error = delete_versions(d);
+        return error;
+    }
+    if ((error = mark(d, SKYCRATE__J_DEPROVISION, NULL)) < 0)
+        return error;
+    if ((error = empty_and_delete(d)) < 0) {
+        char reason[SKYCRATE_ERROR_MESSAGE_MAX];
+        snprintf(reason, sizeof(reason), "%s", skycrate_error_last()->message);
+        if (mark(d, SKYCRATE__J_DEPROVISION_ERROR, reason) < 0)
+            skycrate__log(SKYCRATE_LOG_WARN, "the record could not say why: %s",
+                          skycrate_error_last()->message);
+        return skycrate__error_set(error, "deprovisioning user '%.64s': %s", d->user_id, reason);
+    }
+    if ((error = mark(d, SKYCRATE__J_DELETED, NULL)) < 0)
+        return error;
+    record_counts(&d->counts, d->record);
+    return 0;
+}
+
+int skycrate_provisioner_deprovision(skycrate_deprovision_report **out, skycrate_provisioner *p,
+                                     const char *user_id, uint32_t flags)
+{
+    if (out)
+        *out = NULL;
+    SKYCRATE_ASSERT_HANDLE(p, SKYCRATE_MAGIC_PROVISIONER);
+    SKYCRATE_ASSERT_ARG(user_id);
+    SKYCRATE_ASSERT_ARG((flags & ~SKYCRATE_DEPROVISION_DRY_RUN) == 0);
+    dep d;
+    memset(&d, 0, sizeof(d));
+    d.p = p;
+    d.user_id = user_id;
+    d.dry = (flags & SKYCRATE_DEPROVISION_DRY_RUN) != 0;
+    int error = skycrate__user_id_check(user_id);
+    if (error == 0)
+        error = skycrate__provisioner_load(&d.record, p, user_id);
+    if (error == 0) {
+        snprintf(d.bucket, sizeof(d.bucket), "%s", skycrate__record_str(d.record, "bucket"));
+        error = deprovision(&d);
+    }
+    if (error == 0 && out)
+        error = skycrate__deprovision_report_new(out, d.record, d.dry, &d.counts);
+    json_decref(d.record);
+    return error;
+}

@@ -1,0 +1,112 @@
+/*
+ * Listing pages for deprovisioning and usage.
+ * SPDX-License-Identifier: MIT
+ */
+#include "provision/listing.h"
+
+#include <string.h>
+
+#include "core/common.h"
+
+static int list(skycrate__outcome *o, skycrate_provisioner *p, const char *operation,
+                const char *bucket, const skycrate__kv *query, size_t query_count)
+{
+    skycrate__prov_request req = {.operation = operation,
+                                  .method = "GET",
+                                  .bucket = bucket,
+                                  .query = query,
+                                  .query_count = query_count,
+                                  .keep_body = true};
+    return skycrate__prov_send(o, p, &req);
+}
+
+/* After a listing answered: is it the expected document? (else the server does not know the
+ * subresource and answered a plain listing). 1, 0, or SKYCRATE_ENOMEM. */
+static int expected_root(skycrate__outcome *o, const char *root)
+{
+    int rc = skycrate__xml_root_is(skycrate__buf_cstr(&o->body), o->body.len, root);
+    if (rc == 0)
+        skycrate_error_clear();
+    return rc;
+}
+
+static bool not_supported(const skycrate__outcome *o)
+{
+    return o->rc == SKYCRATE_ENOTIMPL || o->rec.info.http_status == 501 ||
+           o->rec.info.http_status == 405;
+}
+
+int skycrate__list_versions(skycrate__s3_list_versions *page, bool *unsupported,
+                            skycrate__outcome *o, skycrate_provisioner *p, const char *bucket,
+                            const char *key_marker, const char *version_id_marker)
+{
+    skycrate__kv query[4] = {{"versions", ""}, {"encoding-type", "url"}};
+    size_t n = 2;
+    memset(page, 0, sizeof(*page));
+    *unsupported = false;
+    if (key_marker)
+        query[n++] = (skycrate__kv){"key-marker", key_marker};
+    if (version_id_marker)
+        query[n++] = (skycrate__kv){"version-id-marker", version_id_marker};
+    int error = list(o, p, "ListObjectVersions", bucket, query, n);
+    if (error < 0 && not_supported(o)) {
+        *unsupported = true;
+        skycrate_error_clear();
+        return 0;
+    }
+    if (error < 0 || (error = expected_root(o, "ListVersionsResult")) < 0)
+        return error;
+    if (error == 0) {
+        *unsupported = true;
+        return 0;
+    }
+    error = skycrate__s3_list_versions_parse(page, skycrate__buf_cstr(&o->body), o->body.len);
+    if (error < 0)
+        skycrate__error_prefix("ListObjectVersions %s", bucket);
+    return error;
+}
+
+int skycrate__list_objects(skycrate__s3_list_v2 *page, skycrate__outcome *o,
+                           skycrate_provisioner *p, const char *bucket, const char *token)
+{
+    skycrate__kv query[3] = {{"list-type", "2"}, {"encoding-type", "url"}};
+    size_t n = 2;
+    memset(page, 0, sizeof(*page));
+    if (token)
+        query[n++] = (skycrate__kv){"continuation-token", token};
+    int error = list(o, p, "ListObjectsV2", bucket, query, n);
+    if (error == 0 &&
+        (error = skycrate__s3_list_v2_parse(page, skycrate__buf_cstr(&o->body), o->body.len)) < 0)
+        skycrate__error_prefix("ListObjectsV2 %s", bucket);
+    return error;
+}
+
+int skycrate__list_uploads(skycrate__s3_list_uploads *page, bool *unsupported, skycrate__outcome *o,
+                           skycrate_provisioner *p, const char *bucket, const char *key_marker,
+                           const char *upload_id_marker)
+{
+    skycrate__kv query[4] = {{"uploads", ""}, {"encoding-type", "url"}};
+    size_t n = 2;
+    memset(page, 0, sizeof(*page));
+    *unsupported = false;
+    if (key_marker)
+        query[n++] = (skycrate__kv){"key-marker", key_marker};
+    if (upload_id_marker)
+        query[n++] = (skycrate__kv){"upload-id-marker", upload_id_marker};
+    int error = list(o, p, "ListMultipartUploads", bucket, query, n);
+    if (error < 0 && not_supported(o)) {
+        *unsupported = true;
+        skycrate_error_clear();
+        return 0;
+    }
+    if (error < 0 || (error = expected_root(o, "ListMultipartUploadsResult")) < 0)
+        return error;
+    if (error == 0) {
+        *unsupported = true;
+        return 0;
+    }
+    error = skycrate__s3_list_uploads_parse(page, skycrate__buf_cstr(&o->body), o->body.len);
+    if (error < 0)
+        skycrate__error_prefix("ListMultipartUploads %s", bucket);
+    return error;
+}

@@ -1,0 +1,426 @@
+/*
+ * Provisioning as a transaction: record first, then CreateBucket (new names on collisions),
+ * then the configuration steps concurrently, each journaled as it completes; rollback on
+ * failure, resume after a crash, skips in compatible mode, no network in dev mode.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "core/common.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "crypto/crypto.h"
+#include "provision/lanes.h"
+#include "provision/record.h"
+#include "provision/steps.h"
+
+#define RESTARTS 4
+/* The operation's code when the record changed under it: start over from the record. */
+#define RESTART 1
+
+typedef struct run {
+    skycrate_provisioner *p;
+    const char *user_id;
+    char bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
+    json_t *record; /* the record as last read or written (owned) */
+    /* The configuration steps of this run. */
+    skycrate_provision_step jobs[SKYCRATE__STEP_COUNT];
+    skycrate__outcome outcomes[SKYCRATE__STEP_COUNT];
+    size_t job_count;
+    bool failed; /* a step failed: failed_job says which */
+    size_t failed_job;
+    int journal_error; /* a journal write failed (or found the record changed: RESTART) */
+} run;
+
+static void set_record(run *r, json_t *record)
+{
+    if (record) {
+        json_decref(r->record);
+        r->record = record;
+    }
+}
+
+/* Applies a journal change expecting the record to be this run's bucket, still provisioning. */
+static int journal(run *r, skycrate__journal_op *op)
+{
+    json_t *result = NULL;
+    if (!op->expect_bucket)
+        op->expect_bucket = r->bucket;
+    if (!op->expect_state && op->kind != SKYCRATE__J_BEGIN)
+        op->expect_state = "provisioning";
+    int error = skycrate__journal(&result, r->p, r->user_id, op);
+    if (error == 0 && op->changed) {
+        json_decref(result);
+        skycrate__log(SKYCRATE_LOG_WARN, "record of user '%.64s' changed meanwhile: starting over",
+                      r->user_id);
+        return RESTART;
+    }
+    set_record(r, result);
+    return error;
+}
+
+static int delete_bucket(skycrate__outcome *o, skycrate_provisioner *p, const char *bucket)
+{
+    skycrate__prov_request req = {
+        .operation = "DeleteBucket", .method = "DELETE", .bucket = bucket};
+    return skycrate__prov_send(o, p, &req);
+}
+
+/* Deletes a bucket we may have created; true when it is gone (or never was). */
+static bool roll_back(skycrate_provisioner *p, const char *bucket)
+{
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    int rc = delete_bucket(&o, p, bucket);
+    skycrate__outcome_dispose(&o);
+    if (rc < 0 && rc != SKYCRATE_ENOTFOUND)
+        skycrate__log(SKYCRATE_LOG_WARN, "rollback: bucket %s could not be deleted: %s", bucket,
+                      skycrate_error_last()->message);
+    return rc == 0 || rc == SKYCRATE_ENOTFOUND;
+}
+
+/* Records a failure (after the rollback) and returns `code` with a message saying it all. */
+static int fail(run *r, skycrate_provision_step step, int code, const char *reason,
+                bool rolled_back)
+{
+    skycrate__buf msg = SKYCRATE_BUF_INIT;
+    const char *name = skycrate_provision_step_name(step);
+    if (skycrate__buf_printf(&msg, "step '%s' failed: %s", name, reason) < 0)
+        skycrate_error_clear();
+    skycrate__journal_op op = {.kind = SKYCRATE__J_FAILED,
+                               .step = step,
+                               .error = skycrate__buf_cstr(&msg),
+                               .rolled_back = rolled_back};
+    int jerr = journal(r, &op);
+    skycrate__error_set(code, "provisioning user '%.64s': %s; %s%s", r->user_id,
+                        skycrate__buf_cstr(&msg),
+                        rolled_back ? "rolled back (the bucket was deleted)"
+                                    : "the bucket could not be deleted (the record keeps it)",
+                        jerr < 0 ? "; the record could not be updated" : "");
+    skycrate__buf_dispose(&msg);
+    return code;
+}
+
+/* A fresh bucket name after BucketAlreadyExists, journaled before it is used. */
+static int rename_bucket(run *r)
+{
+    char name[SKYCRATE__BUCKET_NAME_MAX + 1];
+    uint32_t nonce = 0;
+    int error;
+    while (nonce == 0)
+        if ((error = skycrate__random_bytes(&nonce, sizeof(nonce))) < 0)
+            return error;
+    if ((error = skycrate__bucket_name_make(name, r->p->prefix, r->user_id,
+                                            skycrate__now_ms() / 1000, nonce)) < 0)
+        return error;
+    skycrate__journal_op op = {.kind = SKYCRATE__J_RENAME, .bucket = name};
+    if ((error = journal(r, &op)) != 0)
+        return error;
+    memcpy(r->bucket, name, sizeof(name));
+    return 0;
+}
+
+/* Whether the store says `bucket` is this user's (re-read: it is the proof). */
+static int store_says_ours(bool *ours, run *r)
+{
+    json_t *record = NULL;
+    int error = skycrate__provisioner_load(&record, r->p, r->user_id);
+    *ours = error == 0 && !strcmp(skycrate__record_str(record, "bucket"), r->bucket) &&
+            !strcmp(skycrate__record_str(record, "userId"), r->user_id) &&
+            !skycrate__record_is_dev(record);
+    json_decref(record);
+    return error == SKYCRATE_ENOTFOUND ? 0 : error;
+}
+
+static int send_create(skycrate__outcome *o, run *r)
+{
+    skycrate_provisioner *p = r->p;
+    skycrate__buf body = SKYCRATE_BUF_INIT;
+    int error = skycrate__profile_body(&body, &p->profile, SKYCRATE_STEP_CREATE, r->bucket,
+                                       r->user_id, p->region);
+    if (error < 0) {
+        skycrate__buf_dispose(&body);
+        o->rc = error;
+        skycrate__buf_puts(&o->message, skycrate_error_last()->message);
+        return error;
+    }
+    const char *ownership = skycrate__ownership_name(p->profile.ownership);
+    skycrate__kv header = {"x-amz-object-ownership", ownership};
+    skycrate__prov_request req = {.operation = "CreateBucket",
+                                  .method = "PUT",
+                                  .bucket = r->bucket,
+                                  .headers = ownership ? &header : NULL,
+                                  .header_count = ownership ? 1 : 0,
+                                  .body = body.len ? body.ptr : NULL,
+                                  .body_len = body.len};
+    error = skycrate__prov_send(o, p, &req);
+    skycrate__buf_dispose(&body);
+    return error;
+}
+
+/*
+ * The create step. `resumed`: an earlier call may have sent CreateBucket for this name already,
+ * so HeadBucket asks first.
+ */
+static int create(run *r, bool resumed)
+{
+    skycrate_provisioner *p = r->p;
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    int error = 0;
+    bool created = false;
+    for (unsigned int attempt = 1; !created && attempt <= p->tuning.name_attempts; attempt++) {
+        bool taken = false;
+        skycrate__outcome_dispose(&o);
+        skycrate__outcome_init(&o);
+        if (resumed && attempt == 1) {
+            skycrate__prov_request head = {
+                .operation = "HeadBucket", .method = "HEAD", .bucket = r->bucket};
+            int rc = skycrate__prov_send(&o, p, &head);
+            if (rc == 0) {
+                created = true; /* it exists, and the record names it: ours */
+                break;
+            }
+            if (rc == SKYCRATE_EACCESS || rc == SKYCRATE_EREGION) {
+                taken = true; /* someone else's bucket (403), or in another region (301) */
+            } else if (rc != SKYCRATE_ENOTFOUND) {
+                error = rc; /* no answer: the record stays as it is, for the next call */
+                goto done;
+            }
+            skycrate__outcome_dispose(&o);
+            skycrate__outcome_init(&o);
+        }
+        if (!taken) {
+            int rc = send_create(&o, r);
+            if (rc == 0) {
+                created = true;
+                break;
+            }
+            if (rc == SKYCRATE_EEXISTS &&
+                !strcmp(skycrate__outcome_code(&o), "BucketAlreadyOwnedByYou")) {
+                bool ours = false;
+                if ((error = store_says_ours(&ours, r)) < 0)
+                    goto done;
+                created = ours;
+                taken = !ours;
+            } else if (rc == SKYCRATE_EEXISTS) {
+                taken = true;
+            } else {
+                /* A definite 4xx answer created nothing; otherwise it may have. */
+                int status = o.rec.info.http_status;
+                bool rolled_back = (status >= 400 && status < 500) || roll_back(p, r->bucket);
+                error =
+                    fail(r, SKYCRATE_STEP_CREATE, rc, skycrate__buf_cstr(&o.message), rolled_back);
+                goto done;
+            }
+        }
+        if (taken && !created) {
+            skycrate__log(SKYCRATE_LOG_INFO, "bucket name %s is taken: trying another", r->bucket);
+            resumed = false;
+            if (attempt < p->tuning.name_attempts && (error = rename_bucket(r)) != 0)
+                goto done;
+        }
+    }
+    if (!created) {
+        error = fail(r, SKYCRATE_STEP_CREATE, SKYCRATE_EEXISTS,
+                     "every bucket name tried is taken by someone else", true);
+        goto done;
+    }
+    skycrate__journal_op op = {.kind = SKYCRATE__J_STEP_DONE, .step = SKYCRATE_STEP_CREATE};
+    error = journal(r, &op);
+done:
+    skycrate__outcome_dispose(&o);
+    return error;
+}
+
+static void run_job(size_t i, void *ctx)
+{
+    run *r = ctx;
+    skycrate__step_apply(&r->outcomes[i], r->p, r->jobs[i], r->bucket, r->user_id, r->p->region);
+}
+
+static bool job_done(size_t i, void *ctx)
+{
+    run *r = ctx;
+    skycrate__outcome *o = &r->outcomes[i];
+    skycrate__journal_op op = {.step = r->jobs[i], .answer = o};
+    if (o->rc == 0) {
+        op.kind = SKYCRATE__J_STEP_DONE;
+    } else if (r->p->mode == SKYCRATE_PROVISION_COMPATIBLE && skycrate__outcome_unsupported(o)) {
+        op.kind = SKYCRATE__J_STEP_SKIPPED;
+        skycrate__log(SKYCRATE_LOG_INFO, "step %s skipped: the server answered %d %s",
+                      skycrate_provision_step_name(r->jobs[i]), o->rec.info.http_status,
+                      skycrate__outcome_code(o));
+    } else {
+        if (!r->failed) { /* the first failure is the one to report */
+            r->failed = true;
+            r->failed_job = i;
+        }
+        return true;
+    }
+    int error = journal(r, &op);
+    if (error != 0) {
+        r->journal_error = error;
+        return true;
+    }
+    return false;
+}
+
+static int configure(run *r)
+{
+    skycrate_provisioner *p = r->p;
+    r->job_count = 0;
+    for (int s = 1; s < SKYCRATE__STEP_COUNT; s++) {
+        skycrate_provision_step step = (skycrate_provision_step)s;
+        if (skycrate__profile_has_step(&p->profile, step) &&
+            !skycrate__record_has_step(r->record, "stepsDone", step) &&
+            !skycrate__record_has_step(r->record, "stepsSkipped", step))
+            r->jobs[r->job_count++] = step;
+    }
+    for (size_t i = 0; i < r->job_count; i++)
+        skycrate__outcome_init(&r->outcomes[i]);
+    skycrate__lanes_run(p->config_lanes, r->job_count, run_job, job_done, r);
+
+    int error = 0;
+    if (r->failed) {
+        skycrate__outcome *o = &r->outcomes[r->failed_job];
+        bool rolled_back = roll_back(p, r->bucket);
+        error =
+            fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message), rolled_back);
+    } else if (r->journal_error) {
+        error = r->journal_error;
+    } else {
+        skycrate__journal_op op = {.kind = SKYCRATE__J_ACTIVE};
+        error = journal(r, &op);
+    }
+    for (size_t i = 0; i < r->job_count; i++)
+        skycrate__outcome_dispose(&r->outcomes[i]);
+    return error;
+}
+
+/* A new provisioning, replacing a record absent, failed or deleted (expect_*). */
+static int fresh(run *r, const char *expect_bucket, const char *expect_state)
+{
+    skycrate_provisioner *p = r->p;
+    int error = p->dev ? skycrate__bucket_name_dev(r->bucket, p->prefix, r->user_id)
+                       : skycrate__bucket_name_make(r->bucket, p->prefix, r->user_id,
+                                                    skycrate__now_ms() / 1000, 0);
+    if (error < 0)
+        return error;
+    skycrate__journal_op op = {.kind = SKYCRATE__J_BEGIN,
+                               .expect_bucket = expect_bucket,
+                               .expect_state = expect_state,
+                               .bucket = r->bucket,
+                               .region = p->region,
+                               .endpoint = p->endpoint,
+                               .dev = p->dev,
+                               .mode = p->mode,
+                               .profile = &p->profile};
+    json_t *result = NULL;
+    if ((error = skycrate__journal(&result, p, r->user_id, &op)) < 0)
+        return error;
+    if (op.changed) {
+        json_decref(result);
+        return RESTART;
+    }
+    set_record(r, result);
+    if (p->dev)
+        return 0;
+    if ((error = create(r, false)) != 0)
+        return error;
+    return configure(r);
+}
+
+/* Continues a provisioning that an earlier call did not finish. */
+static int resume(run *r)
+{
+    skycrate_provisioner *p = r->p;
+    int error = skycrate__provisioner_target(p, r->record);
+    if (error < 0)
+        return error;
+    snprintf(r->bucket, sizeof(r->bucket), "%s", skycrate__record_str(r->record, "bucket"));
+    skycrate__log(SKYCRATE_LOG_INFO, "resuming the provisioning of %s for user '%.64s'", r->bucket,
+                  r->user_id);
+    if (!skycrate__record_has_step(r->record, "stepsDone", SKYCRATE_STEP_CREATE) &&
+        (error = create(r, true)) != 0)
+        return error;
+    return configure(r);
+}
+
+/* A failed provisioning whose bucket may still exist: delete it before starting over. */
+static int clean_up_failed(run *r)
+{
+    const char *bucket = skycrate__record_str(r->record, "bucket");
+    int error = skycrate__provisioner_target(r->p, r->record);
+    if (error < 0)
+        return error;
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    error = delete_bucket(&o, r->p, bucket);
+    if (error == SKYCRATE_ENOTFOUND)
+        error = 0;
+    skycrate__outcome_dispose(&o);
+    if (error < 0)
+        return skycrate__error_prefix("user '%.64s': the bucket %s of a failed provisioning "
+                                      "could not be deleted",
+                                      r->user_id, bucket);
+    snprintf(r->bucket, sizeof(r->bucket), "%s", bucket);
+    skycrate__journal_op op = {.kind = SKYCRATE__J_ROLLED_BACK, .expect_state = "failed"};
+    return journal(r, &op);
+}
+
+static int attempt(run *r)
+{
+    skycrate_provisioner *p = r->p;
+    json_t *record = NULL;
+    int error = skycrate__provisioner_load(&record, p, r->user_id);
+    if (error == SKYCRATE_ENOTFOUND)
+        return fresh(r, NULL, NULL);
+    if (error < 0)
+        return error;
+    set_record(r, record);
+    skycrate_record_state state = skycrate__record_state(record);
+    bool dev = skycrate__record_is_dev(record);
+    if (dev != p->dev && state != SKYCRATE_RECORD_FAILED && state != SKYCRATE_RECORD_DELETED)
+        return skycrate__error_set(SKYCRATE_EEXISTS,
+                                   "user '%.64s' has a %s-mode record: deprovision it first",
+                                   r->user_id, dev ? "dev" : "aws");
+    switch (state) {
+    case SKYCRATE_RECORD_ACTIVE: return 0;
+    case SKYCRATE_RECORD_PROVISIONING: return resume(r);
+    case SKYCRATE_RECORD_DEPROVISIONING:
+        return skycrate__error_set(SKYCRATE_ECONFLICT,
+                                   "user '%.64s': a deprovisioning is unfinished: "
+                                   "deprovision again to finish it first",
+                                   r->user_id);
+    case SKYCRATE_RECORD_FAILED:
+        if (!dev && !json_is_true(json_object_get(record, "rolledBack")) &&
+            (error = clean_up_failed(r)) != 0)
+            return error;
+        break;
+    case SKYCRATE_RECORD_DELETED: break;
+    }
+    char old_bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
+    snprintf(old_bucket, sizeof(old_bucket), "%s", skycrate__record_str(r->record, "bucket"));
+    return fresh(r, old_bucket, skycrate__state_name(state));
+}
+
+int skycrate__provision_run(json_t **record_out, skycrate_provisioner *p, const char *user_id)
+{
+    run r;
+    memset(&r, 0, sizeof(r));
+    r.p = p;
+    r.user_id = user_id;
+    int error = RESTART;
+    for (int i = 0; i < RESTARTS && error == RESTART; i++)
+        error = attempt(&r);
+    if (error == RESTART)
+        error = skycrate__error_set(SKYCRATE_ECONFLICT,
+                                    "the record of user '%.64s' keeps changing: another "
+                                    "process is provisioning it",
+                                    user_id);
+    if (error == 0)
+        *record_out = json_incref(r.record);
+    json_decref(r.record);
+    return error;
+}

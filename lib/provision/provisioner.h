@@ -1,0 +1,58 @@
+/*
+ * The provisioner handle (internal view) and the operations' entry points shared between the
+ * files of lib/provision.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SKYCRATE_PROVISION_PROVISIONER_H
+#define SKYCRATE_PROVISION_PROVISIONER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "provision/naming.h"
+#include "provision/profile.h"
+#include "s3/client.h"
+
+/* Bounds of the retries; tests shorten the delays (they sleep for real). */
+typedef struct skycrate__provision_tuning {
+    unsigned int name_attempts;         /* CreateBucket names tried (BucketAlreadyExists) */
+    unsigned int nosuchbucket_attempts; /* tries of a step that sees NoSuchBucket */
+    uint32_t nosuchbucket_delay_ms;     /* first pause; doubles, at most 1600 ms */
+    unsigned int delete_rounds;         /* empty + DeleteBucket rounds (BucketNotEmpty) */
+    unsigned int confirm_attempts;      /* HeadBucket tries until it answers 404 */
+    uint32_t confirm_delay_ms;
+} skycrate__provision_tuning;
+
+struct skycrate_provisioner {
+    uint32_t magic;
+    skycrate_client *client; /* borrowed; NULL in dev mode */
+    skycrate_user_store store;
+    bool owns_store; /* a file store opened by skycrate_provisioner_new() */
+    char prefix[SKYCRATE__BUCKET_PREFIX_MAX + 1];
+    skycrate_provision_mode mode;
+    bool dev;
+    unsigned int lanes;        /* >= 1: reads, aborts */
+    unsigned int config_lanes; /* >= 1: configuration writes (1 in compatible mode by default) */
+    skycrate__profile profile;
+    char *region;   /* the client's region ("us-east-1" in dev mode without a client) */
+    char *endpoint; /* what records name: the custom endpoint URL, AWS's regional one, "" */
+    skycrate__provision_tuning tuning;
+};
+
+/* The operations (provision.c, deprovision.c, verify.c, usage.c); arguments are checked. */
+int skycrate__provision_run(json_t **record_out, skycrate_provisioner *p, const char *user_id);
+
+/* Loads a user's record: 0, SKYCRATE_ENOTFOUND (no record, or one with neither "state" nor
+ * "bucket": the application's own fields only), SKYCRATE_EPARSE (a broken provisioner record:
+ * no string userId/bucket or an unknown state) or the store's code. */
+int skycrate__provisioner_load(json_t **out, skycrate_provisioner *p, const char *user_id);
+
+/* Whether the record is one of dev mode. */
+bool skycrate__record_is_dev(const json_t *record);
+
+/* Checks that the record was made on this provisioner's endpoint, and points the client at the
+ * bucket's region. 0, SKYCRATE_EINVAL (another endpoint) or SKYCRATE_ENOMEM. */
+int skycrate__provisioner_target(skycrate_provisioner *p, const json_t *record);
+
+#endif

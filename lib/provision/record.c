@@ -1,0 +1,445 @@
+/*
+ * The user's record: accessors of the public record object and the journal (changes applied
+ * with the store's compare-and-swap).
+ * SPDX-License-Identifier: MIT
+ */
+#include "provision/record.h"
+
+#include <string.h>
+
+#include "core/common.h"
+#include "core/time.h"
+#include "provision/steps.h"
+#include "store/store.h"
+
+/* The fields the provisioner owns, in the order it writes them. Others are the application's
+ * and are kept as they are. */
+static const char *const own_fields[] = {
+    "userId",     "bucket",       "region",    "endpoint",     "mode",         "failureMode",
+    "state",      "stepsPlanned", "stepsDone", "stepsSkipped", "nameAttempts", "error",
+    "failedStep", "rolledBack",   "createdAt", "updatedAt",    "deletedAt",    "deprovision"};
+
+static const char *const state_names[] = {NULL,     "provisioning",   "active",
+                                          "failed", "deprovisioning", "deleted"};
+
+const char *skycrate__state_name(skycrate_record_state state)
+{
+    if ((int)state < 1 || (size_t)state >= SKYCRATE_ARRAY_SIZE(state_names))
+        return NULL;
+    return state_names[state];
+}
+
+const char *skycrate_record_state_name(skycrate_record_state state)
+{
+    return skycrate__state_name(state);
+}
+
+const char *skycrate__record_str(const json_t *record, const char *field)
+{
+    const char *s = json_string_value(json_object_get(record, field));
+    return s ? s : "";
+}
+
+skycrate_record_state skycrate__record_state(const json_t *record)
+{
+    const char *s = skycrate__record_str(record, "state");
+    for (size_t i = 1; i < SKYCRATE_ARRAY_SIZE(state_names); i++)
+        if (!strcmp(s, state_names[i]))
+            return (skycrate_record_state)i;
+    return (skycrate_record_state)0;
+}
+
+bool skycrate__record_has_step(const json_t *record, const char *field,
+                               skycrate_provision_step step)
+{
+    const char *name = skycrate_provision_step_name(step);
+    json_t *array = json_object_get(record, field);
+    size_t i;
+    json_t *v;
+    if (!name)
+        return false;
+    json_array_foreach(array, i, v)
+    {
+        const char *s = json_is_object(v) ? json_string_value(json_object_get(v, "step"))
+                                          : json_string_value(v);
+        if (s && !strcmp(s, name))
+            return true;
+    }
+    return false;
+}
+
+int skycrate__record_wrap(skycrate_provision_record **out, json_t *json)
+{
+    skycrate_provision_record *r = skycrate__calloc(1, sizeof(*r));
+    if (!r)
+        return skycrate__error_nomem();
+    r->json = json_incref(json);
+    *out = r;
+    return 0;
+}
+
+/* ---- the public record ---- */
+
+void skycrate_provision_record_free(skycrate_provision_record *record)
+{
+    if (record) {
+        json_decref(record->json);
+        skycrate__free(record);
+    }
+}
+
+const char *skycrate_provision_record_user_id(const skycrate_provision_record *r)
+{
+    return r ? skycrate__record_str(r->json, "userId") : "";
+}
+
+const char *skycrate_provision_record_bucket(const skycrate_provision_record *r)
+{
+    return r ? skycrate__record_str(r->json, "bucket") : "";
+}
+
+const char *skycrate_provision_record_region(const skycrate_provision_record *r)
+{
+    return r ? skycrate__record_str(r->json, "region") : "";
+}
+
+const char *skycrate_provision_record_endpoint(const skycrate_provision_record *r)
+{
+    return r ? skycrate__record_str(r->json, "endpoint") : "";
+}
+
+const char *skycrate_provision_record_mode(const skycrate_provision_record *r)
+{
+    return r ? skycrate__record_str(r->json, "mode") : "";
+}
+
+skycrate_record_state skycrate_provision_record_state(const skycrate_provision_record *r)
+{
+    return r ? skycrate__record_state(r->json) : (skycrate_record_state)0;
+}
+
+skycrate_step_status skycrate_provision_record_step(const skycrate_provision_record *r,
+                                                    skycrate_provision_step step)
+{
+    if (!r || !skycrate_provision_step_name(step))
+        return SKYCRATE_STEP_STATUS_OFF;
+    if (skycrate__record_has_step(r->json, "stepsDone", step))
+        return SKYCRATE_STEP_STATUS_DONE;
+    if (skycrate__record_has_step(r->json, "stepsSkipped", step))
+        return SKYCRATE_STEP_STATUS_SKIPPED;
+    if (skycrate__record_has_step(r->json, "stepsPlanned", step))
+        return SKYCRATE_STEP_STATUS_PENDING;
+    return SKYCRATE_STEP_STATUS_OFF;
+}
+
+const char *skycrate_provision_record_step_note(const skycrate_provision_record *r,
+                                                skycrate_provision_step step)
+{
+    const char *name = skycrate_provision_step_name(step);
+    size_t i;
+    json_t *v;
+    if (!r || !name)
+        return "";
+    json_array_foreach(json_object_get(r->json, "stepsSkipped"), i, v)
+    {
+        if (!strcmp(skycrate__record_str(v, "step"), name))
+            return skycrate__record_str(v, "note");
+    }
+    return "";
+}
+
+const char *skycrate_provision_record_error(const skycrate_provision_record *r)
+{
+    return r ? skycrate__record_str(r->json, "error") : "";
+}
+
+static int64_t time_field(const json_t *record, const char *field)
+{
+    int64_t t = 0;
+    if (skycrate__parse_iso8601(&t, skycrate__record_str(record, field)) < 0)
+        return 0;
+    return t;
+}
+
+int64_t skycrate_provision_record_created_at(const skycrate_provision_record *r)
+{
+    return r ? time_field(r->json, "createdAt") : 0;
+}
+
+int64_t skycrate_provision_record_updated_at(const skycrate_provision_record *r)
+{
+    return r ? time_field(r->json, "updatedAt") : 0;
+}
+
+int skycrate_provision_record_to_json(char **json_out, const skycrate_provision_record *r,
+                                      uint32_t flags)
+{
+    SKYCRATE_ASSERT_ARG(json_out);
+    *json_out = NULL;
+    SKYCRATE_ASSERT_ARG(r);
+    SKYCRATE_ASSERT_ARG((flags & ~SKYCRATE_PROVISION_JSON_PRETTY) == 0);
+    skycrate__buf b = SKYCRATE_BUF_INIT;
+    size_t jflags = JSON_PRESERVE_ORDER |
+                    ((flags & SKYCRATE_PROVISION_JSON_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT);
+    int error = skycrate__json_dump(&b, r->json, jflags);
+    if (error < 0) {
+        skycrate__buf_dispose(&b);
+        return error;
+    }
+    *json_out = skycrate__buf_detach(&b);
+    return 0;
+}
+
+/* ---- the journal ---- */
+
+/* json_object_set_new and friends, with the library's error convention. */
+static int set(json_t *object, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(object, key, value) < 0)
+        return skycrate__error_nomem();
+    return 0;
+}
+
+static int set_str(json_t *object, const char *key, const char *value)
+{
+    return set(object, key, json_string(value));
+}
+
+static int append(json_t *array, json_t *value)
+{
+    if (!value || json_array_append_new(array, value) < 0)
+        return skycrate__error_nomem();
+    return 0;
+}
+
+static bool own_field(const char *key)
+{
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(own_fields); i++)
+        if (!strcmp(key, own_fields[i]))
+            return true;
+    return false;
+}
+
+static int begin(json_t **out, const json_t *old, const skycrate__journal_op *op,
+                 const char *user_id, const char *now)
+{
+    json_t *r = json_object(), *planned = json_array(), *done = json_array(),
+           *skipped = json_array();
+    int error = 0;
+    if (!r || !planned || !done || !skipped) {
+        error = skycrate__error_nomem();
+        goto done;
+    }
+    for (int s = 0; s < SKYCRATE__STEP_COUNT; s++) {
+        if (!skycrate__profile_has_step(op->profile, (skycrate_provision_step)s))
+            continue;
+        const char *name = skycrate_provision_step_name((skycrate_provision_step)s);
+        if ((error = append(planned, json_string(name))) < 0 ||
+            (op->dev && (error = append(done, json_string(name))) < 0))
+            goto done;
+    }
+    if ((error = set_str(r, "userId", user_id)) < 0 ||
+        (error = set_str(r, "bucket", op->bucket)) < 0 ||
+        (error = set_str(r, "region", op->region)) < 0 ||
+        (error = set_str(r, "endpoint", op->endpoint)) < 0 ||
+        (error = set_str(r, "mode", op->dev ? "dev" : "aws")) < 0 ||
+        (error = set_str(r, "failureMode",
+                         op->mode == SKYCRATE_PROVISION_COMPATIBLE ? "compatible" : "strict")) <
+            0 ||
+        (error = set_str(r, "state", op->dev ? "active" : "provisioning")) < 0 ||
+        (error = set(r, "stepsPlanned", json_incref(planned))) < 0 ||
+        (error = set(r, "stepsDone", json_incref(done))) < 0 ||
+        (error = set(r, "stepsSkipped", json_incref(skipped))) < 0 ||
+        (error = set(r, "nameAttempts", json_integer(1))) < 0 ||
+        (error = set_str(r, "createdAt", now)) < 0 || (error = set_str(r, "updatedAt", now)) < 0)
+        goto done;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)old, key, v)
+    {
+        if (!own_field(key) && (error = set(r, key, json_incref(v))) < 0)
+            goto done;
+    }
+done:
+    json_decref(planned);
+    json_decref(done);
+    json_decref(skipped);
+    if (error < 0)
+        json_decref(r);
+    else
+        *out = r;
+    return error;
+}
+
+static int array_field(json_t **out, json_t *record, const char *field)
+{
+    json_t *a = json_object_get(record, field);
+    if (!json_is_array(a)) {
+        int error = set(record, field, json_array());
+        if (error < 0)
+            return error;
+        a = json_object_get(record, field);
+    }
+    *out = a;
+    return 0;
+}
+
+/* Removes the step from stepsDone and stepsSkipped. */
+static void forget_step(json_t *record, const char *name)
+{
+    const char *fields[] = {"stepsDone", "stepsSkipped"};
+    for (size_t f = 0; f < 2; f++) {
+        json_t *a = json_object_get(record, fields[f]);
+        for (size_t i = json_array_size(a); i-- > 0;) {
+            json_t *v = json_array_get(a, i);
+            const char *s =
+                json_is_object(v) ? skycrate__record_str(v, "step") : json_string_value(v);
+            if (s && !strcmp(s, name))
+                json_array_remove(a, i);
+        }
+    }
+}
+
+static int step_skipped(json_t *record, const skycrate__journal_op *op, const char *name)
+{
+    json_t *skipped, *entry = json_object();
+    skycrate__buf note = SKYCRATE_BUF_INIT;
+    const skycrate_response_info *i = &op->answer->rec.info;
+    int error = 0;
+    if (!entry) {
+        error = skycrate__error_nomem();
+        goto done;
+    }
+    forget_step(record, name);
+    if ((error = array_field(&skipped, record, "stepsSkipped")) < 0 ||
+        (error = skycrate__outcome_note(&note, op->answer)) < 0 ||
+        (error = set_str(entry, "step", name)) < 0 ||
+        (error = set(entry, "status", json_integer(i->http_status))) < 0 ||
+        (error = set_str(entry, "code", i->s3_code)) < 0 ||
+        (error = set_str(entry, "message", i->s3_message)) < 0 ||
+        (error = set_str(entry, "note", skycrate__buf_cstr(&note))) < 0)
+        goto done;
+    error = append(skipped, json_incref(entry));
+done:
+    json_decref(entry);
+    skycrate__buf_dispose(&note);
+    return error;
+}
+
+static int add_count(json_t *object, const char *key, uint64_t n)
+{
+    json_int_t old = json_integer_value(json_object_get(object, key));
+    return set(object, key, json_integer(old + (json_int_t)n));
+}
+
+static int deprovision_object(json_t **out, json_t *record, const char *now)
+{
+    json_t *d = json_object_get(record, "deprovision");
+    int error = 0;
+    if (!json_is_object(d)) {
+        if ((error = set(record, "deprovision", json_object())) < 0)
+            return error;
+        d = json_object_get(record, "deprovision");
+        if ((error = set_str(d, "startedAt", now)) < 0 ||
+            (error = set(d, "versions", json_integer(0))) < 0 ||
+            (error = set(d, "deleteMarkers", json_integer(0))) < 0 ||
+            (error = set(d, "uploads", json_integer(0))) < 0 ||
+            (error = set(d, "bytes", json_integer(0))) < 0)
+            return error;
+    }
+    *out = d;
+    return 0;
+}
+
+typedef struct journal_ctx {
+    skycrate__journal_op *op;
+    const char *user_id;
+} journal_ctx;
+
+static bool expected(const json_t *r, const skycrate__journal_op *op)
+{
+    if (!op->expect_bucket) /* absent, or the application's fields only */
+        return r == NULL || (!json_object_get(r, "state") && !json_object_get(r, "bucket"));
+    if (!r || strcmp(skycrate__record_str(r, "bucket"), op->expect_bucket))
+        return false;
+    return !op->expect_state || !strcmp(skycrate__record_str(r, "state"), op->expect_state);
+}
+
+static int modify(json_t **record, void *vctx)
+{
+    journal_ctx *ctx = vctx;
+    skycrate__journal_op *op = ctx->op;
+    json_t *r = *record, *a, *d;
+    char now[21];
+    const char *step = skycrate_provision_step_name(op->step);
+    int error = 0;
+    skycrate__format_iso8601(now, skycrate__now_ms() / 1000);
+    op->changed = !expected(r, op);
+    if (op->changed)
+        return SKYCRATE__USER_STORE_UNCHANGED;
+
+    switch (op->kind) {
+    case SKYCRATE__J_BEGIN:
+        if ((error = begin(&a, r, op, ctx->user_id, now)) < 0)
+            return error;
+        json_decref(r);
+        *record = a;
+        return 0;
+    case SKYCRATE__J_RENAME:
+        error = set_str(r, "bucket", op->bucket);
+        if (error == 0)
+            error = add_count(r, "nameAttempts", 1);
+        break;
+    case SKYCRATE__J_STEP_DONE:
+        forget_step(r, step);
+        if ((error = array_field(&a, r, "stepsDone")) == 0)
+            error = append(a, json_string(step));
+        break;
+    case SKYCRATE__J_STEP_SKIPPED: error = step_skipped(r, op, step); break;
+    case SKYCRATE__J_ACTIVE:
+        json_object_del(r, "error");
+        json_object_del(r, "failedStep");
+        json_object_del(r, "rolledBack");
+        error = set_str(r, "state", "active");
+        break;
+    case SKYCRATE__J_FAILED:
+        if ((error = set_str(r, "state", "failed")) < 0 ||
+            (error = set_str(r, "error", op->error ? op->error : "")) < 0 ||
+            (error = set_str(r, "failedStep", step ? step : "")) < 0)
+            break;
+        error = set(r, "rolledBack", json_boolean(op->rolled_back));
+        break;
+    case SKYCRATE__J_ROLLED_BACK: error = set(r, "rolledBack", json_true()); break;
+    case SKYCRATE__J_DEPROVISION:
+        json_object_del(r, "error");
+        if ((error = set_str(r, "state", "deprovisioning")) == 0)
+            error = deprovision_object(&d, r, now);
+        break;
+    case SKYCRATE__J_PROGRESS:
+        if ((error = deprovision_object(&d, r, now)) < 0 ||
+            (error = add_count(d, "versions", op->counts.versions)) < 0 ||
+            (error = add_count(d, "deleteMarkers", op->counts.delete_markers)) < 0 ||
+            (error = add_count(d, "uploads", op->counts.uploads)) < 0)
+            break;
+        error = add_count(d, "bytes", op->counts.bytes);
+        break;
+    case SKYCRATE__J_DEPROVISION_ERROR:
+        error = set_str(r, "error", op->error ? op->error : "");
+        break;
+    case SKYCRATE__J_DELETED:
+        json_object_del(r, "error");
+        if ((error = set_str(r, "state", "deleted")) == 0)
+            error = set_str(r, "deletedAt", now);
+        break;
+    }
+    if (error == 0)
+        error = set_str(r, "updatedAt", now);
+    return error;
+}
+
+int skycrate__journal(json_t **result_out, skycrate_provisioner *p, const char *user_id,
+                      skycrate__journal_op *op)
+{
+    journal_ctx ctx = {op, user_id};
+    return skycrate__user_store_update(result_out, &p->store, user_id, modify, &ctx);
+}

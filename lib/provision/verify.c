@@ -1,0 +1,392 @@
+/*
+ * Verify (drift check): HeadBucket (with the region from x-amz-bucket-region), then every
+ * configuration of the profile read back concurrently and compared with it. The root element
+ * of each answer is checked first: some servers answer an unknown subresource with a bucket
+ * listing and 200.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "core/common.h"
+#include "provision/lanes.h"
+#include "provision/reports.h"
+#include "provision/steps.h"
+#include "store/store.h"
+#include "xml/xml.h"
+
+typedef struct ver {
+    skycrate_provisioner *p;
+    const json_t *record;
+    const char *bucket;
+    skycrate_verify_report *report;
+    skycrate_provision_step jobs[SKYCRATE__STEP_COUNT];
+    skycrate__outcome outcomes[SKYCRATE__STEP_COUNT];
+    size_t job_count;
+} ver;
+
+static int item(skycrate_verify_report *r, skycrate_provision_step step,
+                skycrate_verify_status status, const char *fmt, const char *a, const char *b)
+{
+    skycrate__verify_item *it = &r->items[step];
+    it->status = status;
+    skycrate__buf_clear(&it->detail);
+    return fmt ? skycrate__buf_printf(&it->detail, fmt, a ? a : "", b ? b : "") : 0;
+}
+
+static const char *text(const skycrate__xml_node *n, const char *name)
+{
+    const char *t = n ? skycrate__xml_child_text(n, name) : NULL;
+    return t ? t : "";
+}
+
+/* Each check returns NULL when the document matches, else what differs (static text) with
+ * the field name in *field. */
+
+static const char *check_pab(const skycrate__profile *p, const skycrate__xml_node *root,
+                             const char **field)
+{
+    static const struct {
+        const char *name;
+        uint32_t flag;
+    } fields[] = {{"BlockPublicAcls", SKYCRATE_PAB_BLOCK_PUBLIC_ACLS},
+                  {"IgnorePublicAcls", SKYCRATE_PAB_IGNORE_PUBLIC_ACLS},
+                  {"BlockPublicPolicy", SKYCRATE_PAB_BLOCK_PUBLIC_POLICY},
+                  {"RestrictPublicBuckets", SKYCRATE_PAB_RESTRICT_PUBLIC_BUCKETS}};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(fields); i++) {
+        bool want = (p->public_access_block & fields[i].flag) != 0;
+        bool have = !strcmp(text(root, fields[i].name), "true");
+        if (want != have) {
+            *field = fields[i].name;
+            return want ? "%s is false; the profile wants true%s"
+                        : "%s is true; the profile wants false%s";
+        }
+    }
+    return NULL;
+}
+
+static const char *check_encryption(const skycrate__profile *p, const skycrate__xml_node *root,
+                                    const char **field)
+{
+    bool kms = p->encryption == SKYCRATE_ENCRYPTION_KMS;
+    const skycrate__xml_node *rule = skycrate__xml_child(root, "Rule");
+    const skycrate__xml_node *def =
+        rule ? skycrate__xml_child(rule, "ApplyServerSideEncryptionByDefault") : NULL;
+    *field = text(def, "SSEAlgorithm");
+    if (strcmp(*field, kms ? "aws:kms" : "AES256") != 0)
+        return kms ? "SSEAlgorithm is '%s'; the profile wants aws:kms%s"
+                   : "SSEAlgorithm is '%s'; the profile wants AES256%s";
+    if (kms && p->kms_key_id && strcmp(text(def, "KMSMasterKeyID"), p->kms_key_id) != 0) {
+        *field = text(def, "KMSMasterKeyID");
+        return "KMSMasterKeyID is '%s', not the profile's key%s";
+    }
+    if (kms && p->bucket_key && strcmp(text(rule, "BucketKeyEnabled"), "true") != 0) {
+        *field = "BucketKeyEnabled";
+        return "%s is not true%s";
+    }
+    return NULL;
+}
+
+static const char *check_ownership(const skycrate__profile *p, const skycrate__xml_node *root,
+                                   const char **field)
+{
+    *field = text(skycrate__xml_child(root, "Rule"), "ObjectOwnership");
+    if (strcmp(*field, skycrate__ownership_name(p->ownership)) != 0)
+        return "ObjectOwnership is '%s', not the profile's%s";
+    return NULL;
+}
+
+/* Whether the children `name` of `node` are exactly the strings of `want` (in any order). */
+static bool same_set(const skycrate__xml_node *node, const char *name, const char *const *want,
+                     size_t want_count, bool ignore_case)
+{
+    if (skycrate__xml_count(node, name) != want_count)
+        return false;
+    for (size_t i = 0; i < want_count; i++) {
+        bool found = false;
+        for (const skycrate__xml_node *c = skycrate__xml_child(node, name); c && !found;
+             c = skycrate__xml_next(c))
+            found = ignore_case ? !strcasecmp(c->text, want[i]) : !strcmp(c->text, want[i]);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static size_t count_list(const char *const *list)
+{
+    size_t n = 0;
+    while (list[n])
+        n++;
+    return n;
+}
+
+static const char *check_cors(const skycrate__profile *p, const skycrate__xml_node *root,
+                              const char **field)
+{
+    char age[16];
+    snprintf(age, sizeof(age), "%u", p->cors_max_age);
+    for (const skycrate__xml_node *rule = skycrate__xml_child(root, "CORSRule"); rule;
+         rule = skycrate__xml_next(rule)) {
+        bool etag = false;
+        for (const skycrate__xml_node *e = skycrate__xml_child(rule, "ExposeHeader"); e;
+             e = skycrate__xml_next(e))
+            etag = etag || !strcasecmp(e->text, "ETag");
+        if (same_set(rule, "AllowedOrigin", (const char *const *)p->cors_origins,
+                     p->cors_origin_count, false) &&
+            same_set(rule, "AllowedMethod", skycrate__cors_allowed_methods,
+                     count_list(skycrate__cors_allowed_methods), false) &&
+            same_set(rule, "AllowedHeader", skycrate__cors_allowed_headers,
+                     count_list(skycrate__cors_allowed_headers), true) &&
+            etag && !strcmp(text(rule, "MaxAgeSeconds"), age))
+            return NULL;
+    }
+    *field = "";
+    return "no CORS rule has the profile's origins, methods, headers, ETag and max age%s%s";
+}
+
+static const char *check_lifecycle(const skycrate__profile *p, const skycrate__xml_node *root,
+                                   const char **field)
+{
+    char days[16];
+    snprintf(days, sizeof(days), "%u", p->abort_multipart_days);
+    for (const skycrate__xml_node *rule = skycrate__xml_child(root, "Rule"); rule;
+         rule = skycrate__xml_next(rule)) {
+        const skycrate__xml_node *filter = skycrate__xml_child(rule, "Filter");
+        const char *prefix = filter ? text(filter, "Prefix") : text(rule, "Prefix");
+        if (!strcmp(text(rule, "Status"), "Enabled") && !*prefix &&
+            !strcmp(text(skycrate__xml_child(rule, "AbortIncompleteMultipartUpload"),
+                         "DaysAfterInitiation"),
+                    days))
+            return NULL;
+    }
+    *field = "";
+    return "no enabled rule for every key aborts incomplete multipart uploads after the "
+           "profile's number of days%s%s";
+}
+
+static const char *tag_value(const skycrate__xml_node *root, const char *key)
+{
+    const skycrate__xml_node *set = skycrate__xml_child(root, "TagSet");
+    for (const skycrate__xml_node *t = set ? skycrate__xml_child(set, "Tag") : NULL; t;
+         t = skycrate__xml_next(t))
+        if (!strcmp(text(t, "Key"), key))
+            return text(t, "Value");
+    return NULL;
+}
+
+static const char *check_tags(const skycrate__profile *p, const skycrate__xml_node *root,
+                              const char **field, const char *owner)
+{
+    const char *v;
+    *field = SKYCRATE__TAG_OWNER;
+    if (!(v = tag_value(root, SKYCRATE__TAG_OWNER)) || strcmp(v, owner))
+        return "tag %s is missing or differs%s";
+    *field = SKYCRATE__TAG_APPLICATION;
+    if (p->application &&
+        (!(v = tag_value(root, SKYCRATE__TAG_APPLICATION)) || strcmp(v, p->application)))
+        return "tag %s is missing or differs%s";
+    for (size_t i = 0; i < p->tag_count; i++) {
+        *field = p->tags[i].key;
+        if (!(v = tag_value(root, p->tags[i].key)) || strcmp(v, p->tags[i].value))
+            return "tag %s is missing or differs%s";
+    }
+    return NULL;
+}
+
+/* The TLS-only statement: Deny with Condition Bool aws:SecureTransport false. */
+static int check_policy(ver *v, const skycrate__outcome *o)
+{
+    json_t *doc = NULL;
+    skycrate_verify_report *r = v->report;
+    if (skycrate__record_parse(&doc, skycrate__buf_cstr(&o->body), o->body.len, SKYCRATE_EPARSE,
+                               "the bucket policy") < 0) {
+        skycrate_error_clear();
+        return item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_UNSUPPORTED,
+                    "the answer is not a JSON policy%s%s", NULL, NULL);
+    }
+    bool found = false;
+    size_t i;
+    json_t *st;
+    json_array_foreach(json_object_get(doc, "Statement"), i, st)
+    {
+        json_t *cond = json_object_get(json_object_get(st, "Condition"), "Bool");
+        json_t *secure = json_object_get(cond, "aws:SecureTransport");
+        const char *s = json_string_value(secure);
+        if (!strcmp(skycrate__record_str(st, "Effect"), "Deny") &&
+            ((s && !strcmp(s, "false")) || json_is_false(secure)))
+            found = true;
+    }
+    json_decref(doc);
+    return found ? item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL)
+                 : item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_DRIFT,
+                        "no statement denies requests without TLS%s%s", NULL, NULL);
+}
+
+static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcome *o)
+{
+    skycrate_verify_report *r = v->report;
+    const skycrate__step_def *d = skycrate__step_def_get(step);
+    const skycrate__profile *p = &v->p->profile;
+    skycrate__buf note = SKYCRATE_BUF_INIT;
+    skycrate__xml_node *root = NULL;
+    int error = 0;
+    if (o->rc == SKYCRATE_ENOMEM)
+        return skycrate__outcome_raise(o); /* ours, not the server's: no report */
+    if (o->rc < 0) {
+        skycrate_verify_status status = o->rc == SKYCRATE_ENOTFOUND ? SKYCRATE_VERIFY_MISSING
+                                        : skycrate__outcome_unsupported(o)
+                                            ? SKYCRATE_VERIFY_UNSUPPORTED
+                                            : SKYCRATE_VERIFY_ERROR;
+        if ((error = skycrate__outcome_note(&note, o)) == 0)
+            error = item(r, step, status, "%s%s", skycrate__buf_cstr(&note), NULL);
+        goto done;
+    }
+    if (step == SKYCRATE_STEP_TLS_POLICY) {
+        error = check_policy(v, o);
+        goto done;
+    }
+    int parsed = skycrate__xml_parse(&root, skycrate__buf_cstr(&o->body), o->body.len);
+    if (parsed == SKYCRATE_ENOMEM) {
+        error = parsed;
+        goto done;
+    }
+    if (parsed < 0 || (strcmp(root->name, d->root) != 0 &&
+                       !(d->root_alias && !strcmp(root->name, d->root_alias)))) {
+        skycrate_error_clear();
+        error = item(r, step, SKYCRATE_VERIFY_UNSUPPORTED, "the server answered <%s>, not <%s>",
+                     root ? root->name : "no XML", d->root);
+        goto done;
+    }
+    const char *field = NULL, *fmt = NULL;
+    switch (step) {
+    case SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK: fmt = check_pab(p, root, &field); break;
+    case SKYCRATE_STEP_ENCRYPTION: fmt = check_encryption(p, root, &field); break;
+    case SKYCRATE_STEP_OWNERSHIP_CONTROLS: fmt = check_ownership(p, root, &field); break;
+    case SKYCRATE_STEP_CORS: fmt = check_cors(p, root, &field); break;
+    case SKYCRATE_STEP_LIFECYCLE: fmt = check_lifecycle(p, root, &field); break;
+    case SKYCRATE_STEP_TAGS:
+        if ((error = skycrate__owner_tag(&note, skycrate__record_str(v->record, "userId"))) < 0)
+            goto done;
+        fmt = check_tags(p, root, &field, skycrate__buf_cstr(&note));
+        break;
+    default: break;
+    }
+    error = fmt ? item(r, step, SKYCRATE_VERIFY_DRIFT, fmt, field, "")
+                : item(r, step, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
+done:
+    skycrate__xml_free(root);
+    skycrate__buf_dispose(&note);
+    return error;
+}
+
+static void read_job(size_t i, void *ctx)
+{
+    ver *v = ctx;
+    skycrate__step_read(&v->outcomes[i], v->p, v->jobs[i], v->bucket);
+}
+
+static bool read_done(size_t i, void *ctx)
+{
+    (void)i;
+    (void)ctx;
+    return false;
+}
+
+static int verify(ver *v)
+{
+    skycrate_provisioner *p = v->p;
+    skycrate_verify_report *r = v->report;
+    int error = skycrate__provisioner_target(p, v->record);
+    if (error < 0)
+        return error;
+    skycrate__outcome head;
+    skycrate__outcome_init(&head);
+    error = skycrate__step_read(&head, p, SKYCRATE_STEP_CREATE, v->bucket);
+    if (head.rec.info.region && *head.rec.info.region) {
+        skycrate__free(r->region);
+        if (!(r->region = skycrate__strdup(head.rec.info.region)))
+            error = skycrate__error_nomem();
+    }
+    if (error == SKYCRATE_ENOTFOUND) {
+        error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MISSING,
+                     "HeadBucket: the bucket does not exist%s%s", NULL, NULL);
+    } else if (error == 0) {
+        const char *recorded = skycrate__record_str(v->record, "region");
+        r->exists = true;
+        if (*r->region && *recorded && strcmp(r->region, recorded) != 0)
+            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_DRIFT,
+                         "the bucket is in %s; the record says %s", r->region, recorded);
+        else
+            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
+    } else {
+        skycrate__outcome_raise(&head);
+    }
+    skycrate__outcome_dispose(&head);
+    if (error < 0 || !r->exists)
+        return error;
+
+    for (int s = 1; s < SKYCRATE__STEP_COUNT; s++) {
+        skycrate_provision_step step = (skycrate_provision_step)s;
+        if (!skycrate__profile_has_step(&p->profile, step))
+            continue;
+        if (skycrate__record_has_step(v->record, "stepsSkipped", step)) {
+            skycrate_provision_record rec = {(json_t *)v->record};
+            if ((error =
+                     item(r, step, SKYCRATE_VERIFY_NOT_CHECKED, "skipped when provisioning: %s%s",
+                          skycrate_provision_record_step_note(&rec, step), NULL)) < 0)
+                return error;
+            continue;
+        }
+        v->jobs[v->job_count++] = step;
+    }
+    for (size_t i = 0; i < v->job_count; i++)
+        skycrate__outcome_init(&v->outcomes[i]);
+    skycrate__lanes_run(p->lanes, v->job_count, read_job, read_done, v);
+    for (size_t i = 0; i < v->job_count; i++) {
+        if (error == 0)
+            error = evaluate(v, v->jobs[i], &v->outcomes[i]);
+        skycrate__outcome_dispose(&v->outcomes[i]);
+    }
+    return error;
+}
+
+int skycrate_provisioner_verify(skycrate_verify_report **out, skycrate_provisioner *p,
+                                const char *user_id)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    SKYCRATE_ASSERT_HANDLE(p, SKYCRATE_MAGIC_PROVISIONER);
+    SKYCRATE_ASSERT_ARG(user_id);
+    json_t *record = NULL;
+    ver v;
+    memset(&v, 0, sizeof(v));
+    int error = skycrate__user_id_check(user_id);
+    if (error == 0)
+        error = skycrate__provisioner_load(&record, p, user_id);
+    if (error == 0)
+        error = skycrate__verify_report_new(&v.report, record);
+    if (error == 0 && !skycrate__record_is_dev(record)) {
+        skycrate_record_state state = skycrate__record_state(record);
+        if (state == SKYCRATE_RECORD_DELETED ||
+            (state == SKYCRATE_RECORD_FAILED &&
+             json_is_true(json_object_get(record, "rolledBack"))))
+            error = skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket (%s)",
+                                        user_id, skycrate__state_name(state));
+        else if (!p->client)
+            error = skycrate__error_set(SKYCRATE_EINVAL,
+                                        "a dev-mode provisioner cannot verify an aws record");
+        else {
+            v.p = p;
+            v.record = record;
+            v.bucket = skycrate__record_str(record, "bucket");
+            error = verify(&v);
+        }
+    }
+    if (error == 0)
+        *out = v.report;
+    else
+        skycrate_verify_report_free(v.report);
+    json_decref(record);
+    return error;
+}

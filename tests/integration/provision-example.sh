@@ -1,0 +1,47 @@
+#!/bin/sh
+# Runs examples/skycrate-provision against the test radosgw as an application would (through
+# run-example.sh, which sets the AWS_* variables): provision, show, verify, usage, deprovision,
+# in compatible mode (radosgw rejects encryption and ownership controls), both option syntaxes,
+# dev mode, and the exit codes of usage errors.
+#   provision-example.sh PROGRAM ENDPOINT
+set -eu
+prog=$1 endpoint=$2
+dir=$(mktemp -d /tmp/skycrate-provision-example.XXXXXX)
+store=$dir/users.json
+user="example-$(date +%s)-$$"
+# Whatever fails, leave no bucket behind.
+trap '"$prog" --store "$store" --endpoint "$endpoint" deprovision "$user" >/dev/null 2>&1; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+has() { grep -q -- "$2" "$1" || { cat "$1" >&2; fail "$3: '$2' not in the output"; }; }
+
+"$prog" --store "$store" --endpoint "$endpoint" --compatible --origin https://app.example.com \
+    --origin=http://localhost:3000 provision "$user" >"$dir/out" || fail "provision"
+has "$dir/out" '"state": "active"' provision
+has "$dir/out" "\"userId\": \"$user\"" provision
+has "$dir/out" '"step": "encryption"' "provision (encryption skipped)"
+"$prog" --store="$store" --endpoint="$endpoint" show "$user" >"$dir/out" || fail "show"
+has "$dir/out" '"mode": "aws"' show
+"$prog" --store "$store" --endpoint "$endpoint" --compatible --origin https://app.example.com \
+    --origin http://localhost:3000 verify "$user" >"$dir/out" || { cat "$dir/out" >&2; fail verify; }
+has "$dir/out" '"ok": true' verify
+"$prog" --store "$store" --endpoint "$endpoint" usage "$user" >"$dir/out" || fail "usage"
+has "$dir/out" '"objects": 0' usage
+"$prog" --store "$store" --endpoint "$endpoint" deprovision "$user" >"$dir/out" || fail "deprovision"
+has "$dir/out" '"state": "deleted"' deprovision
+# Strict mode on radosgw: encryption is rejected, so the transaction rolls back.
+if "$prog" --store "$store" --endpoint "$endpoint" provision "$user-strict" >"$dir/out" 2>"$dir/err"; then
+    fail "strict provisioning on radosgw succeeded"
+fi
+has "$dir/err" "rolled back" "strict provision"
+has "$dir/out" '"state": "failed"' "strict provision"
+# Dev mode: no network (no endpoint either), a deterministic name.
+"$prog" --store "$store" --dev provision "dev user" >"$dir/out" || fail "dev provision"
+has "$dir/out" '"bucket": "skycrate-dev-dev-user-' "dev provision"
+has "$dir/out" '"mode": "dev"' "dev provision"
+# Usage errors exit with 2.
+set +e
+"$prog" --store "$store" provision >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing user id"
+"$prog" --store "$store" frobnicate "$user" >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command"
+"$prog" --bogus show "$user" >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option"
+"$prog" --store "$store" show nobody >/dev/null 2>&1; [ $? -eq 1 ] || fail "show of no record"
+echo "skycrate-provision example: ok"

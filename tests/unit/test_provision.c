@@ -1,0 +1,952 @@
+/*
+ * Unit tests of provisioning (lib/provision) with the mock transport: the request bytes of every
+ * step against botocore's golden requests, us-east-1 and other regions, collisions, a failure
+ * injected at every step (rollback, never an orphan bucket), a crash at every journal write
+ * (resume), compatible mode, dev mode, the configuration's checks, allocation failures.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/common.h"
+#include "provfixture.h"
+#include "provision/provisioner.h"
+#include "store/store.h"
+#include "testalloc.h"
+#include "testutil.h"
+
+static prov_fixture fx;
+
+static void setup(void)
+{
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
+    prov_fixture_init(&fx, "eu-west-1", NULL, 4);
+}
+
+static void teardown(void)
+{
+    prov_fixture_dispose(&fx);
+    skycrate__file_store_test_hook = NULL;
+    skycrate_global_cleanup();
+    ck_assert_int_eq(testalloc_outstanding(), 0);
+}
+
+/* Scripts `n` empty 200 answers (any request takes the next one). */
+static void push_ok(int n)
+{
+    for (int i = 0; i < n; i++)
+        mock_push_str(fx.mock, 200, "x-amz-request-id: OK\r\n", "");
+}
+
+static const char *error_doc(const char *code)
+{
+    static char doc[256];
+    snprintf(doc, sizeof(doc), "<Error><Code>%s</Code><Message>%s says no</Message></Error>", code,
+             code);
+    return doc;
+}
+
+/* CreateBucket requests: a PUT on the bucket itself (its URL ends with '/'). */
+static size_t count_creates(mock_transport *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mock_request_count(m); i++) {
+        const mock_req *r = mock_request(m, i);
+        if (!strcmp(r->method, "PUT") && r->url[strlen(r->url) - 1] == '/')
+            n++;
+    }
+    return n;
+}
+
+static skycrate_provisioner *golden_provisioner(void)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    prov_golden_profile(cfg);
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    return p;
+}
+
+/* ---- request bytes ---- */
+
+START_TEST(every_step_is_sent_as_botocore_sends_it)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    ck_assert_str_eq(skycrate_provision_record_region(rec), "eu-west-1");
+    ck_assert_str_eq(skycrate_provision_record_endpoint(rec), "https://s3.eu-west-1.amazonaws.com");
+    ck_assert_str_eq(skycrate_provision_record_mode(rec), "aws");
+    for (int s = 0; skycrate_provision_step_name((skycrate_provision_step)s); s++)
+        ck_assert_int_eq(skycrate_provision_record_step(rec, (skycrate_provision_step)s),
+                         SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_int_eq(skycrate_provision_record_created_at(rec), PROV_T0_MS / 1000);
+    ck_assert_str_eq(skycrate_provision_record_error(rec), "");
+    skycrate_provision_record_free(rec);
+
+    ck_assert_uint_eq(mock_request_count(fx.mock), 8);
+    ck_assert_uint_eq(mock_pending(fx.mock), 0);
+    /* The create came first; the other seven in any order. */
+    ck_assert_str_eq(mock_request(fx.mock, 0)->url,
+                     "https://" PROV_BUCKET ".s3.eu-west-1.amazonaws.com/");
+    const char *golden[] = {"create-eu-west-1",
+                            "public-access-block",
+                            "encryption-aes256",
+                            "ownership-controls",
+                            "cors",
+                            "tls-policy",
+                            "lifecycle",
+                            "tags"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(golden); i++)
+        golden_check(fx.mock, golden[i]);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(us_east_1_has_no_location_constraint)
+{
+    prov_fixture_client(&fx, "us-east-1", NULL);
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    golden_check(fx.mock, "create-us-east-1");
+    ck_assert_uint_eq(mock_request(fx.mock, 0)->body_length, 0);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "endpoint"), "https://s3.us-east-1.amazonaws.com");
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(custom_endpoint_uses_path_style)
+{
+    prov_fixture_client(&fx, "us-east-1", "http://127.0.0.1:7480");
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    golden_check(fx.mock, "create-custom-endpoint");
+    golden_check(fx.mock, "cors-custom-endpoint");
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "endpoint"), "http://127.0.0.1:7480");
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(kms_and_a_partial_public_access_block)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_encryption(
+        cfg, SKYCRATE_ENCRYPTION_KMS,
+        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", 1));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_public_access_block(
+        cfg, SKYCRATE_PAB_ALL & ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    push_ok(7);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    golden_check(fx.mock, "encryption-kms");
+    golden_check(fx.mock, "public-access-block-partial");
+    ck_assert_uint_eq(mock_count(fx.mock, "PUT", "?cors"), 0); /* no origins, no CORS */
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(china_regions_use_their_partition)
+{
+    prov_fixture_client(&fx, "cn-north-1", NULL);
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    golden_check(fx.mock, "tls-policy-china");
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(steps_left_out_send_nothing)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_public_access_block(cfg, 0));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_encryption(cfg, SKYCRATE_ENCRYPTION_NONE, NULL, 0));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_object_ownership(cfg, SKYCRATE_OWNERSHIP_UNSET));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tls_only_policy(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_abort_multipart_days(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tagging(cfg, 0));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    push_ok(1);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_uint_eq(mock_request_count(fx.mock), 1);
+    ck_assert_ptr_null(mock_request_header(mock_request(fx.mock, 0), "x-amz-object-ownership"));
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CREATE),
+                     SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_TAGS),
+                     SKYCRATE_STEP_STATUS_OFF);
+    skycrate_provision_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* ---- names ---- */
+
+START_TEST(a_taken_name_gets_a_new_suffix)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyExists"));
+    push_ok(8);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    const char *bucket = skycrate_provision_record_bucket(rec);
+    ck_assert_uint_eq(strlen(bucket), strlen(PROV_BUCKET) + 9);
+    ck_assert_int_eq(strncmp(bucket, PROV_BUCKET "-", strlen(PROV_BUCKET) + 1), 0);
+    ck_assert_str_ne(mock_request(fx.mock, 0)->url, mock_request(fx.mock, 1)->url);
+    ck_assert_ptr_nonnull(strstr(mock_request(fx.mock, 1)->url, bucket));
+    /* No DeleteBucket for someone else's bucket. */
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ""), 0);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "nameAttempts")), 2);
+    json_decref(r);
+    skycrate_provision_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(names_run_out)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    p->tuning.name_attempts = 3;
+    for (int i = 0; i < 3; i++)
+        mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyExists"));
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EEXISTS);
+    ck_assert_uint_eq(mock_request_count(fx.mock), 3);
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ""), 0);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, "u42"));
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_FAILED);
+    ck_assert_ptr_nonnull(strstr(skycrate_provision_record_error(rec), "taken"));
+    skycrate_provision_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(owned_by_you_counts_only_when_the_record_says_so)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyOwnedByYou"));
+    push_ok(7);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
+    ck_assert_uint_eq(mock_request_count(fx.mock), 8);
+    ck_assert_uint_eq(count_creates(fx.mock), 1);
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ""), 0);
+    skycrate_provision_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* A store that reports, for the first `lie` gets, another user's bucket: the record is no
+ * proof of ownership then. */
+static int lie;
+static skycrate_user_store inner;
+static int lying_get(skycrate_store_value *out, const char *user_id, uint32_t flags, void *ud)
+{
+    (void)ud;
+    int rc = inner.get(out, user_id, flags, inner.user_data);
+    if (rc == 0 && lie > 0 && out->text.len) {
+        lie--;
+        char *s = strstr(out->text.ptr, PROV_BUCKET);
+        if (s)
+            memcpy(s, "skycrate-xx", 11);
+    }
+    return rc;
+}
+static int pass_put(const char *u, const char *j, const char *e, uint32_t f, void *ud)
+{
+    (void)ud;
+    return inner.put(u, j, e, f, inner.user_data);
+}
+static int pass_remove(const char *u, const char *e, uint32_t f, void *ud)
+{
+    (void)ud;
+    return inner.remove(u, e, f, inner.user_data);
+}
+
+START_TEST(owned_by_you_without_the_record_is_someone_elses)
+{
+    ck_assert_sky_ok(skycrate_user_store_new_file(&inner, fx.store_path, 0));
+    skycrate_user_store store = SKYCRATE_USER_STORE_INIT;
+    store.get = lying_get;
+    store.put = pass_put;
+    store.remove = pass_remove;
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, &store));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyOwnedByYou"));
+    push_ok(7);
+    /* BEGIN reads (absent), then the ownership check reads: that one lies. */
+    lie = 1;
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_ne(prov_str(r, "bucket"), PROV_BUCKET);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "nameAttempts")), 2);
+    json_decref(r);
+    skycrate_provisioner_free(p);
+    skycrate_user_store_dispose(&inner);
+}
+END_TEST
+
+/* ---- failures: rollback, never an orphan bucket ---- */
+
+static const char *const put_subresources[] = {
+    NULL,      "?publicAccessBlock", "?encryption", "?ownershipControls", "?cors",
+    "?policy", "?lifecycle",         "?tagging"};
+
+START_TEST(a_failing_step_rolls_back)
+{
+    skycrate_provision_step failing = (skycrate_provision_step)_i;
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_str(fx.mock, 200, "", ""); /* the create */
+    mock_route(fx.mock, "PUT", put_subresources[failing], 403, "", error_doc("AccessDenied"));
+    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
+    push_ok(6);
+    int rc = skycrate_provisioner_provision(NULL, p, "u42");
+    ck_assert_int_eq(rc, SKYCRATE_EACCESS);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "rolled back"));
+    ck_assert_ptr_nonnull(
+        strstr(skycrate_error_last()->message, skycrate_provision_step_name(failing)));
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", PROV_BUCKET), 1);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "failed");
+    ck_assert_str_eq(prov_str(r, "failedStep"), skycrate_provision_step_name(failing));
+    ck_assert(json_is_true(json_object_get(r, "rolledBack")));
+    ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
+    json_decref(r);
+
+    /* The next call starts over. */
+    push_ok(8);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    ck_assert_str_eq(skycrate_provision_record_error(rec), "");
+    skycrate_provision_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(a_create_without_answer_is_rolled_back)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_error(fx.mock, SKYCRATE_ECONNECT);
+    mock_push_error(fx.mock, SKYCRATE_ECONNECT); /* both attempts of the create */
+    mock_push_str(fx.mock, 404, "", error_doc("NoSuchBucket"));
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_ECONNECT);
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", PROV_BUCKET), 1);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "failed");
+    ck_assert(json_is_true(json_object_get(r, "rolledBack")));
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(a_refused_create_needs_no_rollback)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_str(fx.mock, 403, "", error_doc("AccessDenied"));
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EACCESS);
+    ck_assert_uint_eq(mock_request_count(fx.mock), 1);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "failedStep"), "create");
+    ck_assert(json_is_true(json_object_get(r, "rolledBack")));
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(a_failed_rollback_is_finished_before_starting_over)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_str(fx.mock, 200, "", "");
+    mock_route(fx.mock, "PUT", "?tagging", 403, "", error_doc("AccessDenied"));
+    mock_route_error(fx.mock, "DELETE", "amazonaws.com/", SKYCRATE_ECONNECT);
+    mock_route_error(fx.mock, "DELETE", "amazonaws.com/", SKYCRATE_ECONNECT);
+    push_ok(6);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EACCESS);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "could not be deleted"));
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "failed");
+    ck_assert(json_is_false(json_object_get(r, "rolledBack")));
+    ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET); /* the record keeps the bucket */
+    json_decref(r);
+
+    /* Next call: DeleteBucket of the old bucket first, then a new provisioning. */
+    mock_push_str(fx.mock, 204, "", "");
+    push_ok(8);
+    size_t before = mock_request_count(fx.mock);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    const mock_req *first = mock_request(fx.mock, before);
+    ck_assert_str_eq(first->method, "DELETE");
+    ck_assert_ptr_nonnull(strstr(first->url, PROV_BUCKET));
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(nosuchbucket_right_after_the_create_is_retried)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_str(fx.mock, 200, "", "");
+    mock_route(fx.mock, "PUT", "?cors", 404, "", error_doc("NoSuchBucket"));
+    mock_route(fx.mock, "PUT", "?cors", 404, "", error_doc("NoSuchBucket"));
+    push_ok(7);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    ck_assert_uint_eq(mock_count(fx.mock, "PUT", "?cors"), 3);
+    ck_assert_uint_eq(mock_pending(fx.mock), 0);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* ---- compatible mode ---- */
+
+START_TEST(compatible_mode_skips_what_the_server_lacks)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    prov_golden_profile(cfg);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    /* One configuration write at a time on S3-compatible servers, unless asked otherwise. */
+    ck_assert_uint_eq(p->config_lanes, 1);
+    ck_assert_uint_eq(p->lanes, 4);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_concurrency(cfg, 3));
+    skycrate_provisioner *q = prov_new(&fx, cfg);
+    ck_assert_uint_eq(q->config_lanes, 3);
+    skycrate_provisioner_free(q);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_concurrency(cfg, 64));
+    q = prov_new(&fx, cfg);
+    ck_assert_uint_eq(q->config_lanes, 4);
+    skycrate_provisioner_free(q);
+    skycrate_provisioner_config_free(cfg);
+    mock_push_str(fx.mock, 200, "", "");
+    mock_route(fx.mock, "PUT", "?encryption", 400, "", error_doc("InvalidArgument"));
+    mock_route(fx.mock, "PUT", "?ownershipControls", 501, "", "");
+    mock_route(fx.mock, "PUT", "?lifecycle", 405, "", error_doc("MethodNotAllowed"));
+    push_ok(4);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
+                     SKYCRATE_STEP_STATUS_SKIPPED);
+    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_ENCRYPTION),
+                     "HTTP 400 InvalidArgument: InvalidArgument says no");
+    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
+                     "HTTP 501");
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_LIFECYCLE),
+                     SKYCRATE_STEP_STATUS_SKIPPED);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CORS),
+                     SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_CORS), "");
+    char *json = NULL;
+    ck_assert_sky_ok(skycrate_provision_record_to_json(&json, rec, 0));
+    ck_assert_ptr_nonnull(strstr(json, "\"failureMode\":\"compatible\""));
+    ck_assert_ptr_nonnull(strstr(json, "{\"step\":\"encryption\",\"status\":400,"
+                                       "\"code\":\"InvalidArgument\""));
+    skycrate_free(json);
+    skycrate_provision_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(compatible_mode_still_fails_on_other_answers)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    mock_push_str(fx.mock, 200, "", "");
+    mock_route(fx.mock, "PUT", "?policy", 400, "", error_doc("MalformedPolicy"));
+    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
+    push_ok(5);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "failedStep"), "tls-policy");
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(strict_mode_fails_on_invalid_argument)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    mock_push_str(fx.mock, 200, "", "");
+    mock_route(fx.mock, "PUT", "?encryption", 400, "", error_doc("InvalidArgument"));
+    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
+    push_ok(6);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "failedStep"), "encryption");
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* ---- a crash at every journal write: resume ---- */
+
+static int crash_at, writes;
+static int crash_pipe[2];
+static mock_transport *crash_mock;
+
+static int crash_hook(const char *stage)
+{
+    if (strcmp(stage, "tmp-written") != 0 || ++writes < crash_at)
+        return 0;
+    /* Killed before this write committed. Tell the parent how many creates were sent. */
+    unsigned char creates = (unsigned char)count_creates(crash_mock);
+    if (write(crash_pipe[1], &creates, 1) != 1)
+        _exit(3);
+    _exit(0);
+}
+
+START_TEST(a_crash_at_every_journal_write_resumes)
+{
+    crash_at = _i + 1;
+    ck_assert_int_eq(pipe(crash_pipe), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        skycrate_provisioner *p = golden_provisioner();
+        push_ok(8);
+        crash_mock = fx.mock;
+        writes = 0;
+        skycrate__file_store_test_hook = crash_hook;
+        skycrate_provisioner_provision(NULL, p, "u42");
+        _exit(2); /* finished without crashing: more writes were expected */
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    unsigned char creates = 0;
+    ck_assert_int_eq(read(crash_pipe[0], &creates, 1), 1);
+    close(crash_pipe[0]);
+    close(crash_pipe[1]);
+
+    /* What the killed process left. Never a bucket without a record. */
+    json_t *r = prov_record(&fx, "u42");
+    bool had_record = r != NULL;
+    if (!r) {
+        ck_assert_int_eq(creates, 0);
+    } else {
+        ck_assert_str_eq(prov_str(r, "state"), "provisioning");
+        ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
+    }
+    size_t done_before = r ? json_array_size(json_object_get(r, "stepsDone")) : 0;
+    bool create_done = done_before > 0;
+    json_decref(r);
+
+    /* The next call resumes. */
+    skycrate_provisioner *p = golden_provisioner();
+    if (had_record && !create_done)
+        mock_route(fx.mock, "HEAD", PROV_BUCKET, creates ? 200 : 404, "", "");
+    push_ok(8);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
+    for (int s = 0; s < 8; s++)
+        ck_assert_int_eq(skycrate_provision_record_step(rec, (skycrate_provision_step)s),
+                         SKYCRATE_STEP_STATUS_DONE);
+    skycrate_provision_record_free(rec);
+    /* Nothing that was journaled is done again; the create is sent once in all. */
+    ck_assert_uint_eq(count_creates(fx.mock) + creates, 1);
+    ck_assert_uint_eq(creates, had_record ? 1 : 0);
+    ck_assert_uint_eq(mock_count(fx.mock, "PUT", "/?"), 7 - (done_before ? done_before - 1 : 0));
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* ---- dev mode ---- */
+
+START_TEST(dev_mode_touches_no_network)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_dev_mode(cfg, 1));
+    skycrate_provisioner *p = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_new(&p, NULL, cfg));
+    skycrate_provisioner_config_free(cfg);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "User 42@example.com"));
+    ck_assert_str_eq(skycrate_provision_record_mode(rec), "dev");
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    char name[64];
+    snprintf(name, sizeof(name), "%s", skycrate_provision_record_bucket(rec));
+    ck_assert_int_eq(strncmp(name, "skycrate-dev-user-42-example-com-", 33), 0);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
+                     SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_str_eq(skycrate_provision_record_endpoint(rec), "");
+    skycrate_provision_record_free(rec);
+    /* Deterministic and idempotent. */
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "User 42@example.com"));
+    ck_assert_str_eq(skycrate_provision_record_bucket(rec), name);
+    skycrate_provision_record_free(rec);
+
+    skycrate_verify_report *v = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_verify(&v, p, "User 42@example.com"));
+    ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
+    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CORS),
+                     SKYCRATE_VERIFY_NOT_CHECKED);
+    skycrate_verify_report_free(v);
+    skycrate_usage_report *u = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_usage(&u, p, "User 42@example.com"));
+    ck_assert_uint_eq(skycrate_usage_report_objects(u), 0);
+    skycrate_usage_report_free(u);
+    skycrate_deprovision_report *d = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_deprovision(&d, p, "User 42@example.com", 0));
+    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(d)),
+                     SKYCRATE_RECORD_DELETED);
+    skycrate_deprovision_report_free(d);
+    skycrate_provisioner_free(p);
+    ck_assert_uint_eq(mock_request_count(fx.mock), 0);
+}
+END_TEST
+
+START_TEST(dev_and_aws_records_do_not_mix)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_dev_mode(cfg, 1));
+    skycrate_provisioner *dev = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_new(&dev, fx.client, cfg));
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, dev, "u42"));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_dev_mode(cfg, 0));
+    skycrate_provisioner *aws = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    cfg = NULL;
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, aws, "u42"), SKYCRATE_EEXISTS);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "dev-mode record"));
+    /* After deprovisioning the dev record, the real bucket is made. */
+    ck_assert_sky_ok(skycrate_provisioner_deprovision(NULL, aws, "u42", 0));
+    push_ok(7);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, aws, "u42"));
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, dev, "u42"), SKYCRATE_EEXISTS);
+    skycrate_provisioner_free(dev);
+
+    /* A dev provisioner without a client cannot clean up a failed aws record's bucket. */
+    skycrate_user_store store;
+    ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+    ck_assert_sky_ok(skycrate_user_store_put(
+        &store, "u9",
+        "{\"userId\":\"u9\",\"bucket\":\"b-u9\",\"mode\":\"aws\",\"state\":\"failed\","
+        "\"rolledBack\":false,\"endpoint\":\"https://s3.eu-west-1.amazonaws.com\"}",
+        NULL));
+    skycrate_user_store_dispose(&store);
+    cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_dev_mode(cfg, 1));
+    ck_assert_sky_ok(skycrate_provisioner_new(&dev, NULL, cfg));
+    skycrate_provisioner_config_free(cfg);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, dev, "u9"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, dev, "u9", 0), SKYCRATE_EINVAL);
+    skycrate_provisioner_free(dev);
+    skycrate_provisioner_free(aws);
+}
+END_TEST
+
+/* ---- handle, configuration, records ---- */
+
+START_TEST(an_active_record_is_returned_without_requests)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    ck_assert_uint_eq(mock_request_count(fx.mock), 8);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "nobody"), SKYCRATE_ENOTFOUND);
+    ck_assert_ptr_null(rec);
+    ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, "u42"));
+    char *json = NULL;
+    ck_assert_sky_ok(skycrate_provision_record_to_json(&json, rec, SKYCRATE_PROVISION_JSON_PRETTY));
+    ck_assert_int_eq(strncmp(json, "{\n  \"userId\": \"u42\",\n  \"bucket\": \"" PROV_BUCKET, 47),
+                     0);
+    skycrate_free(json);
+    ck_assert_int_eq(skycrate_provision_record_to_json(&json, rec, 2), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provision_record_updated_at(rec), PROV_T0_MS / 1000);
+    skycrate_provision_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(the_application_keeps_its_own_fields)
+{
+    skycrate_user_store store;
+    ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+    ck_assert_sky_ok(skycrate_user_store_put(&store, "u42",
+                                             "{\"userId\":\"u42\",\"bucket\":\"old-bucket\","
+                                             "\"state\":\"deleted\",\"plan\":\"pro\"}",
+                                             NULL));
+    skycrate_user_store_dispose(&store);
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "plan"), "pro");
+    ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
+    json_decref(r);
+
+    /* A record with the application's fields only: no bucket yet. */
+    ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+    ck_assert_sky_ok(skycrate_user_store_put(&store, "u7", "{\"plan\":\"free\",\"n\":1}", NULL));
+    skycrate_user_store_dispose(&store);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "u7"), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u7", 0), SKYCRATE_ENOTFOUND);
+    push_ok(8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    skycrate_provision_record_free(rec);
+    r = prov_record(&fx, "u7");
+    ck_assert_str_eq(prov_str(r, "plan"), "free");
+    ck_assert_str_eq(prov_str(r, "userId"), "u7");
+    json_decref(r);
+    /* A broken provisioner record is an error, never overwritten. */
+    ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+    ck_assert_sky_ok(
+        skycrate_user_store_put(&store, "u8", "{\"bucket\":\"b\",\"state\":\"odd\"}", NULL));
+    skycrate_user_store_dispose(&store);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u8"), SKYCRATE_EPARSE);
+    r = prov_record(&fx, "u8");
+    ck_assert_str_eq(prov_str(r, "state"), "odd");
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+START_TEST(arguments_and_configuration_are_checked)
+{
+    skycrate_provisioner_config *cfg = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_config_new(&cfg));
+    ck_assert_int_eq(skycrate_provisioner_config_set_bucket_prefix(cfg, "Bad_Prefix"),
+                     SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_set_bucket_prefix(cfg, "xn--a"), SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_bucket_prefix(cfg, "acme"));
+    ck_assert_int_eq(skycrate_provisioner_config_set_mode(cfg, (skycrate_provision_mode)7),
+                     SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_set_public_access_block(cfg, 0x10),
+                     SKYCRATE_EINVAL);
+    ck_assert_int_eq(
+        skycrate_provisioner_config_set_encryption(cfg, SKYCRATE_ENCRYPTION_AES256, "key", 0),
+        SKYCRATE_EINVAL);
+    ck_assert_int_eq(
+        skycrate_provisioner_config_set_encryption(cfg, SKYCRATE_ENCRYPTION_AES256, NULL, 1),
+        SKYCRATE_EINVAL);
+    ck_assert_int_eq(
+        skycrate_provisioner_config_set_encryption(cfg, (skycrate_encryption)9, NULL, 0),
+        SKYCRATE_EINVAL);
+    ck_assert_int_eq(
+        skycrate_provisioner_config_set_object_ownership(cfg, (skycrate_object_ownership)4),
+        SKYCRATE_EINVAL);
+    const char *bad_origins[] = {"",
+                                 "ftp://x",
+                                 "https://",
+                                 "https://a/b",
+                                 "https://a b",
+                                 "https://*.*.x",
+                                 "app.example.com"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(bad_origins); i++)
+        ck_assert_msg(skycrate_provisioner_config_add_cors_origin(cfg, bad_origins[i]) ==
+                          SKYCRATE_EINVAL,
+                      "%s", bad_origins[i]);
+    ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "*"));
+    ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "https://*.example.com"));
+    ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "http://localhost:8080"));
+    ck_assert_int_eq(skycrate_provisioner_config_set_abort_multipart_days(cfg, 3651),
+                     SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_set_application(cfg, "bad\"name"),
+                     SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_set_application(cfg, ""), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_add_tag(cfg, "aws:x", "v"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_add_tag(cfg, "skycrate:owner", "v"),
+                     SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_add_tag(cfg, "", "v"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_add_tag(cfg, "k", "<v>"), SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_provisioner_config_add_tag(cfg, "k", ""));
+    ck_assert_int_eq(skycrate_provisioner_config_add_tag(cfg, "k", "again"), SKYCRATE_EINVAL);
+    char key[8];
+    for (int i = 1; i < 40; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        ck_assert_sky_ok(skycrate_provisioner_config_add_tag(cfg, key, "v"));
+    }
+    ck_assert_int_eq(skycrate_provisioner_config_add_tag(cfg, "one-more", "v"), SKYCRATE_EINVAL);
+    skycrate_user_store bad = SKYCRATE_USER_STORE_INIT;
+    ck_assert_int_eq(skycrate_provisioner_config_set_store(cfg, &bad), SKYCRATE_EINVAL);
+
+    /* No client outside dev mode; a foreign handle is refused. */
+    skycrate_provisioner *p = NULL;
+    ck_assert_int_eq(skycrate_provisioner_new(&p, NULL, cfg), SKYCRATE_EINVAL);
+    ck_assert_int_eq(
+        skycrate_provisioner_new(&p, fx.client, (skycrate_provisioner_config *)fx.mock),
+        SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, fx.store_path));
+    ck_assert_sky_ok(skycrate_provisioner_new(&p, fx.client, cfg));
+    skycrate_provisioner_config_free(cfg);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, ""), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "bad\xff"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, NULL, "u42"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u42", 4), SKYCRATE_EINVAL);
+    ck_assert_ptr_null(skycrate_provision_step_name((skycrate_provision_step)8));
+    ck_assert_str_eq(skycrate_provision_step_name(SKYCRATE_STEP_OWNERSHIP_CONTROLS),
+                     "ownership-controls");
+    ck_assert_str_eq(skycrate_record_state_name(SKYCRATE_RECORD_DEPROVISIONING), "deprovisioning");
+    ck_assert_ptr_null(skycrate_record_state_name((skycrate_record_state)0));
+    /* Accessors accept NULL. */
+    ck_assert_str_eq(skycrate_provision_record_bucket(NULL), "");
+    ck_assert_int_eq(skycrate_provision_record_state(NULL), 0);
+    skycrate_provisioner_free(p);
+    skycrate_provisioner_free(NULL);
+    skycrate_provisioner_config_free(NULL);
+
+    /* A users file that is not one is refused when the provisioner is made. */
+    FILE *f = fopen(fx.store_path, "w");
+    fputs("[1, 2]", f);
+    fclose(f);
+    ck_assert_sky_ok(skycrate_provisioner_config_new(&cfg));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, fx.store_path));
+    ck_assert_int_eq(skycrate_provisioner_new(&p, fx.client, cfg), SKYCRATE_EPARSE);
+    ck_assert_ptr_null(p);
+    skycrate_provisioner_config_free(cfg);
+}
+END_TEST
+
+START_TEST(long_and_odd_user_ids_are_tagged_by_hash)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    const char *id = "Ünïcödé user <with> \"odd\" chars";
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, id));
+    ck_assert_str_eq(skycrate_provision_record_user_id(rec), id);
+    skycrate_provision_record_free(rec);
+    bool found = false;
+    for (size_t i = 0; i < mock_request_count(fx.mock); i++) {
+        const mock_req *r = mock_request(fx.mock, i);
+        if (strstr(r->url, "?tagging"))
+            found =
+                strstr((const char *)r->body, "<Key>skycrate:owner</Key><Value>sha256:") != NULL;
+    }
+    ck_assert(found);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* ---- allocation failures ---- */
+
+START_TEST(allocation_failures_are_enomem_and_leak_nothing)
+{
+    int failures = 0;
+    for (long n = 1; n < 5000; n++) {
+        mock_free(fx.mock);
+        fx.mock = mock_new();
+        prov_fixture_client(&fx, "eu-west-1", NULL);
+        skycrate_user_store store;
+        prov_memory_store(&store);
+        skycrate_provisioner_config *cfg = prov_config(&fx);
+        prov_golden_profile(cfg);
+        ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, &store));
+        skycrate_provisioner *p = prov_new(&fx, cfg);
+        skycrate_provisioner_config_free(cfg);
+        push_ok(12);
+        testalloc_fail_at(n);
+        int rc = skycrate_provisioner_provision(NULL, p, "u42");
+        bool hit = testalloc_count() >= n;
+        testalloc_fail_at(0);
+        skycrate_provisioner_free(p);
+        ck_assert_msg(rc == 0 || rc == SKYCRATE_ENOMEM, "allocation %ld: %d %s", n, rc,
+                      skycrate_error_last()->message);
+        /* Whatever failed, a bucket the mock created is named by a record. */
+        const char *text = prov_memory_record(&store, "u42");
+        if (count_creates(fx.mock) > 0)
+            ck_assert_ptr_nonnull(text);
+        if (rc == 0)
+            ck_assert_ptr_nonnull(strstr(text, "\"state\":\"active\""));
+        skycrate_user_store_dispose(&store);
+        if (!hit) {
+            ck_assert_int_eq(rc, 0);
+            break;
+        }
+        failures += rc == SKYCRATE_ENOMEM;
+    }
+    ck_assert_int_gt(failures, 20);
+}
+END_TEST
+
+static Suite *provision_suite(void)
+{
+    Suite *s = suite_create("provision");
+    TCase *tc = tcase_create("request bytes");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, every_step_is_sent_as_botocore_sends_it);
+    tcase_add_test(tc, us_east_1_has_no_location_constraint);
+    tcase_add_test(tc, custom_endpoint_uses_path_style);
+    tcase_add_test(tc, kms_and_a_partial_public_access_block);
+    tcase_add_test(tc, china_regions_use_their_partition);
+    tcase_add_test(tc, steps_left_out_send_nothing);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("names");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, a_taken_name_gets_a_new_suffix);
+    tcase_add_test(tc, names_run_out);
+    tcase_add_test(tc, owned_by_you_counts_only_when_the_record_says_so);
+    tcase_add_test(tc, owned_by_you_without_the_record_is_someone_elses);
+    tcase_add_test(tc, long_and_odd_user_ids_are_tagged_by_hash);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("rollback");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, a_failing_step_rolls_back, 1, 8);
+    tcase_add_test(tc, a_create_without_answer_is_rolled_back);
+    tcase_add_test(tc, a_refused_create_needs_no_rollback);
+    tcase_add_test(tc, a_failed_rollback_is_finished_before_starting_over);
+    tcase_add_test(tc, nosuchbucket_right_after_the_create_is_retried);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("compatible mode");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, compatible_mode_skips_what_the_server_lacks);
+    tcase_add_test(tc, compatible_mode_still_fails_on_other_answers);
+    tcase_add_test(tc, strict_mode_fails_on_invalid_argument);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("resume");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, a_crash_at_every_journal_write_resumes, 0, 10);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("dev mode");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, dev_mode_touches_no_network);
+    tcase_add_test(tc, dev_and_aws_records_do_not_mix);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("api");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, an_active_record_is_returned_without_requests);
+    tcase_add_test(tc, the_application_keeps_its_own_fields);
+    tcase_add_test(tc, arguments_and_configuration_are_checked);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("allocation failures");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, allocation_failures_are_enomem_and_leak_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+SKYCRATE_TEST_MAIN(provision_suite)
