@@ -31,11 +31,7 @@
 
 /* Built against a library with the provisioner (include/skycrate/provisioner.h), the default
  * compares its sequential mode with its concurrent order; without it, the bench's own orders. */
-#ifdef BENCH_HAVE_PROVISIONER
 #define DEFAULT_ORDERS "sequential,concurrent"
-#else
-#define DEFAULT_ORDERS "seed,lanes"
-#endif
 #define LINES_MAX 64
 
 typedef struct options {
@@ -161,7 +157,6 @@ static int run_lanes(context *ctx, const char *user_id, run_result *out)
     return run_seed(ctx, user_id, out, true);
 }
 
-#ifdef BENCH_HAVE_PROVISIONER
 /* The provisioner's steps, in its order, with the operation names seed.c uses. */
 static const struct {
     skycrate_provision_step step;
@@ -262,10 +257,7 @@ static int run_default(context *ctx, const char *user_id, run_result *out)
     return run_provisioner(ctx, user_id, out, 0);
 }
 
-#endif
-
 static const order orders[] = {
-#ifdef BENCH_HAVE_PROVISIONER
     {"sequential",
      "the provisioner's sequential mode (concurrency 1): the seed's order, one request after "
      "another, one connection",
@@ -278,7 +270,6 @@ static const order orders[] = {
      "the provisioner with its default concurrency (0: the transport's lanes in strict mode, "
      "one lane in compatible mode)",
      run_default},
-#endif
     {"seed",
      "the seed's order rebuilt on the request layer (bench/seed.c), one request after another",
      run_seed_order},
