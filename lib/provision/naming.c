@@ -1,5 +1,5 @@
 /*
- * Bucket names: generated per-user names and a validator for any name (DESIGN.md §6).
+ * Bucket names: generated per-user names (DESIGN.md §6); the validator is lib/s3/bucket_name.c.
  * SPDX-License-Identifier: MIT
  */
 #include "provision/naming.h"
@@ -17,10 +17,6 @@
 #define SUFFIX_LEN 9            /* "-" + 8 hex digits */
 #define MAX_UNIX 253402300799LL /* 9999-12-31T23:59:59Z */
 
-static const char *const reserved_prefixes[] = {"xn--", "sthree-", "amzn-s3-demo-"};
-static const char *const reserved_suffixes[] = {"-s3alias", "--ol-s3", ".mrap", "--x-s3",
-                                                "--table-s3"};
-
 static void id_hash_hex(char out[HASH_HEX + 1], const char *user_id)
 {
     uint8_t digest[SKYCRATE__SHA256_LEN];
@@ -36,17 +32,6 @@ static bool is_lower_alnum(char c)
 static bool is_hex(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool ends_with(const char *s, size_t len, const char *suffix)
-{
-    size_t n = strlen(suffix);
-    return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
 /* True for a part that ends like a hashed one: "...-" + 8 hex digits, or just 8 hex digits. */
@@ -117,12 +102,12 @@ int skycrate__bucket_prefix_check(const char *prefix)
                                    "digit and contain no \"--\"");
     char with_dash[SKYCRATE__BUCKET_PREFIX_MAX + 2];
     snprintf(with_dash, sizeof(with_dash), "%s-", prefix);
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(reserved_prefixes); i++)
-        if (starts_with(with_dash, reserved_prefixes[i]))
-            return skycrate__error_set(SKYCRATE_EINVAL,
-                                       "the bucket name prefix makes names start with the "
-                                       "reserved prefix \"%s\"",
-                                       reserved_prefixes[i]);
+    const char *reserved = skycrate__bucket_reserved_prefix(with_dash);
+    if (reserved)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "the bucket name prefix makes names start with the "
+                                   "reserved prefix \"%s\"",
+                                   reserved);
     return 0;
 }
 
@@ -189,64 +174,4 @@ int skycrate__bucket_name_dev(char out[SKYCRATE__BUCKET_NAME_MAX + 1], const cha
     memcpy(out + plen, "-dev-", 5);
     memcpy(out + plen + 5, user, ulen + 1);
     return finish(out);
-}
-
-/* Four non-empty groups of digits separated by single dots. */
-static bool looks_like_ipv4(const char *s)
-{
-    int groups = 0;
-    size_t digits = 0;
-    for (;; s++) {
-        if (*s >= '0' && *s <= '9') {
-            digits++;
-        } else if ((*s == '.' || *s == '\0') && digits > 0) {
-            groups++;
-            digits = 0;
-            if (*s == '\0')
-                return groups == 4;
-        } else {
-            return false;
-        }
-    }
-}
-
-/* Why `name` is not a valid bucket name, or NULL when it is. */
-static const char *name_problem(const char *name)
-{
-    if (!name)
-        return "no name given";
-    size_t len = strnlen(name, SKYCRATE__BUCKET_NAME_MAX + 1);
-    if (len < 3 || len > SKYCRATE__BUCKET_NAME_MAX)
-        return "it must be 3 to 63 characters long";
-    for (size_t i = 0; i < len; i++)
-        if (!is_lower_alnum(name[i]) && name[i] != '-' && name[i] != '.')
-            return "it may contain only lowercase letters, digits, '.' and '-'";
-    if (!is_lower_alnum(name[0]) || !is_lower_alnum(name[len - 1]))
-        return "it must begin and end with a letter or digit";
-    if (strstr(name, ".."))
-        return "it must not contain \"..\"";
-    if (looks_like_ipv4(name))
-        return "it must not be formatted as an IP address";
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(reserved_prefixes); i++)
-        if (starts_with(name, reserved_prefixes[i]))
-            return "it starts with a prefix that S3 reserves";
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(reserved_suffixes); i++)
-        if (ends_with(name, len, reserved_suffixes[i]))
-            return "it ends with a suffix that S3 reserves";
-    return NULL;
-}
-
-bool skycrate__bucket_name_valid(const char *name)
-{
-    return name_problem(name) == NULL;
-}
-
-int skycrate__bucket_name_check(const char *name)
-{
-    const char *problem = name_problem(name);
-    if (!problem)
-        return 0;
-    if (!name)
-        return skycrate__error_set(SKYCRATE_EINVAL, "invalid bucket name: %s", problem);
-    return skycrate__error_set(SKYCRATE_EINVAL, "invalid bucket name \"%.80s\": %s", name, problem);
 }

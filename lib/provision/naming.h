@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SKYCRATE__BUCKET_NAME_MAX 63
+#include "s3/bucket_name.h"
+
 #define SKYCRATE__BUCKET_PREFIX_DEFAULT "skycrate"
 #define SKYCRATE__BUCKET_PREFIX_MAX 24
 
@@ -53,16 +54,5 @@ int skycrate__bucket_name_make(char out[SKYCRATE__BUCKET_NAME_MAX + 1], const ch
  */
 int skycrate__bucket_name_dev(char out[SKYCRATE__BUCKET_NAME_MAX + 1], const char *prefix,
                               const char *user_id);
-
-/*
- * True when `name` is a valid general purpose bucket name: 3..63 characters of [a-z0-9.-],
- * beginning and ending with a letter or digit, no "..", not four dot-separated groups of
- * digits (an IPv4 address), no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix
- * (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3). NULL is invalid. Leaves the error slot alone.
- */
-bool skycrate__bucket_name_valid(const char *name);
-
-/* Like skycrate__bucket_name_valid(), as 0 or SKYCRATE_EINVAL with a message saying why. */
-int skycrate__bucket_name_check(const char *name);
 
 #endif

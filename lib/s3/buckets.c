@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/common.h"
-#include "s3/endpoint.h"
+#include "s3/bucket_name.h"
 #include "s3/request.h"
 #include "xml/xml.h"
 
@@ -31,14 +31,14 @@ int skycrate_bucket_create(skycrate_client *client, const char *bucket)
 {
     SKYCRATE_ASSERT_HANDLE(client, SKYCRATE_MAGIC_CLIENT);
     SKYCRATE_ASSERT_ARG(bucket);
-    if (!skycrate__bucket_dns_compatible(bucket))
-        return skycrate__error_set(
-            SKYCRATE_EINVAL, "'%.80s' is not a valid bucket name (DESIGN.md §6 rules)", bucket);
+    int error = skycrate__bucket_name_check(bucket);
+    if (error < 0)
+        return error;
     const char *region = skycrate_client_region(client);
     if (!strcmp(region, "us-east-1"))
         return bucket_op(client, "CreateBucket", "PUT", bucket, NULL, 0);
     skycrate__buf body = SKYCRATE_BUF_INIT;
-    int error = skycrate__buf_puts(
+    error = skycrate__buf_puts(
         &body, "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
                "<LocationConstraint>");
     if (error == 0)

@@ -403,6 +403,11 @@ START_TEST(bucket_create_sends_location_constraint_except_us_east_1)
         "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         "<LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>");
     ck_assert_int_eq(skycrate_bucket_create(client, "Bad_Name"), SKYCRATE_EINVAL);
+    /* The full creation rules apply, reserved prefixes and suffixes included. */
+    ck_assert_int_eq(skycrate_bucket_create(client, "xn--bucket"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_bucket_create(client, "bucket-s3alias"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_bucket_create(client, "192.168.5.4"), SKYCRATE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "IP address"));
     mock_push_str(mock, 409, "", "<Error><Code>BucketAlreadyExists</Code></Error>");
     ck_assert_int_eq(skycrate_bucket_create(client, "taken-name"), SKYCRATE_EEXISTS);
 }
