@@ -559,7 +559,7 @@ int main(int argc, char **argv)
            delayproxy_port(ctx.proxy));
     printf("delay    RTT %u ms: %.1f ms each way per chunk, one more RTT per new connection\n",
            opt.rtt_ms, opt.rtt_ms / 2.0);
-    printf("store    %s (user records; the provisioner journals every step there, with fsync)\n",
+    printf("store    %s (user records; the provisioner writes each one three times, with fsync)\n",
            store_path);
     printf("mode     %s%s; %u runs of each order, alternating which goes first\n",
            opt.compatible ? "compatible" : "strict",

@@ -1,6 +1,6 @@
 /*
  * Concurrent lanes: independent requests of one provisioner call run on up to N threads (one
- * connection per lane in the default transport), while the calling thread journals each result
+ * connection per lane in the default transport), while the calling thread sorts out each result
  * as it arrives.
  * SPDX-License-Identifier: MIT
  */

@@ -1,7 +1,15 @@
 /*
  * Provisioning as a transaction: record first, then CreateBucket (new names on collisions),
- * then the configuration steps concurrently, each journaled as it completes; rollback on
- * failure, resume after a crash, skips in compatible mode, no network in dev mode.
+ * journaled, then the configuration steps concurrently, journaled together with the end of
+ * the provisioning; rollback on failure, resume after a crash, skips in compatible mode, no
+ * network in dev mode.
+ *
+ * The record is written three times on the way to `active`: the intent (before CreateBucket:
+ * no bucket without a record), the create (the bucket exists: a resume does not ask), and the
+ * end, with every configuration step's result. The configuration steps are idempotent PUTs, so
+ * a process killed during them leaves a record whose steps are pending, and the next call sends
+ * them again; CreateBucket is never sent twice for a record that says it is done, and a resume
+ * of one that does not asks HeadBucket first.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -27,9 +35,11 @@ typedef struct run {
     skycrate_provision_step jobs[SKYCRATE__STEP_COUNT];
     skycrate__outcome outcomes[SKYCRATE__STEP_COUNT];
     size_t job_count;
+    /* The jobs that finished well (done or skipped), in completion order. */
+    skycrate__step_result results[SKYCRATE__STEP_COUNT];
+    size_t result_count;
     bool failed; /* a step failed: failed_job says which */
     size_t failed_job;
-    int journal_error; /* a journal write failed (or found the record changed: RESTART) */
 } run;
 
 static void set_record(run *r, json_t *record)
@@ -89,6 +99,8 @@ static int fail(run *r, skycrate_provision_step step, int code, const char *reas
         skycrate_error_clear();
     skycrate__journal_op op = {.kind = SKYCRATE__J_FAILED,
                                .step = step,
+                               .results = r->results,
+                               .result_count = r->result_count,
                                .error = skycrate__buf_cstr(&msg),
                                .rolled_back = rolled_back};
     int jerr = journal(r, &op);
@@ -239,15 +251,17 @@ static void run_job(size_t i, void *ctx)
     skycrate__step_apply(&r->outcomes[i], r->p, r->jobs[i], r->bucket, r->user_id, r->p->region);
 }
 
+/* Sorts a finished job out; journaling waits for the end of the batch. Returns true (stop
+ * starting jobs) on the first failure. */
 static bool job_done(size_t i, void *ctx)
 {
     run *r = ctx;
     skycrate__outcome *o = &r->outcomes[i];
-    skycrate__journal_op op = {.step = r->jobs[i], .answer = o};
+    skycrate__step_result *res = &r->results[r->result_count];
     if (o->rc == 0) {
-        op.kind = SKYCRATE__J_STEP_DONE;
+        *res = (skycrate__step_result){.step = r->jobs[i]};
     } else if (r->p->mode == SKYCRATE_PROVISION_COMPATIBLE && skycrate__outcome_unsupported(o)) {
-        op.kind = SKYCRATE__J_STEP_SKIPPED;
+        *res = (skycrate__step_result){.step = r->jobs[i], .skipped = o};
         skycrate__log(SKYCRATE_LOG_INFO, "step %s skipped: the server answered %d %s",
                       skycrate_provision_step_name(r->jobs[i]), o->rec.info.http_status,
                       skycrate__outcome_code(o));
@@ -258,11 +272,7 @@ static bool job_done(size_t i, void *ctx)
         }
         return true;
     }
-    int error = journal(r, &op);
-    if (error != 0) {
-        r->journal_error = error;
-        return true;
-    }
+    r->result_count++;
     return false;
 }
 
@@ -270,6 +280,8 @@ static int configure(run *r)
 {
     skycrate_provisioner *p = r->p;
     r->job_count = 0;
+    r->result_count = 0;
+    r->failed = false;
     for (int s = 1; s < SKYCRATE__STEP_COUNT; s++) {
         skycrate_provision_step step = (skycrate_provision_step)s;
         if (skycrate__profile_has_step(&p->profile, step) &&
@@ -287,12 +299,12 @@ static int configure(run *r)
         bool rolled_back = roll_back(p, r->bucket);
         error =
             fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message), rolled_back);
-    } else if (r->journal_error) {
-        error = r->journal_error;
     } else {
-        skycrate__journal_op op = {.kind = SKYCRATE__J_ACTIVE};
+        skycrate__journal_op op = {
+            .kind = SKYCRATE__J_ACTIVE, .results = r->results, .result_count = r->result_count};
         error = journal(r, &op);
     }
+    r->result_count = 0; /* the results point into the outcomes */
     for (size_t i = 0; i < r->job_count; i++)
         skycrate__outcome_dispose(&r->outcomes[i]);
     return error;
