@@ -24,7 +24,10 @@
  *    CORS, TLS-only bucket policy, lifecycle rule, tags) are independent: they run
  *    concurrently over the client's transport lanes (in strict mode; see
  *    skycrate_provisioner_config_set_concurrency()), each retried briefly on `NoSuchBucket`
- *    right after the create. They are idempotent, so their results are journaled in the record
+ *    right after the create. With the default transport, the lanes open their connections
+ *    while CreateBucket is in flight and send their requests as soon as it has answered (never
+ *    before; a custom transport is only called then). They are idempotent, so their results are
+ *    journaled in the record
  *    together, with the end of the provisioning: a provisioning writes its record three times
  *    (the intent before the create, the create, the end).
  * 4. A step that fails rolls the transaction back: the bucket is deleted and the record says

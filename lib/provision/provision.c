@@ -10,6 +10,12 @@
  * a process killed during them leaves a record whose steps are pending, and the next call sends
  * them again; CreateBucket is never sent twice for a record that says it is done, and a resume
  * of one that does not asks HeadBucket first.
+ *
+ * With the default transport and several lanes, the configuration requests start while
+ * CreateBucket is in flight: each connects on its own lane and waits at a gate (http.h), which
+ * the create opens as soon as it has answered for this bucket name, and cancels otherwise. So
+ * the lanes' connections are open by then, the requests go out in the same order as without
+ * it, and the create's journal write overlaps with them.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -31,6 +37,11 @@ typedef struct run {
     const char *user_id;
     char bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
     json_t *record; /* the record as last read or written (owned) */
+    /* The bucket the configuration jobs were planned for (read by the lane threads while the
+     * calling thread may rename `bucket`), and the gate they wait at (NULL: none). */
+    char job_bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
+    skycrate__http_gate *gate;
+    skycrate__lanes *batch; /* the batch started early, or NULL */
     /* The configuration steps of this run. */
     skycrate_provision_step jobs[SKYCRATE__STEP_COUNT];
     skycrate__outcome outcomes[SKYCRATE__STEP_COUNT];
@@ -41,6 +52,20 @@ typedef struct run {
     bool failed; /* a step failed: failed_job says which */
     size_t failed_job;
 } run;
+
+/* Lets the configuration requests waiting at the gate go, if they are for this bucket, or
+ * sends them away; nothing without a gate, nothing once the gate is resolved. */
+static void resolve_gate(run *r, bool created)
+{
+    if (!r->gate)
+        return;
+    if (created && !strcmp(r->bucket, r->job_bucket)) {
+        skycrate__http_gate_open(r->gate);
+        skycrate__lanes_expand(r->batch); /* the lane that reuses the create's connection */
+    } else {
+        skycrate__http_gate_cancel(r->gate);
+    }
+}
 
 static void set_record(run *r, json_t *record)
 {
@@ -95,6 +120,7 @@ static int fail(run *r, skycrate_provision_step step, int code, const char *reas
 {
     skycrate__buf msg = SKYCRATE_BUF_INIT;
     const char *name = skycrate_provision_step_name(step);
+    resolve_gate(r, false); /* a failed create: no configuration request goes out */
     if (skycrate__buf_printf(&msg, "step '%s' failed: %s", name, reason) < 0)
         skycrate_error_clear();
     skycrate__journal_op op = {.kind = SKYCRATE__J_FAILED,
@@ -125,6 +151,7 @@ static int rename_bucket(run *r)
     if ((error = skycrate__bucket_name_make(name, r->p->prefix, r->user_id,
                                             skycrate__now_ms() / 1000, nonce)) < 0)
         return error;
+    resolve_gate(r, false); /* the waiting requests are for the old name */
     skycrate__journal_op op = {.kind = SKYCRATE__J_RENAME, .bucket = name};
     if ((error = journal(r, &op)) != 0)
         return error;
@@ -238,6 +265,8 @@ static int create(run *r, bool resumed)
                      "every bucket name tried is taken by someone else", true);
         goto done;
     }
+    /* The configuration requests go now, while the create is journaled. */
+    resolve_gate(r, true);
     skycrate__journal_op op = {.kind = SKYCRATE__J_STEP_DONE, .step = SKYCRATE_STEP_CREATE};
     error = journal(r, &op);
 done:
@@ -248,7 +277,8 @@ done:
 static void run_job(size_t i, void *ctx)
 {
     run *r = ctx;
-    skycrate__step_apply(&r->outcomes[i], r->p, r->jobs[i], r->bucket, r->user_id, r->p->region);
+    skycrate__step_apply(&r->outcomes[i], r->p, r->jobs[i], r->job_bucket, r->user_id, r->p->region,
+                         r->gate);
 }
 
 /* Sorts a finished job out; journaling waits for the end of the batch. Returns true (stop
@@ -276,7 +306,8 @@ static bool job_done(size_t i, void *ctx)
     return false;
 }
 
-static int configure(run *r)
+/* Plans the configuration steps the record does not list as done or skipped, for r->bucket. */
+static void plan(run *r)
 {
     skycrate_provisioner *p = r->p;
     r->job_count = 0;
@@ -291,7 +322,29 @@ static int configure(run *r)
     }
     for (size_t i = 0; i < r->job_count; i++)
         skycrate__outcome_init(&r->outcomes[i]);
-    skycrate__lanes_run(p->config_lanes, r->job_count, run_job, job_done, r);
+    memcpy(r->job_bucket, r->bucket, sizeof(r->bucket));
+}
+
+static void unplan(run *r)
+{
+    r->result_count = 0; /* the results point into the outcomes */
+    for (size_t i = 0; i < r->job_count; i++)
+        skycrate__outcome_dispose(&r->outcomes[i]);
+    r->job_count = 0;
+}
+
+/* Runs the configuration steps (those of `batch` when it was started early, planned already)
+ * and journals their results with the end of the provisioning. */
+static int configure(run *r, skycrate__lanes *batch)
+{
+    skycrate_provisioner *p = r->p;
+    if (batch) {
+        skycrate__lanes_finish(batch, job_done, r);
+    } else {
+        plan(r);
+        skycrate__lanes_run(p->config_lanes, r->job_count, run_job, job_done, r);
+    }
+    r->gate = NULL; /* no job runs any more */
 
     int error = 0;
     if (r->failed) {
@@ -304,9 +357,62 @@ static int configure(run *r)
             .kind = SKYCRATE__J_ACTIVE, .results = r->results, .result_count = r->result_count};
         error = journal(r, &op);
     }
-    r->result_count = 0; /* the results point into the outcomes */
-    for (size_t i = 0; i < r->job_count; i++)
-        skycrate__outcome_dispose(&r->outcomes[i]);
+    unplan(r);
+    return error;
+}
+
+/*
+ * Starts the configuration requests early, on all lanes but the create's, when they will run
+ * concurrently on the default transport (which connects, then waits at `gate`). NULL when not.
+ */
+static skycrate__lanes *start_early(run *r, skycrate__http_gate *gate)
+{
+    skycrate_provisioner *p = r->p;
+    if (p->config_lanes < 2 || p->tuning.late_lanes ||
+        !skycrate__curl_transport_connects_early(&p->client->transport))
+        return NULL;
+    plan(r);
+    size_t lanes = r->job_count < p->config_lanes ? r->job_count : p->config_lanes;
+    skycrate__lanes *batch = NULL;
+    if (lanes >= 2 && skycrate__http_gate_init(gate) == 0) {
+        r->gate = gate;
+        batch = skycrate__lanes_start(p->config_lanes, (unsigned int)lanes - 1, r->job_count,
+                                      run_job, r);
+        if (!batch) {
+            r->gate = NULL;
+            skycrate__http_gate_dispose(gate);
+        }
+    }
+    skycrate_error_clear(); /* not starting early is no failure */
+    if (!batch)
+        unplan(r);
+    return batch;
+}
+
+/* The create (`resumed`: see create()), then the configuration steps. */
+static int create_and_configure(run *r, bool resumed)
+{
+    skycrate__http_gate gate;
+    skycrate__lanes *batch = start_early(r, &gate);
+    r->batch = batch;
+    int error = create(r, resumed);
+    r->batch = NULL;
+    if (!batch)
+        return error != 0 ? error : configure(r, NULL);
+    resolve_gate(r, false); /* still closed: the create did not succeed for this name */
+    if (error == 0 && !skycrate__http_gate_cancelled(&gate)) {
+        error = configure(r, batch);
+    } else {
+        /* Cancelled: no request was sent (after a rename, the steps run again for the new
+         * name). Or opened, and journaling the create failed: the record stays unfinished
+         * and a resume sends the steps again. */
+        skycrate__lanes_abandon(batch);
+        r->gate = NULL;
+        unplan(r);
+        if (error == 0)
+            error = configure(r, NULL);
+    }
+    skycrate__http_gate_dispose(&gate);
     return error;
 }
 
@@ -338,9 +444,7 @@ static int fresh(run *r, const char *expect_bucket, const char *expect_state)
     set_record(r, result);
     if (p->dev)
         return 0;
-    if ((error = create(r, false)) != 0)
-        return error;
-    return configure(r);
+    return create_and_configure(r, false);
 }
 
 /* Continues a provisioning that an earlier call did not finish. */
@@ -353,10 +457,9 @@ static int resume(run *r)
     snprintf(r->bucket, sizeof(r->bucket), "%s", skycrate__record_str(r->record, "bucket"));
     skycrate__log(SKYCRATE_LOG_INFO, "resuming the provisioning of %s for user '%.64s'", r->bucket,
                   r->user_id);
-    if (!skycrate__record_has_step(r->record, "stepsDone", SKYCRATE_STEP_CREATE) &&
-        (error = create(r, true)) != 0)
-        return error;
-    return configure(r);
+    if (!skycrate__record_has_step(r->record, "stepsDone", SKYCRATE_STEP_CREATE))
+        return create_and_configure(r, true);
+    return configure(r, NULL);
 }
 
 /* A failed provisioning whose bucket may still exist: delete it before starting over. */
