@@ -24,6 +24,7 @@
 
 #include "delayproxy.h"
 #include "provision/naming.h"
+#include "provision/provisioner.h"
 #include "seed.h"
 #include "skycrate.h"
 
@@ -188,8 +189,10 @@ static void steps_from_record(seed_result *steps, const skycrate_provision_recor
     }
 }
 
-/* The library's provisioner, with `lanes` concurrent lanes (0: the transport's). */
-static int run_provisioner(context *ctx, const char *user_id, run_result *out, unsigned int lanes)
+/* The library's provisioner, with `lanes` concurrent lanes (0: the transport's); `late`: no
+ * configuration request starts before the create has answered. */
+static int run_provisioner(context *ctx, const char *user_id, run_result *out, unsigned int lanes,
+                           bool late)
 {
     skycrate_client *client = NULL;
     skycrate_provisioner_config *cfg = NULL;
@@ -215,6 +218,7 @@ static int run_provisioner(context *ctx, const char *user_id, run_result *out, u
         snprintf(out->message, sizeof(out->message), "%s", skycrate_error_last()->message);
         goto done;
     }
+    p->tuning.late_lanes = late; /* an internal switch (lib/provision/provisioner.h) */
 
     double t0 = now_ms();
     error = skycrate_provisioner_provision(&record, p, user_id);
@@ -240,7 +244,7 @@ done:
 
 static int run_sequential(context *ctx, const char *user_id, run_result *out)
 {
-    return run_provisioner(ctx, user_id, out, 1);
+    return run_provisioner(ctx, user_id, out, 1, false);
 }
 
 /* Concurrency is capped by the transport's max_concurrency: this asks for every lane, also in
@@ -249,12 +253,17 @@ static int run_sequential(context *ctx, const char *user_id, run_result *out)
 
 static int run_concurrent(context *ctx, const char *user_id, run_result *out)
 {
-    return run_provisioner(ctx, user_id, out, ALL_LANES);
+    return run_provisioner(ctx, user_id, out, ALL_LANES, false);
+}
+
+static int run_concurrent_late(context *ctx, const char *user_id, run_result *out)
+{
+    return run_provisioner(ctx, user_id, out, ALL_LANES, true);
 }
 
 static int run_default(context *ctx, const char *user_id, run_result *out)
 {
-    return run_provisioner(ctx, user_id, out, 0);
+    return run_provisioner(ctx, user_id, out, 0, false);
 }
 
 static const order orders[] = {
@@ -266,6 +275,10 @@ static const order orders[] = {
      "the provisioner's concurrent order (concurrency: every lane of the transport, also in "
      "compatible mode): the create, then the configuration steps at once",
      run_concurrent},
+    {"concurrent-late",
+     "the concurrent order with every configuration request started only once the create "
+     "has answered (each extra lane then connects after it)",
+     run_concurrent_late},
     {"default",
      "the provisioner with its default concurrency (0: the transport's lanes in strict mode, "
      "one lane in compatible mode)",
@@ -559,7 +572,7 @@ int main(int argc, char **argv)
            delayproxy_port(ctx.proxy));
     printf("delay    RTT %u ms: %.1f ms each way per chunk, one more RTT per new connection\n",
            opt.rtt_ms, opt.rtt_ms / 2.0);
-    printf("store    %s (user records; the provisioner journals every step there, with fsync)\n",
+    printf("store    %s (user records; the provisioner writes each one three times, with fsync)\n",
            store_path);
     printf("mode     %s%s; %u runs of each order, alternating which goes first\n",
            opt.compatible ? "compatible" : "strict",

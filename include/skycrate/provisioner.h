@@ -24,13 +24,20 @@
  *    CORS, TLS-only bucket policy, lifecycle rule, tags) are independent: they run
  *    concurrently over the client's transport lanes (in strict mode; see
  *    skycrate_provisioner_config_set_concurrency()), each retried briefly on `NoSuchBucket`
- *    right after the create. Each step that completes is journaled in the record at once.
+ *    right after the create. With the default transport, the lanes open their connections
+ *    while CreateBucket is in flight and send their requests as soon as it has answered (never
+ *    before; a custom transport is only called then). They are idempotent, so their results are
+ *    journaled in the record
+ *    together, with the end of the provisioning: a provisioning writes its record three times
+ *    (the intent before the create, the create, the end).
  * 4. A step that fails rolls the transaction back: the bucket is deleted and the record says
  *    `failed` with the reason. In #SKYCRATE_PROVISION_COMPATIBLE mode a step the server does
  *    not support (`NotImplemented`, `InvalidArgument`, `MethodNotAllowed`) is recorded as
  *    skipped, with the server's answer, instead.
  * 5. A process killed between steps resumes on the next call for that user; nothing is done
- *    twice that must not be.
+ *    twice that must not be: CreateBucket is never sent again once the record says it is done
+ *    (and a resume of a record that does not say so asks HeadBucket first), while the
+ *    configuration steps not recorded yet are sent again.
  *
  * Deprovisioning empties the bucket completely (every version, delete marker and unfinished
  * multipart upload), deletes it, confirms it is gone and records that; it too resumes after a

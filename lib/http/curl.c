@@ -3,6 +3,8 @@
  * request, so that its connection (TCP and TLS) stays alive between them. With several lanes,
  * perform() may run on several threads at once: each call takes a free lane under a mutex and
  * releases it after the transfer; the mutex is never held during a transfer.
+ * A request with a gate (http.h) connects on its lane and waits at the gate in libcurl's
+ * pre-request callback, so that its connection is open by the time the gate opens.
  * TLS peer and host verification are always on; there is no option to turn them off.
  * SPDX-License-Identifier: MIT
  */
@@ -127,6 +129,23 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     }
     return len;
 }
+
+/* Called once the connection is ready (TCP, TLS), just before the request is sent. */
+#if LIBCURL_VERSION_NUM >= 0x075000
+static int on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
+{
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    transfer *t = clientp;
+    if (skycrate__http_gate_wait(t->req->gate))
+        return CURL_PREREQFUNC_OK;
+    set_code(t, skycrate__http_gate_refused(t->req));
+    return CURL_PREREQFUNC_ABORT;
+}
+#endif
 
 /* ---- errors -------------------------------------------------------------------------------- */
 
@@ -287,6 +306,12 @@ static CURLcode configure(CURL *easy, const curl_transport *ct, transfer *t,
     SETOPT(CURLOPT_HEADERDATA, t);
     SETOPT(CURLOPT_WRITEFUNCTION, on_write);
     SETOPT(CURLOPT_WRITEDATA, t);
+#if LIBCURL_VERSION_NUM >= 0x075000
+    if (req->gate) {
+        SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
+        SETOPT(CURLOPT_PREREQDATA, t);
+    }
+#endif
 
     const char *method = req->method;
     if (strcmp(method, "HEAD") == 0) {
@@ -357,6 +382,8 @@ static int curl_perform(skycrate_http_request *req, skycrate_http_response *resp
     struct curl_slist *headers = NULL;
     int error = 0;
 
+    if (req->gate && skycrate__http_gate_cancelled(req->gate))
+        return skycrate__http_gate_refused(req); /* no connection for a request never due */
     lane *l = take_lane(ct);
     if (!l->easy) {
         l->easy = curl_easy_init();
@@ -387,6 +414,11 @@ done:
     curl_slist_free_all(headers);
     release_lane(ct, l);
     return error;
+}
+
+bool skycrate__curl_transport_connects_early(const skycrate_http_transport *transport)
+{
+    return LIBCURL_VERSION_NUM >= 0x075000 && transport && transport->perform == curl_perform;
 }
 
 static void curl_transport_free(void *user_data)

@@ -6,6 +6,7 @@
 #ifndef SKYCRATE_HTTP_H
 #define SKYCRATE_HTTP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,33 @@ typedef enum {
     SKYCRATE__BODY_STREAM  /* read callback; not replayable */
 } skycrate__body_kind;
 
+/*
+ * A gate that requests wait at before they are sent: the provisioner starts its configuration
+ * requests while CreateBucket is still in flight, and opens the gate when the create has
+ * answered (or cancels it). The default transport connects first and waits just before sending
+ * the request (so the connection is ready when the gate opens); skycrate__http_perform() makes
+ * every other transport wait before perform() (nothing speculative there). A gate is resolved
+ * once, opened or cancelled; a request at a cancelled gate is not sent (SKYCRATE_ERROR).
+ */
+typedef struct skycrate__http_gate {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int state; /* 0 closed, 1 open, -1 cancelled */
+} skycrate__http_gate;
+
+/* 0, or SKYCRATE_ERROR when no mutex or condition variable could be made. */
+int skycrate__http_gate_init(skycrate__http_gate *gate);
+void skycrate__http_gate_dispose(skycrate__http_gate *gate);
+/* Opens (or cancels) a closed gate, waking every waiter; a resolved gate stays as it is. */
+void skycrate__http_gate_open(skycrate__http_gate *gate);
+void skycrate__http_gate_cancel(skycrate__http_gate *gate);
+/* Waits until the gate is resolved: true when it opened. */
+bool skycrate__http_gate_wait(skycrate__http_gate *gate);
+/* True once the gate was cancelled (no wait). */
+bool skycrate__http_gate_cancelled(skycrate__http_gate *gate);
+/* Sets and returns the error of a request not sent because its gate was cancelled. */
+int skycrate__http_gate_refused(const struct skycrate_http_request *req);
+
 struct skycrate_http_request {
     const char *method;
     const char *url;
@@ -38,6 +66,7 @@ struct skycrate_http_request {
     uint64_t body_position; /* bytes handed out so far */
     uint32_t connect_timeout_ms;
     uint32_t timeout_ms;
+    skycrate__http_gate *gate; /* NULL: sent at once */
 };
 
 /* Response headers are owned copies; the body goes to a sink (default: into `body`). */
@@ -85,6 +114,10 @@ typedef struct skycrate__curl_options {
  * streaming both ways. The table's free() releases it. 0 or SKYCRATE_ENOMEM/ERROR. */
 int skycrate__curl_transport_new(skycrate_http_transport *out,
                                  const skycrate__curl_options *options);
+
+/* True when `transport` is the default transport and waits at a request's gate after connecting
+ * (libcurl 7.80 or later): starting requests early is worth it only then. */
+bool skycrate__curl_transport_connects_early(const skycrate_http_transport *transport);
 
 /* Full-jitter exponential backoff: a random delay in [0, min(max_ms, base_ms * 2^(attempt-1))].
  * `attempt` counts from 1 (the delay before the second attempt). */

@@ -74,6 +74,11 @@ int skycrate__http_perform(const skycrate_http_transport *transport,
         return rc;
     skycrate__http_response_reset(resp);
 
+    /* The default transport waits at the gate once connected; any other, before perform. */
+    if (req->gate && !skycrate__curl_transport_connects_early(transport) &&
+        !skycrate__http_gate_wait(req->gate))
+        return skycrate__http_gate_refused(req);
+
     char what[256];
     describe(what, sizeof(what), req);
     skycrate_error_clear(); /* so that a stale message is not taken for the transport's */

@@ -1,7 +1,9 @@
 /*
  * Concurrent lanes: independent requests of one provisioner call run on up to N threads (one
- * connection per lane in the default transport), while the calling thread journals each result
- * as it arrives.
+ * connection per lane in the default transport), while the calling thread sorts out each result
+ * as it arrives. A batch may also be started early, on some of its lanes, while the calling
+ * thread still does something else (the provisioner's CreateBucket: the configuration requests
+ * then connect and wait at a gate until the create has answered).
  * SPDX-License-Identifier: MIT
  */
 #ifndef SKYCRATE_PROVISION_LANES_H
@@ -26,5 +28,34 @@ typedef bool (*skycrate__lane_done_fn)(size_t index, void *ctx);
  */
 size_t skycrate__lanes_run(unsigned int lanes, size_t count, skycrate__lane_run_fn run,
                            skycrate__lane_done_fn done, void *ctx);
+
+/* A batch started early (opaque). */
+typedef struct skycrate__lanes skycrate__lanes;
+
+/*
+ * Starts a batch of jobs 0 .. count-1 for at most `lanes` threads, `early` of them at once
+ * (1 <= early < lanes, and fewer than `count`): they start running jobs while the calling
+ * thread goes on. NULL when there is nothing to start early or no thread (or memory) for it:
+ * then nothing was started and the caller runs the batch with skycrate__lanes_run() instead.
+ */
+skycrate__lanes *skycrate__lanes_start(unsigned int lanes, unsigned int early, size_t count,
+                                       skycrate__lane_run_fn run, void *ctx);
+
+/* Starts the batch's other lanes now (as far as threads can be made), without waiting. */
+void skycrate__lanes_expand(skycrate__lanes *batch);
+
+/*
+ * Starts the batch's other lanes (as far as threads can be made) and passes every job that
+ * finishes to `done` on the calling thread, as skycrate__lanes_run() does; returns when every
+ * started job has finished and been passed to `done`, and frees the batch. Returns how many
+ * jobs were started.
+ */
+size_t skycrate__lanes_finish(skycrate__lanes *batch, skycrate__lane_done_fn done, void *ctx);
+
+/*
+ * Gives a batch up: jobs not started yet are never started, the running ones are waited for
+ * (their `done` is not called), and the batch is freed. Returns how many jobs were started.
+ */
+size_t skycrate__lanes_abandon(skycrate__lanes *batch);
 
 #endif

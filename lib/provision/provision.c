@@ -1,7 +1,21 @@
 /*
  * Provisioning as a transaction: record first, then CreateBucket (new names on collisions),
- * then the configuration steps concurrently, each journaled as it completes; rollback on
- * failure, resume after a crash, skips in compatible mode, no network in dev mode.
+ * journaled, then the configuration steps concurrently, journaled together with the end of
+ * the provisioning; rollback on failure, resume after a crash, skips in compatible mode, no
+ * network in dev mode.
+ *
+ * The record is written three times on the way to `active`: the intent (before CreateBucket:
+ * no bucket without a record), the create (the bucket exists: a resume does not ask), and the
+ * end, with every configuration step's result. The configuration steps are idempotent PUTs, so
+ * a process killed during them leaves a record whose steps are pending, and the next call sends
+ * them again; CreateBucket is never sent twice for a record that says it is done, and a resume
+ * of one that does not asks HeadBucket first.
+ *
+ * With the default transport and several lanes, the configuration requests start while
+ * CreateBucket is in flight: each connects on its own lane and waits at a gate (http.h), which
+ * the create opens as soon as it has answered for this bucket name, and cancels otherwise. So
+ * the lanes' connections are open by then, the requests go out in the same order as without
+ * it, and the create's journal write overlaps with them.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -23,14 +37,35 @@ typedef struct run {
     const char *user_id;
     char bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
     json_t *record; /* the record as last read or written (owned) */
+    /* The bucket the configuration jobs were planned for (read by the lane threads while the
+     * calling thread may rename `bucket`), and the gate they wait at (NULL: none). */
+    char job_bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
+    skycrate__http_gate *gate;
+    skycrate__lanes *batch; /* the batch started early, or NULL */
     /* The configuration steps of this run. */
     skycrate_provision_step jobs[SKYCRATE__STEP_COUNT];
     skycrate__outcome outcomes[SKYCRATE__STEP_COUNT];
     size_t job_count;
+    /* The jobs that finished well (done or skipped), in completion order. */
+    skycrate__step_result results[SKYCRATE__STEP_COUNT];
+    size_t result_count;
     bool failed; /* a step failed: failed_job says which */
     size_t failed_job;
-    int journal_error; /* a journal write failed (or found the record changed: RESTART) */
 } run;
+
+/* Lets the configuration requests waiting at the gate go, if they are for this bucket, or
+ * sends them away; nothing without a gate, nothing once the gate is resolved. */
+static void resolve_gate(run *r, bool created)
+{
+    if (!r->gate)
+        return;
+    if (created && !strcmp(r->bucket, r->job_bucket)) {
+        skycrate__http_gate_open(r->gate);
+        skycrate__lanes_expand(r->batch); /* the lane that reuses the create's connection */
+    } else {
+        skycrate__http_gate_cancel(r->gate);
+    }
+}
 
 static void set_record(run *r, json_t *record)
 {
@@ -85,10 +120,13 @@ static int fail(run *r, skycrate_provision_step step, int code, const char *reas
 {
     skycrate__buf msg = SKYCRATE_BUF_INIT;
     const char *name = skycrate_provision_step_name(step);
+    resolve_gate(r, false); /* a failed create: no configuration request goes out */
     if (skycrate__buf_printf(&msg, "step '%s' failed: %s", name, reason) < 0)
         skycrate_error_clear();
     skycrate__journal_op op = {.kind = SKYCRATE__J_FAILED,
                                .step = step,
+                               .results = r->results,
+                               .result_count = r->result_count,
                                .error = skycrate__buf_cstr(&msg),
                                .rolled_back = rolled_back};
     int jerr = journal(r, &op);
@@ -113,6 +151,7 @@ static int rename_bucket(run *r)
     if ((error = skycrate__bucket_name_make(name, r->p->prefix, r->user_id,
                                             skycrate__now_ms() / 1000, nonce)) < 0)
         return error;
+    resolve_gate(r, false); /* the waiting requests are for the old name */
     skycrate__journal_op op = {.kind = SKYCRATE__J_RENAME, .bucket = name};
     if ((error = journal(r, &op)) != 0)
         return error;
@@ -226,6 +265,8 @@ static int create(run *r, bool resumed)
                      "every bucket name tried is taken by someone else", true);
         goto done;
     }
+    /* The configuration requests go now, while the create is journaled. */
+    resolve_gate(r, true);
     skycrate__journal_op op = {.kind = SKYCRATE__J_STEP_DONE, .step = SKYCRATE_STEP_CREATE};
     error = journal(r, &op);
 done:
@@ -236,18 +277,21 @@ done:
 static void run_job(size_t i, void *ctx)
 {
     run *r = ctx;
-    skycrate__step_apply(&r->outcomes[i], r->p, r->jobs[i], r->bucket, r->user_id, r->p->region);
+    skycrate__step_apply(&r->outcomes[i], r->p, r->jobs[i], r->job_bucket, r->user_id, r->p->region,
+                         r->gate);
 }
 
+/* Sorts a finished job out; journaling waits for the end of the batch. Returns true (stop
+ * starting jobs) on the first failure. */
 static bool job_done(size_t i, void *ctx)
 {
     run *r = ctx;
     skycrate__outcome *o = &r->outcomes[i];
-    skycrate__journal_op op = {.step = r->jobs[i], .answer = o};
+    skycrate__step_result *res = &r->results[r->result_count];
     if (o->rc == 0) {
-        op.kind = SKYCRATE__J_STEP_DONE;
+        *res = (skycrate__step_result){.step = r->jobs[i]};
     } else if (r->p->mode == SKYCRATE_PROVISION_COMPATIBLE && skycrate__outcome_unsupported(o)) {
-        op.kind = SKYCRATE__J_STEP_SKIPPED;
+        *res = (skycrate__step_result){.step = r->jobs[i], .skipped = o};
         skycrate__log(SKYCRATE_LOG_INFO, "step %s skipped: the server answered %d %s",
                       skycrate_provision_step_name(r->jobs[i]), o->rec.info.http_status,
                       skycrate__outcome_code(o));
@@ -258,18 +302,17 @@ static bool job_done(size_t i, void *ctx)
         }
         return true;
     }
-    int error = journal(r, &op);
-    if (error != 0) {
-        r->journal_error = error;
-        return true;
-    }
+    r->result_count++;
     return false;
 }
 
-static int configure(run *r)
+/* Plans the configuration steps the record does not list as done or skipped, for r->bucket. */
+static void plan(run *r)
 {
     skycrate_provisioner *p = r->p;
     r->job_count = 0;
+    r->result_count = 0;
+    r->failed = false;
     for (int s = 1; s < SKYCRATE__STEP_COUNT; s++) {
         skycrate_provision_step step = (skycrate_provision_step)s;
         if (skycrate__profile_has_step(&p->profile, step) &&
@@ -279,7 +322,29 @@ static int configure(run *r)
     }
     for (size_t i = 0; i < r->job_count; i++)
         skycrate__outcome_init(&r->outcomes[i]);
-    skycrate__lanes_run(p->config_lanes, r->job_count, run_job, job_done, r);
+    memcpy(r->job_bucket, r->bucket, sizeof(r->bucket));
+}
+
+static void unplan(run *r)
+{
+    r->result_count = 0; /* the results point into the outcomes */
+    for (size_t i = 0; i < r->job_count; i++)
+        skycrate__outcome_dispose(&r->outcomes[i]);
+    r->job_count = 0;
+}
+
+/* Runs the configuration steps (those of `batch` when it was started early, planned already)
+ * and journals their results with the end of the provisioning. */
+static int configure(run *r, skycrate__lanes *batch)
+{
+    skycrate_provisioner *p = r->p;
+    if (batch) {
+        skycrate__lanes_finish(batch, job_done, r);
+    } else {
+        plan(r);
+        skycrate__lanes_run(p->config_lanes, r->job_count, run_job, job_done, r);
+    }
+    r->gate = NULL; /* no job runs any more */
 
     int error = 0;
     if (r->failed) {
@@ -287,14 +352,67 @@ static int configure(run *r)
         bool rolled_back = roll_back(p, r->bucket);
         error =
             fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message), rolled_back);
-    } else if (r->journal_error) {
-        error = r->journal_error;
     } else {
-        skycrate__journal_op op = {.kind = SKYCRATE__J_ACTIVE};
+        skycrate__journal_op op = {
+            .kind = SKYCRATE__J_ACTIVE, .results = r->results, .result_count = r->result_count};
         error = journal(r, &op);
     }
-    for (size_t i = 0; i < r->job_count; i++)
-        skycrate__outcome_dispose(&r->outcomes[i]);
+    unplan(r);
+    return error;
+}
+
+/*
+ * Starts the configuration requests early, on all lanes but the create's, when they will run
+ * concurrently on the default transport (which connects, then waits at `gate`). NULL when not.
+ */
+static skycrate__lanes *start_early(run *r, skycrate__http_gate *gate)
+{
+    skycrate_provisioner *p = r->p;
+    if (p->config_lanes < 2 || p->tuning.late_lanes ||
+        !skycrate__curl_transport_connects_early(&p->client->transport))
+        return NULL;
+    plan(r);
+    size_t lanes = r->job_count < p->config_lanes ? r->job_count : p->config_lanes;
+    skycrate__lanes *batch = NULL;
+    if (lanes >= 2 && skycrate__http_gate_init(gate) == 0) {
+        r->gate = gate;
+        batch = skycrate__lanes_start(p->config_lanes, (unsigned int)lanes - 1, r->job_count,
+                                      run_job, r);
+        if (!batch) {
+            r->gate = NULL;
+            skycrate__http_gate_dispose(gate);
+        }
+    }
+    skycrate_error_clear(); /* not starting early is no failure */
+    if (!batch)
+        unplan(r);
+    return batch;
+}
+
+/* The create (`resumed`: see create()), then the configuration steps. */
+static int create_and_configure(run *r, bool resumed)
+{
+    skycrate__http_gate gate;
+    skycrate__lanes *batch = start_early(r, &gate);
+    r->batch = batch;
+    int error = create(r, resumed);
+    r->batch = NULL;
+    if (!batch)
+        return error != 0 ? error : configure(r, NULL);
+    resolve_gate(r, false); /* still closed: the create did not succeed for this name */
+    if (error == 0 && !skycrate__http_gate_cancelled(&gate)) {
+        error = configure(r, batch);
+    } else {
+        /* Cancelled: no request was sent (after a rename, the steps run again for the new
+         * name). Or opened, and journaling the create failed: the record stays unfinished
+         * and a resume sends the steps again. */
+        skycrate__lanes_abandon(batch);
+        r->gate = NULL;
+        unplan(r);
+        if (error == 0)
+            error = configure(r, NULL);
+    }
+    skycrate__http_gate_dispose(&gate);
     return error;
 }
 
@@ -326,9 +444,7 @@ static int fresh(run *r, const char *expect_bucket, const char *expect_state)
     set_record(r, result);
     if (p->dev)
         return 0;
-    if ((error = create(r, false)) != 0)
-        return error;
-    return configure(r);
+    return create_and_configure(r, false);
 }
 
 /* Continues a provisioning that an earlier call did not finish. */
@@ -341,10 +457,9 @@ static int resume(run *r)
     snprintf(r->bucket, sizeof(r->bucket), "%s", skycrate__record_str(r->record, "bucket"));
     skycrate__log(SKYCRATE_LOG_INFO, "resuming the provisioning of %s for user '%.64s'", r->bucket,
                   r->user_id);
-    if (!skycrate__record_has_step(r->record, "stepsDone", SKYCRATE_STEP_CREATE) &&
-        (error = create(r, true)) != 0)
-        return error;
-    return configure(r);
+    if (!skycrate__record_has_step(r->record, "stepsDone", SKYCRATE_STEP_CREATE))
+        return create_and_configure(r, true);
+    return configure(r, NULL);
 }
 
 /* A failed provisioning whose bucket may still exist: delete it before starting over. */

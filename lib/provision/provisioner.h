@@ -22,6 +22,8 @@ typedef struct skycrate__provision_tuning {
     unsigned int delete_rounds;         /* empty + DeleteBucket rounds (BucketNotEmpty) */
     unsigned int confirm_attempts;      /* HeadBucket tries until it answers 404 */
     uint32_t confirm_delay_ms;
+    bool late_lanes; /* no configuration request starts before the create answered (the
+                        benchmark measures what starting them early saves) */
 } skycrate__provision_tuning;
 
 struct skycrate_provisioner {

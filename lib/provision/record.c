@@ -300,11 +300,11 @@ static void forget_step(json_t *record, const char *name)
     }
 }
 
-static int step_skipped(json_t *record, const skycrate__journal_op *op, const char *name)
+static int step_skipped(json_t *record, const char *name, const skycrate__outcome *answer)
 {
     json_t *skipped, *entry = json_object();
     skycrate__buf note = SKYCRATE_BUF_INIT;
-    const skycrate_response_info *i = &op->answer->rec.info;
+    const skycrate_response_info *i = &answer->rec.info;
     int error = 0;
     if (!entry) {
         error = skycrate__error_nomem();
@@ -312,7 +312,7 @@ static int step_skipped(json_t *record, const skycrate__journal_op *op, const ch
     }
     forget_step(record, name);
     if ((error = array_field(&skipped, record, "stepsSkipped")) < 0 ||
-        (error = skycrate__outcome_note(&note, op->answer)) < 0 ||
+        (error = skycrate__outcome_note(&note, answer)) < 0 ||
         (error = set_str(entry, "step", name)) < 0 ||
         (error = set(entry, "status", json_integer(i->http_status))) < 0 ||
         (error = set_str(entry, "code", i->s3_code)) < 0 ||
@@ -323,6 +323,28 @@ static int step_skipped(json_t *record, const skycrate__journal_op *op, const ch
 done:
     json_decref(entry);
     skycrate__buf_dispose(&note);
+    return error;
+}
+
+static int step_done(json_t *record, const char *name)
+{
+    json_t *done;
+    forget_step(record, name);
+    int error = array_field(&done, record, "stepsDone");
+    return error < 0 ? error : append(done, json_string(name));
+}
+
+/* The configuration steps of a batch, in the order they completed. */
+static int step_results(json_t *record, const skycrate__journal_op *op)
+{
+    int error = 0;
+    for (size_t i = 0; i < op->result_count && error == 0; i++) {
+        const skycrate__step_result *res = &op->results[i];
+        const char *name = skycrate_provision_step_name(res->step);
+        if (!name)
+            return skycrate__error_set(SKYCRATE_EINVAL, "journal: unknown step %d", (int)res->step);
+        error = res->skipped ? step_skipped(record, name, res->skipped) : step_done(record, name);
+    }
     return error;
 }
 
@@ -390,20 +412,17 @@ static int modify(json_t **record, void *vctx)
         if (error == 0)
             error = add_count(r, "nameAttempts", 1);
         break;
-    case SKYCRATE__J_STEP_DONE:
-        forget_step(r, step);
-        if ((error = array_field(&a, r, "stepsDone")) == 0)
-            error = append(a, json_string(step));
-        break;
-    case SKYCRATE__J_STEP_SKIPPED: error = step_skipped(r, op, step); break;
+    case SKYCRATE__J_STEP_DONE: error = step_done(r, step); break;
     case SKYCRATE__J_ACTIVE:
+        if ((error = step_results(r, op)) < 0)
+            break;
         json_object_del(r, "error");
         json_object_del(r, "failedStep");
         json_object_del(r, "rolledBack");
         error = set_str(r, "state", "active");
         break;
     case SKYCRATE__J_FAILED:
-        if ((error = set_str(r, "state", "failed")) < 0 ||
+        if ((error = step_results(r, op)) < 0 || (error = set_str(r, "state", "failed")) < 0 ||
             (error = set_str(r, "error", op->error ? op->error : "")) < 0 ||
             (error = set_str(r, "failedStep", step ? step : "")) < 0)
             break;

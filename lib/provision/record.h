@@ -36,10 +36,9 @@ bool skycrate__record_has_step(const json_t *record, const char *field,
 typedef enum skycrate__journal_kind {
     SKYCRATE__J_BEGIN,             /* a new provisioning: the record is (re)written from scratch */
     SKYCRATE__J_RENAME,            /* a new bucket name after BucketAlreadyExists */
-    SKYCRATE__J_STEP_DONE,         /* a step done */
-    SKYCRATE__J_STEP_SKIPPED,      /* a step skipped, with the server's answer */
-    SKYCRATE__J_ACTIVE,            /* provisioning finished */
-    SKYCRATE__J_FAILED,            /* provisioning failed; rolled back or not */
+    SKYCRATE__J_STEP_DONE,         /* a step done (the create) */
+    SKYCRATE__J_ACTIVE,            /* provisioning finished (with the batch's results) */
+    SKYCRATE__J_FAILED,            /* provisioning failed; rolled back or not (the same) */
     SKYCRATE__J_ROLLED_BACK,       /* the bucket of a failed provisioning is gone now */
     SKYCRATE__J_DEPROVISION,       /* deprovisioning begins (or resumes) */
     SKYCRATE__J_PROGRESS,          /* deprovisioning: counts deleted so far (added) */
@@ -51,6 +50,14 @@ typedef enum skycrate__journal_kind {
 typedef struct skycrate__deletion_counts {
     uint64_t versions, delete_markers, uploads, bytes;
 } skycrate__deletion_counts;
+
+/* One configuration step's result. The configuration steps are idempotent PUTs, so they are
+ * journaled together, with the change that ends their batch (ACTIVE or FAILED): a process
+ * killed before that change sends them again, and nothing else. */
+typedef struct skycrate__step_result {
+    skycrate_provision_step step;
+    const skycrate__outcome *skipped; /* NULL: done; else skipped, with the server's answer */
+} skycrate__step_result;
 
 typedef struct skycrate__journal_op {
     skycrate__journal_kind kind;
@@ -71,8 +78,10 @@ typedef struct skycrate__journal_op {
     bool dev;
     skycrate_provision_mode mode;
     const skycrate__profile *profile; /* BEGIN: the planned steps */
-    skycrate_provision_step step;     /* STEP_DONE / STEP_SKIPPED / FAILED */
-    const skycrate__outcome *answer;  /* STEP_SKIPPED: the server's answer */
+    skycrate_provision_step step;     /* STEP_DONE / FAILED */
+    /* ACTIVE / FAILED: the configuration steps done or skipped, added to the record first */
+    const skycrate__step_result *results;
+    size_t result_count;
     const char *error;                /* FAILED / DEPROVISION_ERROR: the reason */
     bool rolled_back;                 /* FAILED */
     skycrate__deletion_counts counts; /* PROGRESS: added to the record's */

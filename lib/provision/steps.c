@@ -137,6 +137,7 @@ int skycrate__prov_send(skycrate__outcome *out, skycrate_provisioner *p,
         .body_kind = req->body ? SKYCRATE__BODY_MEMORY : SKYCRATE__BODY_NONE,
         .body_data = req->body,
         .body_length = req->body ? req->body_len : 0,
+        .gate = req->gate,
     };
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
@@ -166,7 +167,7 @@ done:
 
 int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p,
                          skycrate_provision_step step, const char *bucket, const char *user_id,
-                         const char *region)
+                         const char *region, skycrate__http_gate *gate)
 {
     const skycrate__step_def *d = skycrate__step_def_get(step);
     skycrate__buf body = SKYCRATE_BUF_INIT;
@@ -190,7 +191,8 @@ int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p,
                                   .body = skycrate__buf_cstr(&body),
                                   .body_len = body.len,
                                   .content_md5 = true,
-                                  .nosuchbucket = true};
+                                  .nosuchbucket = true,
+                                  .gate = gate};
     error = skycrate__prov_send(out, p, &req);
     skycrate__buf_dispose(&body);
     return error;

@@ -60,9 +60,10 @@ typedef struct skycrate__prov_request {
     size_t header_count;
     const char *body; /* NULL: none */
     size_t body_len;
-    bool content_md5;  /* send Content-MD5 of the body */
-    bool keep_body;    /* keep a 2xx body in outcome->body */
-    bool nosuchbucket; /* retry NoSuchBucket (eventual consistency after the create) */
+    bool content_md5;          /* send Content-MD5 of the body */
+    bool keep_body;            /* keep a 2xx body in outcome->body */
+    bool nosuchbucket;         /* retry NoSuchBucket (eventual consistency after the create) */
+    skycrate__http_gate *gate; /* NULL, or the gate it waits at before it is sent */
 } skycrate__prov_request;
 
 /*
@@ -72,10 +73,11 @@ typedef struct skycrate__prov_request {
 int skycrate__prov_send(skycrate__outcome *out, skycrate_provisioner *p,
                         const skycrate__prov_request *req);
 
-/* PUTs a configuration step (not CREATE) from the profile. Returns out->rc. */
+/* PUTs a configuration step (not CREATE) from the profile, once `gate` (NULL: none) opens.
+ * Returns out->rc. */
 int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p,
                          skycrate_provision_step step, const char *bucket, const char *user_id,
-                         const char *region);
+                         const char *region, skycrate__http_gate *gate);
 
 /* GETs a configuration step (HeadBucket for CREATE), keeping the body. Returns out->rc. */
 int skycrate__step_read(skycrate__outcome *out, skycrate_provisioner *p,

@@ -248,6 +248,7 @@ int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
             .body_read_user_data = req->body_read_user_data,
             .connect_timeout_ms = client->connect_timeout_ms,
             .timeout_ms = client->request_timeout_ms,
+            .gate = req->gate,
         };
         int64_t started = skycrate__monotonic_ms();
         error = skycrate__http_perform(&client->transport, &hreq, resp);

@@ -29,6 +29,7 @@ typedef struct skycrate__s3_request {
     const char *payload_hash; /* NULL: the SHA-256 of a memory body; UNSIGNED-PAYLOAD for streams */
     skycrate_write_fn sink;   /* where a 2xx body goes; NULL: into resp->body */
     void *sink_user_data;
+    skycrate__http_gate *gate; /* NULL, or the gate the request waits at (http.h) */
 } skycrate__s3_request;
 
 /*

@@ -222,13 +222,14 @@ static int crash_hook(const char *stage)
 
 START_TEST(a_killed_provisioning_resumes)
 {
-    /* Killed while journaling the second configuration step: the bucket exists, the record
-     * says "provisioning" with create and one step done. */
+    /* Killed while writing the end of the provisioning (the third write: intent, create, end):
+     * the bucket exists and is configured, the record says "provisioning" with the create done
+     * and the configuration steps pending, to be sent again. */
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         skycrate_provisioner *p = make_provisioner(false, true);
-        crash_after = 4;
+        crash_after = 3;
         skycrate__file_store_test_hook = crash_hook;
         skycrate_provisioner_provision(NULL, p, user);
         _exit(2);
@@ -240,6 +241,10 @@ START_TEST(a_killed_provisioning_resumes)
     skycrate_provision_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, user));
     ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_PROVISIONING);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CREATE),
+                     SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CORS),
+                     SKYCRATE_STEP_STATUS_PENDING);
     ck_assert_int_eq(skycrate_bucket_head(client, skycrate_provision_record_bucket(rec)), 0);
     skycrate_provision_record_free(rec);
 

@@ -536,6 +536,101 @@ START_TEST(four_lanes_serve_four_threads)
 }
 END_TEST
 
+/* ---- gates: connect first, send once the gate opens ---------------------------------------- */
+
+typedef struct gated {
+    skycrate__http_gate gate;
+    int rc;
+    int status;
+    pthread_t thread;
+} gated;
+
+static void *gated_main(void *arg)
+{
+    gated *g = arg;
+    struct skycrate_http_request req = make_request("PUT", url);
+    memory_body(&req, "body", 4);
+    req.gate = &g->gate;
+    struct skycrate_http_response resp;
+    skycrate__http_response_init(&resp);
+    g->rc = skycrate__http_perform(&tr, &req, &resp);
+    g->status = resp.status;
+    skycrate__http_response_dispose(&resp);
+    return NULL;
+}
+
+static void gated_start(gated *g)
+{
+    memset(g, 0, sizeof(*g));
+    ck_assert_sky_ok(skycrate__http_gate_init(&g->gate));
+    ck_assert_int_eq(pthread_create(&g->thread, NULL, gated_main, g), 0);
+}
+
+/* Waits (up to 5 s) until the server accepted `n` connections. */
+static void wait_connections(unsigned int n)
+{
+    for (int i = 0; i < 500 && hs_connections(srv) < n; i++)
+        usleep(10000);
+    ck_assert_uint_eq(hs_connections(srv), n);
+}
+
+START_TEST(a_gated_request_connects_then_waits_for_its_gate)
+{
+    ck_assert(skycrate__curl_transport_connects_early(&tr)); /* libcurl >= 7.80 here */
+    hs_push_str(srv, 200, NULL, "first");
+    hs_push_str(srv, 200, NULL, "second");
+    at("/b?cors");
+    gated g;
+    gated_start(&g);
+    wait_connections(1);
+    usleep(50000);
+    ck_assert_uint_eq(hs_request_count(srv), 0); /* connected, nothing sent */
+    skycrate__http_gate_open(&g.gate);
+    ck_assert_int_eq(pthread_join(g.thread, NULL), 0);
+    ck_assert_sky_ok(g.rc);
+    ck_assert_int_eq(g.status, 200);
+    ck_assert_uint_eq(hs_request_count(srv), 1);
+    ck_assert_str_eq(hs_request_at(srv, 0)->method, "PUT");
+    ck_assert_str_eq((const char *)hs_request_at(srv, 0)->body, "body");
+    /* An open gate lets a request on the same connection through at once. */
+    gated_main(&g);
+    ck_assert_sky_ok(g.rc);
+    ck_assert_uint_eq(hs_request_count(srv), 2);
+    ck_assert_uint_eq(hs_connections(srv), 1);
+    skycrate__http_gate_dispose(&g.gate);
+}
+END_TEST
+
+START_TEST(a_cancelled_gate_sends_nothing)
+{
+    at("/b?cors");
+    gated g;
+    gated_start(&g);
+    wait_connections(1);
+    skycrate__http_gate_cancel(&g.gate);
+    skycrate__http_gate_open(&g.gate); /* resolved once: stays cancelled */
+    ck_assert_int_eq(pthread_join(g.thread, NULL), 0);
+    ck_assert_int_eq(g.rc, SKYCRATE_ERROR);
+    ck_assert_uint_eq(hs_request_count(srv), 0);
+    /* A request at a gate cancelled already does not even connect. */
+    gated_main(&g);
+    ck_assert_int_eq(g.rc, SKYCRATE_ERROR);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "not sent"));
+    ck_assert_ptr_null(strstr(skycrate_error_last()->message, "cors")); /* no query */
+    skycrate__http_gate_dispose(&g.gate);
+    usleep(50000);
+    ck_assert_uint_eq(hs_connections(srv), 1);
+    /* The lane still works. */
+    hs_push_str(srv, 200, NULL, "ok");
+    struct skycrate_http_request req = make_request("GET", url);
+    struct skycrate_http_response resp;
+    skycrate__http_response_init(&resp);
+    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_uint_eq(hs_request_count(srv), 1);
+    skycrate__http_response_dispose(&resp);
+}
+END_TEST
+
 START_TEST(more_threads_than_lanes_wait_for_a_lane)
 {
     static unsigned int delay = 20;
@@ -875,6 +970,8 @@ static Suite *curl_suite(void)
     tcase_add_test(tc, requests_reuse_one_connection);
     tcase_add_test(tc, four_lanes_serve_four_threads);
     tcase_add_test(tc, more_threads_than_lanes_wait_for_a_lane);
+    tcase_add_test(tc, a_gated_request_connects_then_waits_for_its_gate);
+    tcase_add_test(tc, a_cancelled_gate_sends_nothing);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 

@@ -455,6 +455,61 @@ START_TEST(response_sink_error_code_is_returned)
 }
 END_TEST
 
+/* ---- gates: any transport but the default one waits before perform ------------------------ */
+
+typedef struct gated {
+    skycrate_http_transport *t;
+    skycrate__http_gate gate;
+    int rc;
+} gated;
+
+static void *gated_main(void *arg)
+{
+    gated *g = arg;
+    struct skycrate_http_request req = make_request("PUT", "https://b.s3.example/?cors");
+    req.gate = &g->gate;
+    struct skycrate_http_response resp;
+    skycrate__http_response_init(&resp);
+    g->rc = skycrate__http_perform(g->t, &req, &resp);
+    skycrate__http_response_dispose(&resp);
+    return NULL;
+}
+
+START_TEST(a_user_transport_is_called_once_the_gate_opens)
+{
+    mock_transport *m = mock_new();
+    mock_push_str(m, 200, NULL, "");
+    skycrate_http_transport t;
+    mock_table(m, &t);
+    ck_assert(!skycrate__curl_transport_connects_early(&t));
+    ck_assert(!skycrate__curl_transport_connects_early(NULL));
+    gated g = {.t = &t};
+    ck_assert_sky_ok(skycrate__http_gate_init(&g.gate));
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, gated_main, &g), 0);
+    usleep(50000);
+    ck_assert_uint_eq(mock_request_count(m), 0); /* not called: nothing speculative */
+    ck_assert(!skycrate__http_gate_cancelled(&g.gate));
+    skycrate__http_gate_open(&g.gate);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    ck_assert_sky_ok(g.rc);
+    ck_assert_uint_eq(mock_request_count(m), 1);
+    skycrate__http_gate_dispose(&g.gate);
+
+    /* Cancelled: never called. */
+    ck_assert_sky_ok(skycrate__http_gate_init(&g.gate));
+    ck_assert_int_eq(pthread_create(&thread, NULL, gated_main, &g), 0);
+    skycrate__http_gate_cancel(&g.gate);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    ck_assert_int_eq(g.rc, SKYCRATE_ERROR);
+    ck_assert(skycrate__http_gate_cancelled(&g.gate));
+    ck_assert(!skycrate__http_gate_wait(&g.gate));
+    ck_assert_uint_eq(mock_request_count(m), 1);
+    skycrate__http_gate_dispose(&g.gate);
+    mock_free(m);
+}
+END_TEST
+
 /* ---- the transport table ------------------------------------------------------------------- */
 
 static int fake_perform(skycrate_http_request *req, skycrate_http_response *resp, uint32_t flags,
@@ -903,6 +958,11 @@ static Suite *http_suite(void)
     tcase_add_test(tc, perform_rejects_a_transport_that_set_no_final_status);
     tcase_add_test(tc, perform_discards_interim_headers);
     tcase_add_test(tc, perform_returns_the_sink_code);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("gates");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, a_user_transport_is_called_once_the_gate_opens);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("backoff");

@@ -500,20 +500,88 @@ END_TEST
 
 /* ---- a crash at every journal write: resume ---- */
 
+/*
+ * The record is written three times on the way to `active`: the intent before CreateBucket, the
+ * create, and the end with every configuration step's result. A process killed during the
+ * configuration steps leaves what a crash at the third write leaves.
+ */
+#define PROVISION_WRITES 3
+
 static int crash_at, writes;
 static int crash_pipe[2];
 static mock_transport *crash_mock;
+
+static int count_writes(const char *stage)
+{
+    if (!strcmp(stage, "tmp-written"))
+        writes++;
+    return 0;
+}
 
 static int crash_hook(const char *stage)
 {
     if (strcmp(stage, "tmp-written") != 0 || ++writes < crash_at)
         return 0;
-    /* Killed before this write committed. Tell the parent how many creates were sent. */
-    unsigned char creates = (unsigned char)count_creates(crash_mock);
-    if (write(crash_pipe[1], &creates, 1) != 1)
+    /* Killed before this write committed. Tell the parent what was sent: creates, and
+     * configuration PUTs. */
+    unsigned char sent[2] = {(unsigned char)count_creates(crash_mock),
+                             (unsigned char)mock_count(crash_mock, "PUT", "/?")};
+    if (write(crash_pipe[1], sent, 2) != 2)
         _exit(3);
     _exit(0);
 }
+
+START_TEST(provisioning_writes_the_record_three_times)
+{
+    skycrate_provisioner *p = golden_provisioner();
+    push_ok(8);
+    writes = 0;
+    skycrate__file_store_test_hook = count_writes;
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_int_eq(writes, PROVISION_WRITES);
+    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    skycrate_provision_record_free(rec);
+    /* The record lists the steps: the create first, the others as they completed. */
+    json_t *r = prov_record(&fx, "u42");
+    json_t *done = json_object_get(r, "stepsDone");
+    ck_assert_uint_eq(json_array_size(done), 8);
+    ck_assert_str_eq(json_string_value(json_array_get(done, 0)), "create");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "stepsSkipped")), 0);
+    json_decref(r);
+    skycrate_provisioner_free(p);
+
+    /* Compatible mode with skips, on one lane: the same three writes. */
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    prov_golden_profile(cfg);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
+    p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    ck_assert_uint_eq(p->config_lanes, 1);
+    mock_push_str(fx.mock, 200, "", "");
+    mock_route(fx.mock, "PUT", "?encryption", 400, "", error_doc("InvalidArgument"));
+    mock_route(fx.mock, "PUT", "?ownershipControls", 501, "", "");
+    push_ok(5);
+    writes = 0;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
+    ck_assert_int_eq(writes, PROVISION_WRITES);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
+                     SKYCRATE_STEP_STATUS_SKIPPED);
+    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
+                     SKYCRATE_STEP_STATUS_SKIPPED);
+    skycrate_provision_record_free(rec);
+    /* The sequential order completes the steps in the profile's order. */
+    r = prov_record(&fx, "u7");
+    done = json_object_get(r, "stepsDone");
+    const char *order[] = {"create",     "public-access-block", "cors",
+                           "tls-policy", "lifecycle",           "tags"};
+    ck_assert_uint_eq(json_array_size(done), SKYCRATE_ARRAY_SIZE(order));
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(order); i++)
+        ck_assert_str_eq(json_string_value(json_array_get(done, i)), order[i]);
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
 
 START_TEST(a_crash_at_every_journal_write_resumes)
 {
@@ -533,10 +601,14 @@ START_TEST(a_crash_at_every_journal_write_resumes)
     int status = 0;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
-    unsigned char creates = 0;
-    ck_assert_int_eq(read(crash_pipe[0], &creates, 1), 1);
+    unsigned char sent[2] = {0, 0};
+    ck_assert_int_eq(read(crash_pipe[0], sent, 2), 2);
     close(crash_pipe[0]);
     close(crash_pipe[1]);
+    unsigned char creates = sent[0], configured = sent[1];
+    /* The writes come before the create, before the configuration, and after it. */
+    ck_assert_uint_eq(creates, crash_at >= 2 ? 1 : 0);
+    ck_assert_uint_eq(configured, crash_at == 3 ? 7 : 0);
 
     /* What the killed process left. Never a bucket without a record. */
     json_t *r = prov_record(&fx, "u42");
@@ -546,9 +618,16 @@ START_TEST(a_crash_at_every_journal_write_resumes)
     } else {
         ck_assert_str_eq(prov_str(r, "state"), "provisioning");
         ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
+        ck_assert_uint_eq(json_array_size(json_object_get(r, "stepsSkipped")), 0);
     }
+    /* At most the create is recorded done: the configuration steps are pending until the end. */
     size_t done_before = r ? json_array_size(json_object_get(r, "stepsDone")) : 0;
-    bool create_done = done_before > 0;
+    ck_assert_uint_le(done_before, 1);
+    bool create_done = done_before == 1;
+    if (create_done)
+        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r, "stepsDone"), 0)),
+                         "create");
+    ck_assert(create_done == (crash_at == 3));
     json_decref(r);
 
     /* The next call resumes. */
@@ -564,10 +643,12 @@ START_TEST(a_crash_at_every_journal_write_resumes)
         ck_assert_int_eq(skycrate_provision_record_step(rec, (skycrate_provision_step)s),
                          SKYCRATE_STEP_STATUS_DONE);
     skycrate_provision_record_free(rec);
-    /* Nothing that was journaled is done again; the create is sent once in all. */
+    /* The create is sent once in all (a resume without its record asks HeadBucket); the
+     * idempotent configuration steps are sent again, all of them. */
     ck_assert_uint_eq(count_creates(fx.mock) + creates, 1);
     ck_assert_uint_eq(creates, had_record ? 1 : 0);
-    ck_assert_uint_eq(mock_count(fx.mock, "PUT", "/?"), 7 - (done_before ? done_before - 1 : 0));
+    ck_assert_uint_eq(mock_count(fx.mock, "HEAD", PROV_BUCKET), had_record && !create_done);
+    ck_assert_uint_eq(mock_count(fx.mock, "PUT", "/?"), 7);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -925,7 +1006,8 @@ static Suite *provision_suite(void)
 
     tc = tcase_create("resume");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_loop_test(tc, a_crash_at_every_journal_write_resumes, 0, 10);
+    tcase_add_test(tc, provisioning_writes_the_record_three_times);
+    tcase_add_loop_test(tc, a_crash_at_every_journal_write_resumes, 0, PROVISION_WRITES);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dev mode");
