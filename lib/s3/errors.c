@@ -105,9 +105,11 @@ int skycrate__s3_map_error(int status, const char *s3_code)
 
 bool skycrate__s3_retryable(int status, const char *s3_code)
 {
+    /* OperationAborted: a conflicting operation on the same bucket is in progress (try again). */
     static const char *const codes[] = {
-        "SlowDown",   "RequestTimeout",      "InternalError",    "ServiceUnavailable",
-        "Throttling", "ThrottlingException", "RequestThrottled", "TooManyRequestsException"};
+        "OperationAborted",    "SlowDown",           "RequestTimeout",
+        "InternalError",       "ServiceUnavailable", "Throttling",
+        "ThrottlingException", "RequestThrottled",   "TooManyRequestsException"};
     if (s3_code)
         for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
             if (!strcmp(s3_code, codes[i]))

@@ -197,6 +197,8 @@ START_TEST(retryable_answers)
     ck_assert(skycrate__s3_retryable(500, "InternalError"));
     ck_assert(skycrate__s3_retryable(502, NULL));
     ck_assert(skycrate__s3_retryable(429, NULL));
+    ck_assert(skycrate__s3_retryable(409, "OperationAborted"));
+    ck_assert(!skycrate__s3_retryable(409, "BucketNotEmpty"));
     ck_assert(!skycrate__s3_retryable(501, "NotImplemented"));
     ck_assert(!skycrate__s3_retryable(403, "AccessDenied"));
     ck_assert(!skycrate__s3_retryable(404, NULL));
