@@ -11,11 +11,11 @@
  * as the previous one skips that compression.
  * SPDX-License-Identifier: MIT
  */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "core/common.h"
+#include "core/thread_exit.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
 #include "presign/presign.h"
@@ -113,9 +113,6 @@ typedef struct {
 
 static _Thread_local thread_cache cache;
 
-static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
-static pthread_key_t exit_key;
-static bool exit_key_ok;
 static atomic_ullong exit_wipes;
 
 static void wipe_entries(void)
@@ -132,27 +129,13 @@ static void on_thread_exit(void *value)
     atomic_fetch_add(&exit_wipes, 1);
 }
 
-static void make_exit_key(void)
-{
-    exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
-}
-
-/* A library that is unloaded must not leave its destructor behind in the key table. */
-__attribute__((destructor)) static void drop_exit_key(void)
-{
-    if (exit_key_ok) {
-        pthread_key_delete(exit_key);
-        exit_key_ok = false;
-    }
-}
+static skycrate__thread_exit exit_hook = SKYCRATE__THREAD_EXIT_INIT(on_thread_exit);
 
 static void register_thread(void)
 {
     if (cache.registered)
         return;
-    pthread_once(&exit_key_once, make_exit_key);
-    if (exit_key_ok)
-        pthread_setspecific(exit_key, &cache);
+    skycrate__thread_exit_register(&exit_hook, &cache);
     cache.registered = true;
 }
 
