@@ -15,7 +15,10 @@ typedef struct skycrate__thread_exit {
     bool created, ok;
 } skycrate__thread_exit;
 
-#define SKYCRATE__THREAD_EXIT_INIT(fn) {(fn), 0, false, false}
+#define SKYCRATE__THREAD_EXIT_INIT(fn)                                                             \
+    {                                                                                              \
+        (fn), 0, false, false                                                                      \
+    }
 
 /*
  * Makes `hook->on_exit(value)` run when the calling thread exits. Call once per thread (it is
