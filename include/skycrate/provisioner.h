@@ -439,7 +439,9 @@ SKYCRATE_API int skycrate_provisioner_deprovision(skycrate_deprovision_report **
  *
  * Checks that the bucket exists (HeadBucket, and its region from `x-amz-bucket-region`), then
  * reads every configuration the profile sets (concurrently), checking the root element of each
- * answer (some servers answer an unknown configuration with a listing and 200).
+ * answer (some servers answer an unknown configuration with a listing and 200). The TLS-only
+ * policy matches when its statements deny every principal every S3 action without TLS on the
+ * bucket's ARN and on its objects' ARN (or on `*`).
  * @param[out] out the report; free it with skycrate_verify_report_free().
  * @param[in] provisioner the provisioner.
  * @param[in] user_id the user id.

@@ -194,33 +194,81 @@ static const char *check_tags(const skycrate__profile *p, const skycrate__xml_no
     return NULL;
 }
 
-/* The TLS-only statement: Deny with Condition Bool aws:SecureTransport false. */
+/* Whether `value` is `want`, or an array that holds it (policy fields take either form). */
+static bool json_has(const json_t *value, const char *want)
+{
+    size_t i;
+    json_t *e;
+    if (json_is_string(value))
+        return !strcmp(json_string_value(value), want);
+    json_array_foreach(value, i, e)
+    {
+        if (json_is_string(e) && !strcmp(json_string_value(e), want))
+            return true;
+    }
+    return false;
+}
+
+/* A statement that denies every principal every S3 action when aws:SecureTransport is false. */
+static bool denies_plain_http(const json_t *st)
+{
+    const json_t *principal = json_object_get(st, "Principal");
+    const json_t *action = json_object_get(st, "Action");
+    const json_t *secure = json_object_get(
+        json_object_get(json_object_get(st, "Condition"), "Bool"), "aws:SecureTransport");
+    return !strcmp(skycrate__record_str(st, "Effect"), "Deny") &&
+           (json_has(principal, "*") || json_has(json_object_get(principal, "AWS"), "*")) &&
+           (json_has(action, "s3:*") || json_has(action, "*")) &&
+           (json_is_false(secure) || json_has(secure, "false"));
+}
+
+/* The TLS-only policy: such statements must cover the bucket and every object in it. */
 static int check_policy(ver *v, const skycrate__outcome *o)
 {
     json_t *doc = NULL;
     skycrate_verify_report *r = v->report;
+    skycrate__buf arn[2] = {SKYCRATE_BUF_INIT, SKYCRATE_BUF_INIT};
+    bool covered[2] = {false, false}, found = false;
     if (skycrate__record_parse(&doc, skycrate__buf_cstr(&o->body), o->body.len, SKYCRATE_EPARSE,
                                "the bucket policy") < 0) {
         skycrate_error_clear();
         return item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_UNSUPPORTED,
                     "the answer is not a JSON policy%s%s", NULL, NULL);
     }
-    bool found = false;
+    const char *region = skycrate__record_str(v->record, "region");
+    const char *partition = skycrate__region_partition(*region ? region : v->p->region);
+    int error = skycrate__buf_printf(&arn[0], "arn:%s:s3:::%s", partition, v->bucket);
+    if (error == 0)
+        error = skycrate__buf_printf(&arn[1], "arn:%s:s3:::%s/*", partition, v->bucket);
+    if (error < 0)
+        goto done;
     size_t i;
     json_t *st;
     json_array_foreach(json_object_get(doc, "Statement"), i, st)
     {
-        json_t *cond = json_object_get(json_object_get(st, "Condition"), "Bool");
-        json_t *secure = json_object_get(cond, "aws:SecureTransport");
-        const char *s = json_string_value(secure);
-        if (!strcmp(skycrate__record_str(st, "Effect"), "Deny") &&
-            ((s && !strcmp(s, "false")) || json_is_false(secure)))
-            found = true;
+        if (!denies_plain_http(st))
+            continue;
+        found = true;
+        for (size_t k = 0; k < 2; k++)
+            covered[k] = covered[k] || json_has(json_object_get(st, "Resource"), "*") ||
+                         json_has(json_object_get(st, "Resource"), skycrate__buf_cstr(&arn[k]));
     }
+    if (!found)
+        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_DRIFT,
+                     "no statement denies every request without TLS (Deny, Principal *, "
+                     "Action s3:*, aws:SecureTransport false)%s%s",
+                     NULL, NULL);
+    else if (!covered[0] || !covered[1])
+        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_DRIFT,
+                     "the statement denying requests without TLS does not cover %s%s",
+                     skycrate__buf_cstr(&arn[covered[0] ? 1 : 0]), NULL);
+    else
+        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
+done:
+    skycrate__buf_dispose(&arn[0]);
+    skycrate__buf_dispose(&arn[1]);
     json_decref(doc);
-    return found ? item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL)
-                 : item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_DRIFT,
-                        "no statement denies requests without TLS%s%s", NULL, NULL);
+    return error;
 }
 
 static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcome *o)

@@ -473,8 +473,9 @@ static const char cors_ok[] =
 static const char policy_ok[] =
     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Other\",\"Effect\":\"Allow\","
     "\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},{\"Effect\":\"Deny\","
-    "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::" PROV_BUCKET "\"],"
-    "\"Condition\":{\"Bool\":{\"aws:SecureTransport\":false}}}]}";
+    "\"Principal\":{\"AWS\":[\"*\"]},\"Action\":[\"s3:*\"],\"Resource\":[\"arn:aws:s3::"
+    ":" PROV_BUCKET "\",\"arn:aws:s3:::" PROV_BUCKET
+    "/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":false}}}]}";
 static const char lifecycle_ok[] =
     "<LifecycleConfiguration " NS "><Rule><ID>other</ID><Filter><Prefix>logs/</Prefix></Filter>"
     "<Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>7"
@@ -488,6 +489,8 @@ static const char tags_ok[] = "<Tagging " NS "><TagSet><Tag><Key>extra</Key><Val
                               "<Tag><Key>skycrate:owner</Key><Value>u42</Value></Tag></TagSet>"
                               "</Tagging>";
 
+static const char *verify_policy = policy_ok;
+
 static void route_verify(const char *pab, const char *enc, const char *cors, const char *tags)
 {
     mock_route(fx.mock, "HEAD", "", 200, "x-amz-bucket-region: eu-west-1\r\n", "");
@@ -495,7 +498,7 @@ static void route_verify(const char *pab, const char *enc, const char *cors, con
     mock_route(fx.mock, "GET", "?encryption", 200, "", enc);
     mock_route(fx.mock, "GET", "?ownershipControls", 200, "", own_ok);
     mock_route(fx.mock, "GET", "?cors", 200, "", cors);
-    mock_route(fx.mock, "GET", "?policy", 200, "", policy_ok);
+    mock_route(fx.mock, "GET", "?policy", 200, "", verify_policy);
     mock_route(fx.mock, "GET", "?lifecycle", 200, "", lifecycle_ok);
     if (tags)
         mock_route(fx.mock, "GET", "?tagging", 200, "", tags);
@@ -593,6 +596,70 @@ START_TEST(verify_accepts_radosgw_public_access_block_root)
 }
 END_TEST
 
+/* The TLS-only policy must deny everyone everything without TLS, on the bucket and its objects. */
+START_TEST(verify_checks_what_the_tls_policy_covers)
+{
+#define DENY(principal, action, resource, secure)                                                  \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":" principal     \
+    ",\"Action\":" action ",\"Resource\":" resource                                                \
+    ",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":" secure "}}}]}"
+#define ARN "\"arn:aws:s3:::" PROV_BUCKET
+    static const struct {
+        const char *policy;
+        skycrate_verify_status want;
+        const char *detail;
+    } cases[] = {
+        {DENY("\"*\"", "\"s3:*\"", "[" ARN "\"," ARN "/*\"]", "\"false\""), SKYCRATE_VERIFY_MATCH,
+         ""},
+        {DENY("\"*\"", "\"*\"", "\"*\"", "[\"false\"]"), SKYCRATE_VERIFY_MATCH, ""},
+        /* Two statements may cover the two resources. */
+        {"{\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+         "\"Resource\":" ARN
+         "\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Effect\":\"Deny\","
+         "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":" ARN "/*\",\"Condition\":{\"Bool\":"
+         "{\"aws:SecureTransport\":false}}}]}",
+         SKYCRATE_VERIFY_MATCH, ""},
+        {DENY("\"*\"", "\"s3:*\"", "[" ARN "\"]", "false"), SKYCRATE_VERIFY_DRIFT,
+         "the statement denying requests without TLS does not cover arn:aws:s3:::" PROV_BUCKET
+         "/*"},
+        {DENY("\"*\"", "\"s3:*\"", ARN "/*\"", "false"), SKYCRATE_VERIFY_DRIFT,
+         "the statement denying requests without TLS does not cover arn:aws:s3:::" PROV_BUCKET},
+        {DENY("\"*\"", "\"s3:*\"", "\"arn:aws:s3:::other-bucket/*\"", "false"),
+         SKYCRATE_VERIFY_DRIFT,
+         "the statement denying requests without TLS does not cover arn:aws:s3:::" PROV_BUCKET},
+        {DENY("{\"AWS\":\"arn:aws:iam::123456789012:root\"}", "\"s3:*\"", "\"*\"", "false"),
+         SKYCRATE_VERIFY_DRIFT, "no statement denies every request without TLS"},
+        {DENY("\"*\"", "\"s3:PutObject\"", "\"*\"", "false"), SKYCRATE_VERIFY_DRIFT,
+         "no statement denies every request without TLS"},
+        {DENY("\"*\"", "\"s3:*\"", "\"*\"", "true"), SKYCRATE_VERIFY_DRIFT,
+         "no statement denies every request without TLS"},
+        {"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+         "\"Resource\":"
+         "\"*\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}",
+         SKYCRATE_VERIFY_DRIFT, "no statement denies every request without TLS"},
+        {"{}", SKYCRATE_VERIFY_DRIFT, "no statement denies every request without TLS"},
+        {"[]", SKYCRATE_VERIFY_UNSUPPORTED, "the answer is not a JSON policy"},
+    };
+#undef DENY
+#undef ARN
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(cases); i++) {
+        verify_policy = cases[i].policy;
+        route_verify(pab_ok, enc_ok, cors_ok, tags_ok);
+        skycrate_verify_report *v = NULL;
+        ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
+        skycrate_verify_status got = skycrate_verify_report_step(v, SKYCRATE_STEP_TLS_POLICY);
+        const char *detail = skycrate_verify_report_step_detail(v, SKYCRATE_STEP_TLS_POLICY);
+        ck_assert_msg(got == cases[i].want, "case %zu: %d %s", i, got, detail);
+        ck_assert_msg(!strncmp(detail, cases[i].detail, strlen(cases[i].detail)), "case %zu: %s", i,
+                      detail);
+        ck_assert_int_eq(skycrate_verify_report_ok(v), cases[i].want == SKYCRATE_VERIFY_MATCH);
+        skycrate_verify_report_free(v);
+        ck_assert_uint_eq(mock_pending(fx.mock), 0);
+    }
+    verify_policy = policy_ok;
+}
+END_TEST
+
 START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
 {
     mock_route(fx.mock, "HEAD", "", 404, "", "");
@@ -623,7 +690,7 @@ START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
     mock_route(fx.mock, "GET", "?publicAccessBlock", 200, "", pab_ok);
     mock_route(fx.mock, "GET", "?ownershipControls", 200, "", own_ok);
     mock_route(fx.mock, "GET", "?cors", 200, "", cors_ok);
-    mock_route(fx.mock, "GET", "?policy", 200, "", policy_ok);
+    mock_route(fx.mock, "GET", "?policy", 200, "", verify_policy);
     mock_route(fx.mock, "GET", "?lifecycle", 200, "", lifecycle_ok);
     mock_route(fx.mock, "GET", "?tagging", 200, "", tags_ok);
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
@@ -753,6 +820,7 @@ static Suite *deprovision_suite(void)
     tcase_add_test(tc, verify_reads_everything_back);
     tcase_add_test(tc, verify_reports_drift);
     tcase_add_test(tc, verify_accepts_radosgw_public_access_block_root);
+    tcase_add_test(tc, verify_checks_what_the_tls_policy_covers);
     tcase_add_test(tc, verify_of_a_missing_bucket_or_skipped_steps);
     suite_add_tcase(s, tc);
 
