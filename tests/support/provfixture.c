@@ -299,6 +299,40 @@ static const char *differs(const mock_req *r, json_t *g, char *why, size_t size)
     return NULL;
 }
 
+skycrate_provisioner *prov_golden_provisioner(prov_fixture *f)
+{
+    skycrate_provisioner_config *cfg = prov_config(f);
+    prov_golden_profile(cfg);
+    skycrate_provisioner *p = prov_new(f, cfg);
+    skycrate_provisioner_config_free(cfg);
+    return p;
+}
+
+void prov_push_ok(prov_fixture *f, int n)
+{
+    for (int i = 0; i < n; i++)
+        mock_push_str(f->mock, 200, "x-amz-request-id: OK\r\n", "");
+}
+
+const char *prov_error_doc(const char *code)
+{
+    static _Thread_local char doc[256];
+    snprintf(doc, sizeof(doc), "<Error><Code>%s</Code><Message>%s here</Message></Error>", code,
+             code);
+    return doc;
+}
+
+size_t prov_count_creates(mock_transport *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mock_request_count(m); i++) {
+        const mock_req *r = mock_request(m, i);
+        if (!strcmp(r->method, "PUT") && r->url[strlen(r->url) - 1] == '/')
+            n++;
+    }
+    return n;
+}
+
 void golden_check(mock_transport *m, const char *name)
 {
     char path[1024];

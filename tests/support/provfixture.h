@@ -51,6 +51,15 @@ json_t *prov_record(const prov_fixture *f, const char *user_id);
 /* A string field of a record ("" when absent). */
 const char *prov_str(const json_t *record, const char *field);
 
+/* A provisioner on the fixture with the generator's profile (prov_golden_profile()). */
+skycrate_provisioner *prov_golden_provisioner(prov_fixture *f);
+/* Scripts `n` empty 200 answers (any request takes the next one). */
+void prov_push_ok(prov_fixture *f, int n);
+/* An S3 error document with this code and the message "<code> here" (a per-thread buffer). */
+const char *prov_error_doc(const char *code);
+/* The number of CreateBucket requests: PUTs on the bucket itself (the URL ends with '/'). */
+size_t prov_count_creates(mock_transport *m);
+
 /* The number of requests with this method (NULL: any) whose URL contains `url_part`. */
 size_t mock_count(mock_transport *m, const char *method, const char *url_part);
 

@@ -1,14 +1,11 @@
 /*
  * Unit tests of provisioning (lib/provision) with the mock transport: the request bytes of every
- * step against botocore's golden requests, us-east-1 and other regions, collisions, a failure
- * injected at every step (rollback, never an orphan bucket), a crash at every journal write
- * (resume), compatible mode, dev mode, the configuration's checks, allocation failures.
+ * step against botocore's golden requests, us-east-1 and other regions, collisions, dev mode, the
+ * configuration's checks, allocation failures. Failures, compatible mode and resume:
+ * test_provision_recovery.c.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "core/common.h"
 #include "provfixture.h"
@@ -33,48 +30,12 @@ static void teardown(void)
     ck_assert_int_eq(testalloc_outstanding(), 0);
 }
 
-/* Scripts `n` empty 200 answers (any request takes the next one). */
-static void push_ok(int n)
-{
-    for (int i = 0; i < n; i++)
-        mock_push_str(fx.mock, 200, "x-amz-request-id: OK\r\n", "");
-}
-
-static const char *error_doc(const char *code)
-{
-    static char doc[256];
-    snprintf(doc, sizeof(doc), "<Error><Code>%s</Code><Message>%s says no</Message></Error>", code,
-             code);
-    return doc;
-}
-
-/* CreateBucket requests: a PUT on the bucket itself (its URL ends with '/'). */
-static size_t count_creates(mock_transport *m)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < mock_request_count(m); i++) {
-        const mock_req *r = mock_request(m, i);
-        if (!strcmp(r->method, "PUT") && r->url[strlen(r->url) - 1] == '/')
-            n++;
-    }
-    return n;
-}
-
-static skycrate_provisioner *golden_provisioner(void)
-{
-    skycrate_provisioner_config *cfg = prov_config(&fx);
-    prov_golden_profile(cfg);
-    skycrate_provisioner *p = prov_new(&fx, cfg);
-    skycrate_provisioner_config_free(cfg);
-    return p;
-}
-
 /* ---- request bytes ---- */
 
 START_TEST(every_step_is_sent_as_botocore_sends_it)
 {
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 8);
     skycrate_provision_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
     ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
@@ -111,8 +72,8 @@ END_TEST
 START_TEST(us_east_1_has_no_location_constraint)
 {
     prov_fixture_client(&fx, "us-east-1", NULL);
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     golden_check(fx.mock, "create-us-east-1");
     ck_assert_uint_eq(mock_request(fx.mock, 0)->body_length, 0);
@@ -126,8 +87,8 @@ END_TEST
 START_TEST(custom_endpoint_uses_path_style)
 {
     prov_fixture_client(&fx, "us-east-1", "http://127.0.0.1:7480");
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     golden_check(fx.mock, "create-custom-endpoint");
     golden_check(fx.mock, "cors-custom-endpoint");
@@ -148,7 +109,7 @@ START_TEST(kms_and_a_partial_public_access_block)
         cfg, SKYCRATE_PAB_ALL & ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS));
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
-    push_ok(7);
+    prov_push_ok(&fx, 7);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     golden_check(fx.mock, "encryption-kms");
     golden_check(fx.mock, "public-access-block-partial");
@@ -160,8 +121,8 @@ END_TEST
 START_TEST(china_regions_use_their_partition)
 {
     prov_fixture_client(&fx, "cn-north-1", NULL);
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     golden_check(fx.mock, "tls-policy-china");
     skycrate_provisioner_free(p);
@@ -181,7 +142,7 @@ START_TEST(steps_left_out_send_nothing)
     ck_assert_sky_ok(skycrate_provisioner_config_set_tagging(cfg, 0));
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
-    push_ok(1);
+    prov_push_ok(&fx, 1);
     skycrate_provision_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
     ck_assert_uint_eq(mock_request_count(fx.mock), 1);
@@ -199,9 +160,9 @@ END_TEST
 
 START_TEST(a_taken_name_gets_a_new_suffix)
 {
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyExists"));
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    mock_push_str(fx.mock, 409, "", prov_error_doc("BucketAlreadyExists"));
+    prov_push_ok(&fx, 8);
     skycrate_provision_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
     const char *bucket = skycrate_provision_record_bucket(rec);
@@ -221,10 +182,10 @@ END_TEST
 
 START_TEST(names_run_out)
 {
-    skycrate_provisioner *p = golden_provisioner();
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
     p->tuning.name_attempts = 3;
     for (int i = 0; i < 3; i++)
-        mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyExists"));
+        mock_push_str(fx.mock, 409, "", prov_error_doc("BucketAlreadyExists"));
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EEXISTS);
     ck_assert_uint_eq(mock_request_count(fx.mock), 3);
     ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ""), 0);
@@ -239,14 +200,14 @@ END_TEST
 
 START_TEST(owned_by_you_counts_only_when_the_record_says_so)
 {
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyOwnedByYou"));
-    push_ok(7);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    mock_push_str(fx.mock, 409, "", prov_error_doc("BucketAlreadyOwnedByYou"));
+    prov_push_ok(&fx, 7);
     skycrate_provision_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
     ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
     ck_assert_uint_eq(mock_request_count(fx.mock), 8);
-    ck_assert_uint_eq(count_creates(fx.mock), 1);
+    ck_assert_uint_eq(prov_count_creates(fx.mock), 1);
     ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ""), 0);
     skycrate_provision_record_free(rec);
     skycrate_provisioner_free(p);
@@ -291,8 +252,8 @@ START_TEST(owned_by_you_without_the_record_is_someone_elses)
     ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, &store));
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
-    mock_push_str(fx.mock, 409, "", error_doc("BucketAlreadyOwnedByYou"));
-    push_ok(7);
+    mock_push_str(fx.mock, 409, "", prov_error_doc("BucketAlreadyOwnedByYou"));
+    prov_push_ok(&fx, 7);
     /* BEGIN reads (absent), then the ownership check reads: that one lies. */
     lie = 1;
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
@@ -302,354 +263,6 @@ START_TEST(owned_by_you_without_the_record_is_someone_elses)
     json_decref(r);
     skycrate_provisioner_free(p);
     skycrate_user_store_dispose(&inner);
-}
-END_TEST
-
-/* ---- failures: rollback, never an orphan bucket ---- */
-
-static const char *const put_subresources[] = {
-    NULL,      "?publicAccessBlock", "?encryption", "?ownershipControls", "?cors",
-    "?policy", "?lifecycle",         "?tagging"};
-
-START_TEST(a_failing_step_rolls_back)
-{
-    skycrate_provision_step failing = (skycrate_provision_step)_i;
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_str(fx.mock, 200, "", ""); /* the create */
-    mock_route(fx.mock, "PUT", put_subresources[failing], 403, "", error_doc("AccessDenied"));
-    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
-    push_ok(6);
-    int rc = skycrate_provisioner_provision(NULL, p, "u42");
-    ck_assert_int_eq(rc, SKYCRATE_EACCESS);
-    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "rolled back"));
-    ck_assert_ptr_nonnull(
-        strstr(skycrate_error_last()->message, skycrate_provision_step_name(failing)));
-    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", PROV_BUCKET), 1);
-    json_t *r = prov_record(&fx, "u42");
-    ck_assert_str_eq(prov_str(r, "state"), "failed");
-    ck_assert_str_eq(prov_str(r, "failedStep"), skycrate_provision_step_name(failing));
-    ck_assert(json_is_true(json_object_get(r, "rolledBack")));
-    ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
-    json_decref(r);
-
-    /* The next call starts over. */
-    push_ok(8);
-    skycrate_provision_record *rec = NULL;
-    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_str_eq(skycrate_provision_record_error(rec), "");
-    skycrate_provision_record_free(rec);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-START_TEST(a_create_without_answer_is_rolled_back)
-{
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_error(fx.mock, SKYCRATE_ECONNECT);
-    mock_push_error(fx.mock, SKYCRATE_ECONNECT); /* both attempts of the create */
-    mock_push_str(fx.mock, 404, "", error_doc("NoSuchBucket"));
-    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_ECONNECT);
-    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", PROV_BUCKET), 1);
-    json_t *r = prov_record(&fx, "u42");
-    ck_assert_str_eq(prov_str(r, "state"), "failed");
-    ck_assert(json_is_true(json_object_get(r, "rolledBack")));
-    json_decref(r);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-START_TEST(a_refused_create_needs_no_rollback)
-{
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_str(fx.mock, 403, "", error_doc("AccessDenied"));
-    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EACCESS);
-    ck_assert_uint_eq(mock_request_count(fx.mock), 1);
-    json_t *r = prov_record(&fx, "u42");
-    ck_assert_str_eq(prov_str(r, "failedStep"), "create");
-    ck_assert(json_is_true(json_object_get(r, "rolledBack")));
-    json_decref(r);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-START_TEST(a_failed_rollback_is_finished_before_starting_over)
-{
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_str(fx.mock, 200, "", "");
-    mock_route(fx.mock, "PUT", "?tagging", 403, "", error_doc("AccessDenied"));
-    mock_route_error(fx.mock, "DELETE", "amazonaws.com/", SKYCRATE_ECONNECT);
-    mock_route_error(fx.mock, "DELETE", "amazonaws.com/", SKYCRATE_ECONNECT);
-    push_ok(6);
-    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EACCESS);
-    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "could not be deleted"));
-    json_t *r = prov_record(&fx, "u42");
-    ck_assert_str_eq(prov_str(r, "state"), "failed");
-    ck_assert(json_is_false(json_object_get(r, "rolledBack")));
-    ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET); /* the record keeps the bucket */
-    json_decref(r);
-
-    /* Next call: DeleteBucket of the old bucket first, then a new provisioning. */
-    mock_push_str(fx.mock, 204, "", "");
-    push_ok(8);
-    size_t before = mock_request_count(fx.mock);
-    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
-    const mock_req *first = mock_request(fx.mock, before);
-    ck_assert_str_eq(first->method, "DELETE");
-    ck_assert_ptr_nonnull(strstr(first->url, PROV_BUCKET));
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-START_TEST(nosuchbucket_right_after_the_create_is_retried)
-{
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_str(fx.mock, 200, "", "");
-    mock_route(fx.mock, "PUT", "?cors", 404, "", error_doc("NoSuchBucket"));
-    mock_route(fx.mock, "PUT", "?cors", 404, "", error_doc("NoSuchBucket"));
-    push_ok(7);
-    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
-    ck_assert_uint_eq(mock_count(fx.mock, "PUT", "?cors"), 3);
-    ck_assert_uint_eq(mock_pending(fx.mock), 0);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-/* ---- compatible mode ---- */
-
-START_TEST(compatible_mode_skips_what_the_server_lacks)
-{
-    skycrate_provisioner_config *cfg = prov_config(&fx);
-    prov_golden_profile(cfg);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
-    skycrate_provisioner *p = prov_new(&fx, cfg);
-    /* One configuration write at a time on S3-compatible servers, unless asked otherwise. */
-    ck_assert_uint_eq(p->config_lanes, 1);
-    ck_assert_uint_eq(p->lanes, 4);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_concurrency(cfg, 3));
-    skycrate_provisioner *q = prov_new(&fx, cfg);
-    ck_assert_uint_eq(q->config_lanes, 3);
-    skycrate_provisioner_free(q);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_concurrency(cfg, 64));
-    q = prov_new(&fx, cfg);
-    ck_assert_uint_eq(q->config_lanes, 4);
-    skycrate_provisioner_free(q);
-    skycrate_provisioner_config_free(cfg);
-    mock_push_str(fx.mock, 200, "", "");
-    mock_route(fx.mock, "PUT", "?encryption", 400, "", error_doc("InvalidArgument"));
-    mock_route(fx.mock, "PUT", "?ownershipControls", 501, "", "");
-    mock_route(fx.mock, "PUT", "?lifecycle", 405, "", error_doc("MethodNotAllowed"));
-    push_ok(4);
-    skycrate_provision_record *rec = NULL;
-    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
-                     SKYCRATE_STEP_STATUS_SKIPPED);
-    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_ENCRYPTION),
-                     "HTTP 400 InvalidArgument: InvalidArgument says no");
-    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
-                     "HTTP 501");
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_LIFECYCLE),
-                     SKYCRATE_STEP_STATUS_SKIPPED);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CORS),
-                     SKYCRATE_STEP_STATUS_DONE);
-    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_CORS), "");
-    char *json = NULL;
-    ck_assert_sky_ok(skycrate_provision_record_to_json(&json, rec, 0));
-    ck_assert_ptr_nonnull(strstr(json, "\"failureMode\":\"compatible\""));
-    ck_assert_ptr_nonnull(strstr(json, "{\"step\":\"encryption\",\"status\":400,"
-                                       "\"code\":\"InvalidArgument\""));
-    skycrate_free(json);
-    skycrate_provision_record_free(rec);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-START_TEST(compatible_mode_still_fails_on_other_answers)
-{
-    skycrate_provisioner_config *cfg = prov_config(&fx);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
-    skycrate_provisioner *p = prov_new(&fx, cfg);
-    skycrate_provisioner_config_free(cfg);
-    mock_push_str(fx.mock, 200, "", "");
-    mock_route(fx.mock, "PUT", "?policy", 400, "", error_doc("MalformedPolicy"));
-    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
-    push_ok(5);
-    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
-    json_t *r = prov_record(&fx, "u42");
-    ck_assert_str_eq(prov_str(r, "failedStep"), "tls-policy");
-    json_decref(r);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-START_TEST(strict_mode_fails_on_invalid_argument)
-{
-    skycrate_provisioner *p = golden_provisioner();
-    mock_push_str(fx.mock, 200, "", "");
-    mock_route(fx.mock, "PUT", "?encryption", 400, "", error_doc("InvalidArgument"));
-    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
-    push_ok(6);
-    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
-    json_t *r = prov_record(&fx, "u42");
-    ck_assert_str_eq(prov_str(r, "failedStep"), "encryption");
-    json_decref(r);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-/* ---- a crash at every journal write: resume ---- */
-
-/*
- * The record is written three times on the way to `active`: the intent before CreateBucket, the
- * create, and the end with every configuration step's result. A process killed during the
- * configuration steps leaves what a crash at the third write leaves.
- */
-#define PROVISION_WRITES 3
-
-static int crash_at, writes;
-static int crash_pipe[2];
-static mock_transport *crash_mock;
-
-static int count_writes(const char *stage)
-{
-    if (!strcmp(stage, "tmp-written"))
-        writes++;
-    return 0;
-}
-
-static int crash_hook(const char *stage)
-{
-    if (strcmp(stage, "tmp-written") != 0 || ++writes < crash_at)
-        return 0;
-    /* Killed before this write committed. Tell the parent what was sent: creates, and
-     * configuration PUTs. */
-    unsigned char sent[2] = {(unsigned char)count_creates(crash_mock),
-                             (unsigned char)mock_count(crash_mock, "PUT", "/?")};
-    if (write(crash_pipe[1], sent, 2) != 2)
-        _exit(3);
-    _exit(0);
-}
-
-START_TEST(provisioning_writes_the_record_three_times)
-{
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
-    writes = 0;
-    skycrate__file_store_test_hook = count_writes;
-    skycrate_provision_record *rec = NULL;
-    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(writes, PROVISION_WRITES);
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    skycrate_provision_record_free(rec);
-    /* The record lists the steps: the create first, the others as they completed. */
-    json_t *r = prov_record(&fx, "u42");
-    json_t *done = json_object_get(r, "stepsDone");
-    ck_assert_uint_eq(json_array_size(done), 8);
-    ck_assert_str_eq(json_string_value(json_array_get(done, 0)), "create");
-    ck_assert_uint_eq(json_array_size(json_object_get(r, "stepsSkipped")), 0);
-    json_decref(r);
-    skycrate_provisioner_free(p);
-
-    /* Compatible mode with skips, on one lane: the same three writes. */
-    skycrate_provisioner_config *cfg = prov_config(&fx);
-    prov_golden_profile(cfg);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
-    p = prov_new(&fx, cfg);
-    skycrate_provisioner_config_free(cfg);
-    ck_assert_uint_eq(p->config_lanes, 1);
-    mock_push_str(fx.mock, 200, "", "");
-    mock_route(fx.mock, "PUT", "?encryption", 400, "", error_doc("InvalidArgument"));
-    mock_route(fx.mock, "PUT", "?ownershipControls", 501, "", "");
-    push_ok(5);
-    writes = 0;
-    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
-    ck_assert_int_eq(writes, PROVISION_WRITES);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
-                     SKYCRATE_STEP_STATUS_SKIPPED);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
-                     SKYCRATE_STEP_STATUS_SKIPPED);
-    skycrate_provision_record_free(rec);
-    /* The sequential order completes the steps in the profile's order. */
-    r = prov_record(&fx, "u7");
-    done = json_object_get(r, "stepsDone");
-    const char *order[] = {"create",     "public-access-block", "cors",
-                           "tls-policy", "lifecycle",           "tags"};
-    ck_assert_uint_eq(json_array_size(done), SKYCRATE_ARRAY_SIZE(order));
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(order); i++)
-        ck_assert_str_eq(json_string_value(json_array_get(done, i)), order[i]);
-    json_decref(r);
-    skycrate_provisioner_free(p);
-}
-END_TEST
-
-START_TEST(a_crash_at_every_journal_write_resumes)
-{
-    crash_at = _i + 1;
-    ck_assert_int_eq(pipe(crash_pipe), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        skycrate_provisioner *p = golden_provisioner();
-        push_ok(8);
-        crash_mock = fx.mock;
-        writes = 0;
-        skycrate__file_store_test_hook = crash_hook;
-        skycrate_provisioner_provision(NULL, p, "u42");
-        _exit(2); /* finished without crashing: more writes were expected */
-    }
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
-    unsigned char sent[2] = {0, 0};
-    ck_assert_int_eq(read(crash_pipe[0], sent, 2), 2);
-    close(crash_pipe[0]);
-    close(crash_pipe[1]);
-    unsigned char creates = sent[0], configured = sent[1];
-    /* The writes come before the create, before the configuration, and after it. */
-    ck_assert_uint_eq(creates, crash_at >= 2 ? 1 : 0);
-    ck_assert_uint_eq(configured, crash_at == 3 ? 7 : 0);
-
-    /* What the killed process left. Never a bucket without a record. */
-    json_t *r = prov_record(&fx, "u42");
-    bool had_record = r != NULL;
-    if (!r) {
-        ck_assert_int_eq(creates, 0);
-    } else {
-        ck_assert_str_eq(prov_str(r, "state"), "provisioning");
-        ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
-        ck_assert_uint_eq(json_array_size(json_object_get(r, "stepsSkipped")), 0);
-    }
-    /* At most the create is recorded done: the configuration steps are pending until the end. */
-    size_t done_before = r ? json_array_size(json_object_get(r, "stepsDone")) : 0;
-    ck_assert_uint_le(done_before, 1);
-    bool create_done = done_before == 1;
-    if (create_done)
-        ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r, "stepsDone"), 0)),
-                         "create");
-    ck_assert(create_done == (crash_at == 3));
-    json_decref(r);
-
-    /* The next call resumes. */
-    skycrate_provisioner *p = golden_provisioner();
-    if (had_record && !create_done)
-        mock_route(fx.mock, "HEAD", PROV_BUCKET, creates ? 200 : 404, "", "");
-    push_ok(8);
-    skycrate_provision_record *rec = NULL;
-    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
-    for (int s = 0; s < 8; s++)
-        ck_assert_int_eq(skycrate_provision_record_step(rec, (skycrate_provision_step)s),
-                         SKYCRATE_STEP_STATUS_DONE);
-    skycrate_provision_record_free(rec);
-    /* The create is sent once in all (a resume without its record asks HeadBucket); the
-     * idempotent configuration steps are sent again, all of them. */
-    ck_assert_uint_eq(count_creates(fx.mock) + creates, 1);
-    ck_assert_uint_eq(creates, had_record ? 1 : 0);
-    ck_assert_uint_eq(mock_count(fx.mock, "HEAD", PROV_BUCKET), had_record && !create_done);
-    ck_assert_uint_eq(mock_count(fx.mock, "PUT", "/?"), 7);
-    skycrate_provisioner_free(p);
 }
 END_TEST
 
@@ -713,7 +326,7 @@ START_TEST(dev_and_aws_records_do_not_mix)
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "dev-mode record"));
     /* After deprovisioning the dev record, the real bucket is made. */
     ck_assert_sky_ok(skycrate_provisioner_deprovision(NULL, aws, "u42", 0));
-    push_ok(7);
+    prov_push_ok(&fx, 7);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, aws, "u42"));
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, dev, "u42"), SKYCRATE_EEXISTS);
     skycrate_provisioner_free(dev);
@@ -742,8 +355,8 @@ END_TEST
 
 START_TEST(an_active_record_is_returned_without_requests)
 {
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     ck_assert_uint_eq(mock_request_count(fx.mock), 8);
@@ -772,8 +385,8 @@ START_TEST(the_application_keeps_its_own_fields)
                                              "\"state\":\"deleted\",\"plan\":\"pro\"}",
                                              NULL));
     skycrate_user_store_dispose(&store);
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     json_t *r = prov_record(&fx, "u42");
     ck_assert_str_eq(prov_str(r, "plan"), "pro");
@@ -787,7 +400,7 @@ START_TEST(the_application_keeps_its_own_fields)
     skycrate_provision_record *rec = NULL;
     ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "u7"), SKYCRATE_ENOTFOUND);
     ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u7", 0), SKYCRATE_ENOTFOUND);
-    push_ok(8);
+    prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
     ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
     skycrate_provision_record_free(rec);
@@ -906,8 +519,8 @@ END_TEST
 
 START_TEST(long_and_odd_user_ids_are_tagged_by_hash)
 {
-    skycrate_provisioner *p = golden_provisioner();
-    push_ok(8);
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 8);
     const char *id = "Ünïcödé user <with> \"odd\" chars";
     skycrate_provision_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, id));
@@ -941,7 +554,7 @@ START_TEST(allocation_failures_are_enomem_and_leak_nothing)
         ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, &store));
         skycrate_provisioner *p = prov_new(&fx, cfg);
         skycrate_provisioner_config_free(cfg);
-        push_ok(12);
+        prov_push_ok(&fx, 12);
         testalloc_fail_at(n);
         int rc = skycrate_provisioner_provision(NULL, p, "u42");
         bool hit = testalloc_count() >= n;
@@ -951,7 +564,7 @@ START_TEST(allocation_failures_are_enomem_and_leak_nothing)
                       skycrate_error_last()->message);
         /* Whatever failed, a bucket the mock created is named by a record. */
         const char *text = prov_memory_record(&store, "u42");
-        if (count_creates(fx.mock) > 0)
+        if (prov_count_creates(fx.mock) > 0)
             ck_assert_ptr_nonnull(text);
         if (rc == 0)
             ck_assert_ptr_nonnull(strstr(text, "\"state\":\"active\""));
@@ -986,28 +599,6 @@ static Suite *provision_suite(void)
     tcase_add_test(tc, owned_by_you_counts_only_when_the_record_says_so);
     tcase_add_test(tc, owned_by_you_without_the_record_is_someone_elses);
     tcase_add_test(tc, long_and_odd_user_ids_are_tagged_by_hash);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("rollback");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_loop_test(tc, a_failing_step_rolls_back, 1, 8);
-    tcase_add_test(tc, a_create_without_answer_is_rolled_back);
-    tcase_add_test(tc, a_refused_create_needs_no_rollback);
-    tcase_add_test(tc, a_failed_rollback_is_finished_before_starting_over);
-    tcase_add_test(tc, nosuchbucket_right_after_the_create_is_retried);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("compatible mode");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, compatible_mode_skips_what_the_server_lacks);
-    tcase_add_test(tc, compatible_mode_still_fails_on_other_answers);
-    tcase_add_test(tc, strict_mode_fails_on_invalid_argument);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("resume");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, provisioning_writes_the_record_three_times);
-    tcase_add_loop_test(tc, a_crash_at_every_journal_write_resumes, 0, PROVISION_WRITES);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dev mode");
