@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/time.h"
+#include "errors.h"
 
 #define CONTAINER_CONNECT_TIMEOUT_MS 2000u
 #define CONTAINER_TIMEOUT_MS 5000u
@@ -57,10 +58,9 @@ int skycrate__credentials_json_parse(skycrate_credentials **out, const char *jso
     SKYCRATE_ASSERT_ARG(json || len == 0);
     json_error_t jerr;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) /* jerr.text may quote the input: only the position is safe */
-        return skycrate__error_set(SKYCRATE_EPARSE,
-                                   "%s: the answer is not JSON (line %d, column %d)", who,
-                                   jerr.line, jerr.column);
+    if (!root) /* it may hold credentials: only the position of the error is shown */
+        return skycrate__error_from_json(SKYCRATE_EPARSE, &jerr, false,
+                                         "%s: the answer is not JSON", who);
     int error = 0;
     if (!json_is_object(root)) {
         error = skycrate__error_set(SKYCRATE_EPARSE, "%s: the answer is not a JSON object", who);

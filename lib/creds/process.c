@@ -18,6 +18,7 @@
 
 #include "core/common.h"
 #include "core/time.h"
+#include "errors.h"
 
 extern char **environ;
 
@@ -67,13 +68,10 @@ int skycrate__credential_process_parse(skycrate_credentials **out, const char *j
     int error = 0;
     json_error_t jerr;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        /* jerr.text may quote the input ("near '...'"): only the position is safe to show. */
-        return skycrate__error_set(SKYCRATE_EPARSE,
-                                   "credential_process of profile '%s' printed no valid JSON "
-                                   "(line %d, column %d)",
-                                   profile, jerr.line, jerr.column);
-    }
+    if (!root) /* it may hold credentials: only the position of the error is shown */
+        return skycrate__error_from_json(SKYCRATE_EPARSE, &jerr, false,
+                                         "credential_process of profile '%s' printed no valid JSON",
+                                         profile);
     if (!json_is_object(root)) {
         error = bad(profile, "the output is not a JSON object");
         goto done;

@@ -11,6 +11,7 @@
 #include <mbedtls/base64.h>
 
 #include "core/alloc.h"
+#include "errors.h"
 
 void skycrate__hex_encode(char *out, const uint8_t *data, size_t len)
 {
@@ -31,9 +32,10 @@ int skycrate__base64_encode(skycrate__buf *out, const void *data, size_t len)
         return SKYCRATE_ENOMEM;
     size_t olen = 0;
     /* grow() left room for need + 1 bytes: mbedTLS writes the NUL too. */
-    if (mbedtls_base64_encode((unsigned char *)out->ptr + out->len, need + 1, &olen,
-                              len ? data : (const void *)"", len) != 0)
-        return skycrate__error_set(SKYCRATE_ERROR, "base64 encoding failed");
+    int ret = mbedtls_base64_encode((unsigned char *)out->ptr + out->len, need + 1, &olen,
+                                    len ? data : (const void *)"", len);
+    if (ret != 0)
+        return skycrate__error_from_mbedtls(SKYCRATE_ERROR, ret, "base64 encoding");
     out->len += olen;
     out->ptr[out->len] = '\0';
     return 0;
@@ -91,9 +93,10 @@ int skycrate__base64_decode(skycrate__buf *out, const char *s, size_t len)
     if (skycrate__buf_grow(out, need) < 0)
         return SKYCRATE_ENOMEM;
     size_t olen = 0;
-    if (mbedtls_base64_decode((unsigned char *)out->ptr + out->len, need, &olen,
-                              (const unsigned char *)s, len) != 0)
-        return skycrate__error_set(SKYCRATE_EPARSE, "malformed base64");
+    int ret = mbedtls_base64_decode((unsigned char *)out->ptr + out->len, need, &olen,
+                                    (const unsigned char *)s, len);
+    if (ret != 0)
+        return skycrate__error_from_mbedtls(SKYCRATE_EPARSE, ret, "base64 decoding");
     out->len += olen;
     out->ptr[out->len] = '\0';
     return 0;

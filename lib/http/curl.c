@@ -16,6 +16,7 @@
 
 #include "core/common.h"
 #include "http/http.h"
+#include "errors.h"
 
 typedef struct lane {
     CURL *easy; /* created on first use, then reused (keep-alive) */
@@ -164,47 +165,16 @@ static void without_queries(char *out, size_t size, const char *s)
     out[o] = '\0';
 }
 
-/* The one place where libcurl's codes become library codes. */
+/* A failed transfer as a library error (the code from lib/errors.c) naming the request. */
 static int map_curl_error(CURLcode code, const transfer *t)
 {
-    int mapped;
-    switch (code) {
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_SEND_FAIL_REWIND: mapped = SKYCRATE_ECONNECT; break; /* reached, then lost */
-    case CURLE_OPERATION_TIMEDOUT: mapped = SKYCRATE_ETIMEOUT; break;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CLIENTCERT:
-    case CURLE_USE_SSL_FAILED: mapped = SKYCRATE_ETLS; break;
-    case CURLE_OUT_OF_MEMORY: return skycrate__error_nomem();
-    case CURLE_ABORTED_BY_CALLBACK:
-    case CURLE_READ_ERROR:
-    case CURLE_WRITE_ERROR:
-        if (t->callback_rc < 0)
-            return t->callback_rc; /* the callback's code and message */
-        mapped = SKYCRATE_ERROR;
-        break;
-    default: mapped = SKYCRATE_ERROR; break;
-    }
+    bool from_callback =
+        code == CURLE_ABORTED_BY_CALLBACK || code == CURLE_READ_ERROR || code == CURLE_WRITE_ERROR;
+    if (from_callback && t->callback_rc < 0)
+        return t->callback_rc; /* the callback's code and message */
+    int mapped = skycrate__error_code_from_curl(code);
+    if (mapped == SKYCRATE_ENOMEM)
+        return skycrate__error_nomem();
     char detail[CURL_ERROR_SIZE];
     without_queries(detail, sizeof(detail), t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
     char url[512];

@@ -20,6 +20,7 @@
 #include "core/common.h"
 #include "core/time.h"
 #include "store/store.h"
+#include "errors.h"
 
 #define FILE_FORMAT_VERSION 1
 #define DEFAULT_LOCK_TIMEOUT_MS 10000u
@@ -128,10 +129,8 @@ static int document_load(document *doc, const char *path)
     json_error_t jerr;
     doc->root = json_loadb(text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc->root) {
-        error = skycrate__error_set(SKYCRATE_EPARSE,
-                                    "user store: %s is corrupt: %s (line %d, column %d); it is "
-                                    "left untouched",
-                                    path, jerr.text, jerr.line, jerr.column);
+        error = skycrate__error_from_json(SKYCRATE_EPARSE, &jerr, true,
+                                          "user store: %s is corrupt (left untouched)", path);
         goto done;
     }
     error = document_check(doc, path);

@@ -10,6 +10,7 @@
 
 #include "core/common.h"
 #include "core/time.h"
+#include "errors.h"
 
 /* The size of the table prefix each version defines; a new version appends a member. */
 static const size_t table_size[] = {
@@ -122,8 +123,7 @@ int skycrate__record_parse(json_t **out, const char *text, size_t len, int bad_c
     *out = NULL;
     json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!v)
-        return skycrate__error_set(bad_code, "%s is not valid JSON: %s (line %d, column %d)", what,
-                                   jerr.text, jerr.line, jerr.column);
+        return skycrate__error_from_json(bad_code, &jerr, true, "%s is not valid JSON", what);
     if (!json_is_object(v)) {
         json_decref(v);
         return skycrate__error_set(bad_code, "%s is not a JSON object", what);
