@@ -349,7 +349,9 @@ int skycrate__ini_load(skycrate__ini *out, bool *found, const char *path)
                                     strerror_r(errno, errbuf, sizeof(errbuf)));
         goto done;
     }
-    if (!S_ISREG(st.st_mode)) {
+    /* A character device is read like a file: AWS_CONFIG_FILE=/dev/null is the usual way to
+     * say "no configuration" (botocore reads it as empty); an endless one fails below. */
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
         error = skycrate__error_set(SKYCRATE_EIO, "%s is not a regular file", path);
         goto done;
     }

@@ -58,8 +58,9 @@ int skycrate__ini_parse(skycrate__ini *out, const char *text, size_t len, const 
 
 /*
  * Reads and parses a file. A missing file (or a missing directory on its path) is not an
- * error: `*found` is false and `out` is empty. Returns 0, SKYCRATE_EPARSE, SKYCRATE_EIO (not
- * readable, not a regular file, larger than SKYCRATE_INI_MAX_FILE) or SKYCRATE_ENOMEM.
+ * error: `*found` is false and `out` is empty. A character device is read as a file (/dev/null
+ * is an empty one). Returns 0, SKYCRATE_EPARSE, SKYCRATE_EIO (not readable, a directory or a
+ * FIFO, larger than SKYCRATE_INI_MAX_FILE) or SKYCRATE_ENOMEM.
  */
 int skycrate__ini_load(skycrate__ini *out, bool *found, const char *path);
 

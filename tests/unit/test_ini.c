@@ -154,6 +154,13 @@ START_TEST(ini_load_tells_missing_from_unreadable)
     ck_assert_message_has("not a regular file");
     ck_assert_int_eq(mkfifo(testhome_path("fifo"), 0600), 0);
     ck_assert_int_eq(skycrate__ini_load(&ini, &found, testhome_path("fifo")), SKYCRATE_EIO);
+    /* AWS_CONFIG_FILE=/dev/null: an empty configuration, as botocore reads it. */
+    ck_assert_sky_ok(skycrate__ini_load(&ini, &found, "/dev/null"));
+    ck_assert(found);
+    ck_assert_uint_eq(ini.count, 0);
+    skycrate__ini_dispose(&ini);
+    ck_assert_int_eq(skycrate__ini_load(&ini, &found, "/dev/zero"), SKYCRATE_EIO);
+    ck_assert_message_has("changed while it was read");
 
     FILE *f = fopen(testhome_path("big"), "wb");
     ck_assert_ptr_nonnull(f);
