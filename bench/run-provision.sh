@@ -4,7 +4,10 @@
 # runs in compatible mode: those two steps are answered 400 and recorded as skipped (still one
 # request each). See bench/README.md.
 #
-#   bench/run-provision.sh [-C BUILD_DIR] [bench-provision options, e.g. --rtt 20 --runs 5]
+# With --deprovision it runs bench-deprovision instead (deprovisioning one batch at a time
+# against one per lane).
+#
+#   bench/run-provision.sh [-C BUILD_DIR] [--deprovision] [the program's options, e.g. --rtt 20]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
@@ -12,7 +15,14 @@ if [ "${1:-}" = "-C" ]; then
     build=$2
     shift 2
 fi
-bin=$build/bench/bench-provision
+program=bench-provision
+mode=(--compatible)
+if [ "${1:-}" = "--deprovision" ]; then
+    program=bench-deprovision
+    mode=()
+    shift
+fi
+bin=$build/bench/$program
 [ -x "$bin" ] || { echo "no $bin: build first (meson setup build && ninja -C build)" >&2; exit 2; }
 
 dir=$(mktemp -d /tmp/skycrate-bench-rgw.XXXXXX)
@@ -29,4 +39,4 @@ env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_
     AWS_CONFIG_FILE="$dir/aws-empty" AWS_SHARED_CREDENTIALS_FILE="$dir/aws-empty" \
     AWS_ACCESS_KEY_ID="$SKYCRATE_TEST_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SKYCRATE_TEST_SECRET_KEY" \
     AWS_REGION="$SKYCRATE_TEST_REGION" \
-    "$bin" --endpoint "$SKYCRATE_TEST_ENDPOINT" --region "$SKYCRATE_TEST_REGION" --compatible "$@"
+    "$bin" --endpoint "$SKYCRATE_TEST_ENDPOINT" --region "$SKYCRATE_TEST_REGION" "${mode[@]}" "$@"

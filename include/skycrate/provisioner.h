@@ -366,11 +366,12 @@ SKYCRATE_API int skycrate_provisioner_config_add_tag(skycrate_provisioner_config
  * By default (0) the configuration steps run on as many lanes as the transport's
  * `max_concurrency` in strict mode, and one at a time in compatible mode: S3-compatible servers
  * may lose concurrent configuration writes to one bucket (radosgw 16 does: it rewrites all of a
- * bucket's configuration at once, without a lock). Reads (verify) and aborts of multipart
- * uploads always use the transport's lanes.
+ * bucket's configuration at once, without a lock). Everything else that can run at once (the
+ * reads of verify, aborts of multipart uploads, the DeleteObjects batches of deprovisioning)
+ * uses the transport's lanes by default, in either mode.
  * @param[in] config the configuration.
- * @param[in] lanes 0 for the default; 1 runs every step in order on the calling thread; larger
- *            values (in either mode) are capped by the transport's `max_concurrency`.
+ * @param[in] lanes 0 for the default; 1 sends every request in order on the calling thread;
+ *            larger values (in either mode) are capped by the transport's `max_concurrency`.
  * @return 0.
  */
 SKYCRATE_API int skycrate_provisioner_config_set_concurrency(skycrate_provisioner_config *config,
@@ -418,6 +419,10 @@ SKYCRATE_API int skycrate_provisioner_provision(skycrate_provision_record **out,
  * @brief Deletes a user's bucket completely: aborts unfinished multipart uploads, deletes every
  *        object version and delete marker (in batches of at most 1000), deletes the bucket,
  *        confirms it is gone, and records the state `deleted` (the record is kept).
+ *
+ * The listing runs ahead of the deletion by one batch per lane (see
+ * skycrate_provisioner_config_set_concurrency()): those batches are deleted at once, one
+ * DeleteObjects per lane, and their counts journaled together.
  *
  * Resumes an unfinished deprovisioning. A record already `deleted` succeeds at once. With
  * #SKYCRATE_DEPROVISION_DRY_RUN nothing is changed, on the server or in the store: the report

@@ -1,8 +1,9 @@
 /*
  * Deprovisioning: mark the record, abort every unfinished multipart upload, delete every object
- * version and delete marker (DeleteObjects, at most 1000 keys a request, with Content-MD5;
- * ListObjectsV2 where versions are not supported), delete the bucket (again after a
- * BucketNotEmpty race), confirm it is gone, record it. Resumable; a dry run only counts.
+ * version and delete marker (DeleteObjects, at most 1000 keys a request, with Content-MD5, one
+ * request per lane at once; ListObjectsV2 where versions are not supported), delete the bucket
+ * (again after a BucketNotEmpty race), confirm it is gone, record it. Resumable; a dry run only
+ * counts.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -197,8 +198,9 @@ static int check_delete_result(dep *d, const skycrate__outcome *o)
     return error;
 }
 
-/* Deletes `count` (<= 1000) entries with one DeleteObjects request. */
-static int delete_batch(dep *d, const skycrate__s3_entry *entries, size_t count)
+/* Deletes `count` (<= 1000) entries with one DeleteObjects request; safe on any lane.
+ * `gone`: the bucket answered NoSuchBucket. */
+static int delete_batch(dep *d, const skycrate__s3_entry *entries, size_t count, bool *gone)
 {
     skycrate__buf body = SKYCRATE_BUF_INIT;
     skycrate__outcome o;
@@ -242,41 +244,188 @@ static int delete_batch(dep *d, const skycrate__s3_entry *entries, size_t count)
         if ((error = skycrate__prov_send(&o, d->p, &req)) == 0)
             error = check_delete_result(d, &o);
         else if (no_such_bucket(&o))
-            d->gone = true, error = 0;
+            *gone = true, error = 0;
     }
     skycrate__outcome_dispose(&o);
     skycrate__buf_dispose(&body);
     return error;
 }
 
-/* Counts and (unless a dry run) deletes one listing page. */
-static int delete_page(dep *d, const skycrate__s3_entry *entries, size_t count)
+/*
+ * Listed entries waiting for their deletion, in batches: each page's entries (split at 1000)
+ * go in their own DeleteObjects. Listing goes on until the window holds a batch for every lane
+ * (or the listing ends); then its batches are deleted at once, one per lane, and journaled
+ * together. Deleting entries listed already never moves the markers of the pages after them,
+ * so listing ahead is safe.
+ */
+typedef struct window {
+    skycrate__s3_entry *entries;
+    size_t count, cap;
+    size_t *batch_ends; /* batch i is entries [batch_ends[i-1] (0 for i = 0), batch_ends[i]) */
+    size_t batches, batch_cap;
+} window;
+
+#define WINDOW_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, NULL, 0, 0                                                                     \
+    }
+
+/* One DeleteObjects of a window (a lane's job). */
+typedef struct delete_job {
+    const skycrate__s3_entry *entries;
+    size_t count;
+    bool gone;
+    skycrate__outcome outcome; /* its code and error message */
+} delete_job;
+
+typedef struct window_run {
+    dep *d;
+    delete_job *jobs;
+    size_t failed; /* the first failed job; SIZE_MAX: none */
+    skycrate__deletion_counts done;
+} window_run;
+
+/* Grows an array to hold `need` items of `size` bytes (doubling). */
+static int grow(void **array, size_t *cap, size_t need, size_t size)
 {
-    skycrate__deletion_counts batch = {0, 0, 0, 0};
-    for (size_t i = 0; i < count; i++) {
-        if (entries[i].delete_marker) {
-            batch.delete_markers++;
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    void *grown = n > SIZE_MAX / size ? NULL : skycrate__realloc(*array, n * size);
+    if (!grown)
+        return skycrate__error_nomem();
+    *array = grown;
+    *cap = n;
+    return 0;
+}
+
+/* Moves a page's entries into the window as its next batches (the page keeps none: `*count`
+ * becomes 0). */
+static int window_take(window *w, skycrate__s3_entry *entries, size_t *count)
+{
+    if (*count == 0)
+        return 0; /* an empty page: `entries` may be NULL */
+    size_t batches = (*count + DELETE_BATCH - 1) / DELETE_BATCH;
+    int error = grow((void **)&w->entries, &w->cap, w->count + *count, sizeof(*entries));
+    if (error == 0)
+        error = grow((void **)&w->batch_ends, &w->batch_cap, w->batches + batches,
+                     sizeof(*w->batch_ends));
+    if (error < 0)
+        return error;
+    memcpy(w->entries + w->count, entries, *count * sizeof(*entries));
+    for (size_t start = 0; start < *count; start += DELETE_BATCH) {
+        size_t n = *count - start < DELETE_BATCH ? *count - start : DELETE_BATCH;
+        w->batch_ends[w->batches++] = w->count + start + n;
+    }
+    w->count += *count;
+    *count = 0;
+    return 0;
+}
+
+static bool window_full(const dep *d, const window *w)
+{
+    return w->batches >= d->p->lanes;
+}
+
+static void window_clear(window *w)
+{
+    for (size_t i = 0; i < w->count; i++)
+        skycrate__s3_entry_dispose(&w->entries[i]);
+    w->count = 0;
+    w->batches = 0;
+}
+
+static void window_dispose(window *w)
+{
+    window_clear(w);
+    skycrate__free(w->entries);
+    skycrate__free(w->batch_ends);
+    *w = (window)WINDOW_INIT;
+}
+
+static void count_entries(skycrate__deletion_counts *c, const skycrate__s3_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].delete_marker) {
+            c->delete_markers++;
         } else {
-            batch.versions++;
-            batch.bytes += entries[i].size;
+            c->versions++;
+            c->bytes += e[i].size;
         }
     }
-    for (size_t start = 0; !d->dry && start < count; start += DELETE_BATCH) {
-        size_t n = count - start < DELETE_BATCH ? count - start : DELETE_BATCH;
-        int error = delete_batch(d, entries + start, n);
-        if (error < 0 || d->gone)
-            return error;
+}
+
+static void delete_one(size_t i, void *ctx)
+{
+    window_run *run = ctx;
+    delete_job *job = &run->jobs[i];
+    int rc = delete_batch(run->d, job->entries, job->count, &job->gone);
+    skycrate__outcome_capture(&job->outcome, rc);
+}
+
+static bool delete_done(size_t i, void *ctx)
+{
+    window_run *run = ctx;
+    delete_job *job = &run->jobs[i];
+    if (job->gone) {
+        run->d->gone = true;
+        return true;
     }
-    d->counts.versions += batch.versions;
-    d->counts.delete_markers += batch.delete_markers;
-    d->counts.bytes += batch.bytes;
-    return count ? progress(d, &batch) : 0;
+    if (job->outcome.rc < 0) {
+        if (run->failed == SIZE_MAX)
+            run->failed = i;
+        return true;
+    }
+    count_entries(&run->done, job->entries, job->count);
+    return false;
+}
+
+/* Deletes (or, in a dry run, counts) the window's entries, journals what was deleted, and
+ * empties the window. */
+static int delete_window(dep *d, window *w)
+{
+    window_run run = {.d = d, .failed = SIZE_MAX};
+    size_t jobs = w->batches;
+    int error = 0;
+    if (d->dry) {
+        count_entries(&run.done, w->entries, w->count);
+    } else if (jobs) {
+        if (!(run.jobs = skycrate__calloc(jobs, sizeof(*run.jobs)))) {
+            window_clear(w);
+            return skycrate__error_nomem();
+        }
+        for (size_t i = 0; i < jobs; i++) {
+            size_t start = i ? w->batch_ends[i - 1] : 0;
+            run.jobs[i].entries = w->entries + start;
+            run.jobs[i].count = w->batch_ends[i] - start;
+            skycrate__outcome_init(&run.jobs[i].outcome);
+        }
+        skycrate__lanes_run(d->p->lanes, jobs, delete_one, delete_done, &run);
+    }
+    /* What was deleted is journaled also when another batch failed. */
+    bool deleted = run.done.versions || run.done.delete_markers;
+    if (!d->gone && deleted) {
+        d->counts.versions += run.done.versions;
+        d->counts.delete_markers += run.done.delete_markers;
+        d->counts.bytes += run.done.bytes;
+        error = progress(d, &run.done);
+    }
+    if (run.failed != SIZE_MAX)
+        error = skycrate__outcome_raise(&run.jobs[run.failed].outcome);
+    for (size_t i = 0; run.jobs && i < jobs; i++)
+        skycrate__outcome_dispose(&run.jobs[i].outcome);
+    skycrate__free(run.jobs);
+    window_clear(w);
+    return error;
 }
 
 /* ListObjectsV2 + DeleteObjects without version ids (servers without versioning support). */
 static int delete_objects(dep *d)
 {
     char *token = NULL;
+    window w = WINDOW_INIT;
     int error = 0;
     while (!d->gone) {
         skycrate__s3_list_v2 page;
@@ -292,15 +441,18 @@ static int delete_objects(dep *d)
             skycrate__s3_list_v2_dispose(&page);
             break;
         }
-        error = delete_page(d, page.entries, page.count);
+        error = window_take(&w, page.entries, &page.count);
         skycrate__free(token);
         token = page.next_continuation_token;
         page.next_continuation_token = NULL;
         bool more = page.truncated && token;
         skycrate__s3_list_v2_dispose(&page);
+        if (error == 0 && (!more || window_full(d, &w)))
+            error = delete_window(d, &w);
         if (error < 0 || !more)
             break;
     }
+    window_dispose(&w);
     skycrate__free(token);
     return error;
 }
@@ -308,6 +460,7 @@ static int delete_objects(dep *d)
 static int delete_versions(dep *d)
 {
     char *key_marker = NULL, *id_marker = NULL;
+    window w = WINDOW_INIT;
     int error = 0;
     while (!d->gone) {
         skycrate__s3_list_versions page;
@@ -331,7 +484,7 @@ static int delete_versions(dep *d)
             skycrate__s3_list_versions_dispose(&page);
             break;
         }
-        error = delete_page(d, page.entries, page.count);
+        error = window_take(&w, page.entries, &page.count);
         skycrate__free(key_marker);
         skycrate__free(id_marker);
         key_marker = page.next_key_marker;
@@ -339,9 +492,12 @@ static int delete_versions(dep *d)
         page.next_key_marker = page.next_version_id_marker = NULL;
         bool more = page.truncated && key_marker;
         skycrate__s3_list_versions_dispose(&page);
+        if (error == 0 && (!more || window_full(d, &w)))
+            error = delete_window(d, &w);
         if (error < 0 || !more)
             break;
     }
+    window_dispose(&w);
     skycrate__free(key_marker);
     skycrate__free(id_marker);
     return error;

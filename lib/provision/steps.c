@@ -99,8 +99,7 @@ int skycrate__outcome_raise(const skycrate__outcome *o)
     return skycrate__error_set(o->rc, "%s", skycrate__buf_cstr(&o->message));
 }
 
-/* Keeps the calling thread's error message in the outcome (it is about to leave the lane). */
-static void capture(skycrate__outcome *out, int rc)
+void skycrate__outcome_capture(skycrate__outcome *out, int rc)
 {
     out->rc = rc;
     skycrate__buf_clear(&out->message);
@@ -161,7 +160,7 @@ int skycrate__prov_send(skycrate__outcome *out, skycrate_provisioner *p,
     }
     skycrate__http_response_dispose(&resp);
 done:
-    capture(out, error);
+    skycrate__outcome_capture(out, error);
     return error;
 }
 
@@ -174,12 +173,12 @@ int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p,
     int error;
     if (!d || !d->subresource) {
         error = skycrate__error_set(SKYCRATE_EINVAL, "no configuration step %d", (int)step);
-        capture(out, error);
+        skycrate__outcome_capture(out, error);
         return error;
     }
     if ((error = skycrate__profile_body(&body, &p->profile, step, bucket, user_id, region)) < 0) {
         skycrate__buf_dispose(&body);
-        capture(out, error);
+        skycrate__outcome_capture(out, error);
         return error;
     }
     skycrate__kv query = {d->subresource, ""};
@@ -204,7 +203,7 @@ int skycrate__step_read(skycrate__outcome *out, skycrate_provisioner *p,
     const skycrate__step_def *d = skycrate__step_def_get(step);
     if (!d) {
         int error = skycrate__error_set(SKYCRATE_EINVAL, "no step %d", (int)step);
-        capture(out, error);
+        skycrate__outcome_capture(out, error);
         return error;
     }
     skycrate__kv query = {d->subresource, ""};

@@ -47,6 +47,8 @@ bool skycrate__outcome_unsupported(const skycrate__outcome *o);
 int skycrate__outcome_note(skycrate__buf *out, const skycrate__outcome *o);
 /* Makes the outcome's code and message the calling thread's error again; returns the code. */
 int skycrate__outcome_raise(const skycrate__outcome *o);
+/* Keeps `rc` and the calling thread's error message in the outcome, before it leaves a lane. */
+void skycrate__outcome_capture(skycrate__outcome *out, int rc);
 
 /* One request of the provisioner. */
 typedef struct skycrate__prov_request {

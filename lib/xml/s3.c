@@ -127,7 +127,7 @@ void skycrate__s3_error_doc_dispose(skycrate__s3_error_doc *doc)
 
 /* ---- listings ---- */
 
-static void entry_dispose(skycrate__s3_entry *e)
+void skycrate__s3_entry_dispose(skycrate__s3_entry *e)
 {
     skycrate__free(e->key);
     skycrate__free(e->etag);
@@ -197,7 +197,7 @@ void skycrate__s3_list_v2_dispose(skycrate__s3_list_v2 *list)
     if (!list)
         return;
     for (size_t i = 0; i < list->count; i++)
-        entry_dispose(&list->entries[i]);
+        skycrate__s3_entry_dispose(&list->entries[i]);
     skycrate__free(list->entries);
     skycrate__free(list->next_continuation_token);
     memset(list, 0, sizeof(*list));
@@ -244,7 +244,7 @@ void skycrate__s3_list_versions_dispose(skycrate__s3_list_versions *list)
     if (!list)
         return;
     for (size_t i = 0; i < list->count; i++)
-        entry_dispose(&list->entries[i]);
+        skycrate__s3_entry_dispose(&list->entries[i]);
     skycrate__free(list->entries);
     skycrate__free(list->next_key_marker);
     skycrate__free(list->next_version_id_marker);

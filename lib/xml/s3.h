@@ -37,6 +37,9 @@ typedef struct skycrate__s3_entry {
     bool delete_marker;
 } skycrate__s3_entry;
 
+/* Frees an entry's strings (not the entry itself). */
+void skycrate__s3_entry_dispose(skycrate__s3_entry *e);
+
 /*
  * Listings answered with <EncodingType>url</EncodingType> (a request with encoding-type=url)
  * are decoded by the readers: keys, markers and StartAfter come back as plain UTF-8 ('+' and

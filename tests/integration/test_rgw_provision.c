@@ -212,6 +212,44 @@ START_TEST(strict_mode_rolls_back_on_radosgw)
 }
 END_TEST
 
+/* Thousands of versions: the usage listing is paginated, and deprovisioning deletes its
+ * batches of 1000 on several lanes at once (the client's transport has six). */
+START_TEST(thousands_of_versions_are_counted_and_deleted)
+{
+    enum { KEYS = 1100, REWRITTEN = 100 };
+    skycrate_provisioner *p = make_provisioner(false, true);
+    skycrate_provision_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, user));
+    char bucket[64];
+    snprintf(bucket, sizeof(bucket), "%s", skycrate_provision_record_bucket(rec));
+    skycrate_provision_record_free(rec);
+    ck_assert_sky_ok(raw("PutBucketVersioning", "PUT", bucket, NULL, "versioning",
+                         "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/"
+                         "2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>",
+                         NULL));
+    for (int i = 0; i < KEYS + REWRITTEN; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "many/%04d", i % KEYS);
+        ck_assert_sky_ok(skycrate_object_put(NULL, client, bucket, key, "xyz", 3, NULL));
+    }
+    skycrate_usage_report *u = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_usage(&u, p, user));
+    ck_assert_uint_eq(skycrate_usage_report_objects(u), KEYS);
+    ck_assert_uint_eq(skycrate_usage_report_bytes(u), 3 * KEYS);
+    skycrate_usage_report_free(u);
+
+    skycrate_deprovision_report *d = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_deprovision(&d, p, user, 0));
+    ck_assert_uint_eq(skycrate_deprovision_report_versions(d), KEYS + REWRITTEN);
+    ck_assert_uint_eq(skycrate_deprovision_report_bytes(d), 3 * (KEYS + REWRITTEN));
+    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(d)),
+                     SKYCRATE_RECORD_DELETED);
+    skycrate_deprovision_report_free(d);
+    ck_assert_int_eq(skycrate_bucket_head(client, bucket), SKYCRATE_ENOTFOUND);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
 static int crash_after;
 static int crash_hook(const char *stage)
 {
@@ -287,6 +325,7 @@ static Suite *rgw_provision_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, provision_verify_use_and_deprovision);
+    tcase_add_test(tc, thousands_of_versions_are_counted_and_deleted);
     tcase_add_test(tc, strict_mode_rolls_back_on_radosgw);
     tcase_add_test(tc, a_killed_provisioning_resumes);
     tcase_add_test(tc, radosgw_denies_uploads_once_block_public_acls_is_set);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 typedef enum { STEP_RESPONSE, STEP_ERROR, STEP_INTERIM } step_kind;
 
@@ -32,6 +33,10 @@ struct mock_transport {
     size_t request_count, request_cap;
     size_t chunk;
     unsigned int lanes;
+    /* mock_gather() */
+    pthread_cond_t gathered;
+    char *gather_url;
+    unsigned int gather_count, gather_arrived, gather_in, gather_max;
 };
 
 static void *xmalloc(size_t n)
@@ -57,6 +62,7 @@ mock_transport *mock_new(void)
     mock_transport *m = xmalloc(sizeof(*m));
     memset(m, 0, sizeof(*m));
     pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->gathered, NULL);
     m->chunk = 7;
     m->lanes = 1;
     return m;
@@ -101,6 +107,8 @@ void mock_free(mock_transport *m)
     for (size_t i = 0; i < m->request_count; i++)
         free_request(m->requests[i]);
     free(m->requests);
+    free(m->gather_url);
+    pthread_cond_destroy(&m->gathered);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
@@ -198,6 +206,44 @@ void mock_set_chunk(mock_transport *m, size_t chunk)
 void mock_set_concurrency(mock_transport *m, unsigned int lanes)
 {
     m->lanes = lanes;
+}
+
+void mock_gather(mock_transport *m, const char *url_part, unsigned int count)
+{
+    pthread_mutex_lock(&m->lock);
+    free(m->gather_url);
+    m->gather_url = xstrdup(url_part);
+    m->gather_count = count;
+    m->gather_arrived = m->gather_in = m->gather_max = 0;
+    pthread_mutex_unlock(&m->lock);
+}
+
+unsigned int mock_gathered_max(mock_transport *m)
+{
+    pthread_mutex_lock(&m->lock);
+    unsigned int n = m->gather_max;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+/* Holds a request of the gather until all of it has arrived (at most 3 s). */
+static void gather(mock_transport *m, const char *url)
+{
+    pthread_mutex_lock(&m->lock);
+    if (m->gather_url && strstr(url, m->gather_url)) {
+        m->gather_arrived++;
+        if (++m->gather_in > m->gather_max)
+            m->gather_max = m->gather_in;
+        pthread_cond_broadcast(&m->gathered);
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 3;
+        while (m->gather_arrived < m->gather_count &&
+               pthread_cond_timedwait(&m->gathered, &m->lock, &deadline) == 0)
+            ;
+        m->gather_in--;
+    }
+    pthread_mutex_unlock(&m->lock);
 }
 
 size_t mock_request_count(mock_transport *m)
@@ -390,6 +436,7 @@ static int mock_perform(skycrate_http_request *req, skycrate_http_response *resp
     mock_transport *m = user_data;
     mock_req *r = NULL;
     step *interims = NULL;
+    gather(m, skycrate_http_request_url(req));
     int rc = record(&r, m, req);
     step *final = take_route(m, r);
     if (!final)

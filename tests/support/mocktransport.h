@@ -88,6 +88,15 @@ void mock_route_error(mock_transport *m, const char *method, const char *url_par
 void mock_set_chunk(mock_transport *m, size_t chunk);
 /* The max_concurrency the table announces (default 1). */
 void mock_set_concurrency(mock_transport *m, unsigned int lanes);
+/*
+ * Holds the requests whose URL contains `url_part` in perform() until `count` of them have
+ * arrived (at most 3 s each), so that they are answered only once all are in flight: a test of
+ * code that should send them at once sees mock_gathered_max() == count, and code that sends
+ * them one after another is slow (3 s a request) but fails the test instead of hanging it.
+ */
+void mock_gather(mock_transport *m, const char *url_part, unsigned int count);
+/* The most requests of the gather that were held in perform() at once. */
+unsigned int mock_gathered_max(mock_transport *m);
 
 /* Fills a transport table (version 1) whose perform() is the mock's. Its `free` is NULL: the
  * test keeps ownership and calls mock_free() itself. */

@@ -5,10 +5,12 @@
  * against botocore's golden requests, allocation failures.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/common.h"
+#include "crypto/crypto.h"
 #include "provfixture.h"
 #include "provision/provisioner.h"
 #include "testalloc.h"
@@ -378,6 +380,145 @@ START_TEST(uploads_are_aborted_on_every_lane)
     ck_assert_uint_eq(skycrate_deprovision_report_uploads(rep), 9);
     skycrate_deprovision_report_free(rep);
     ck_assert_uint_eq(mock_pending(fx.mock), 0);
+}
+END_TEST
+
+/* Replaces the mock with one of `lanes` lanes, and the provisioner with one using them all. */
+static void use_lanes(unsigned int lanes)
+{
+    mock_free(fx.mock);
+    fx.mock = mock_new();
+    mock_set_concurrency(fx.mock, lanes);
+    prov_fixture_client(&fx, "eu-west-1", NULL);
+    make_provisioner();
+}
+
+/* A ListVersionsResult of versions k<first> .. k<first + n - 1> of 10 bytes each (malloc'd). */
+static char *versions_page(int first, int n, bool last)
+{
+    size_t cap = 512 + (size_t)n * 128;
+    char *page = malloc(cap);
+    ck_assert_ptr_nonnull(page);
+    int len = snprintf(page, cap, "<ListVersionsResult " NS "><IsTruncated>%s</IsTruncated>",
+                       last ? "false" : "true");
+    if (!last)
+        len += snprintf(page + len, cap - (size_t)len,
+                        "<NextKeyMarker>k%d</NextKeyMarker><NextVersionIdMarker>v%d"
+                        "</NextVersionIdMarker>",
+                        first + n - 1, first + n - 1);
+    for (int i = first; i < first + n; i++)
+        len += snprintf(page + len, cap - (size_t)len,
+                        "<Version><Key>k%d</Key><VersionId>v%d</VersionId><Size>10</Size>"
+                        "</Version>",
+                        i, i);
+    snprintf(page + len, cap - (size_t)len, "</ListVersionsResult>");
+    return page;
+}
+
+/* Checks the DeleteObjects requests: each names at most 1000 versions with their Content-MD5,
+ * and together they name k0 .. k<total - 1> once each. Returns how many there were. */
+static size_t check_deletes(int total)
+{
+    char *seen = calloc((size_t)total, 1);
+    ck_assert_ptr_nonnull(seen);
+    size_t deletes = 0;
+    for (size_t i = 0; i < mock_request_count(fx.mock); i++) {
+        const mock_req *r = mock_request(fx.mock, i);
+        if (strcmp(r->method, "POST") || !strstr(r->url, "?delete"))
+            continue;
+        deletes++;
+        char md5[25];
+        skycrate__content_md5(md5, r->body, r->body_length);
+        ck_assert_str_eq(mock_request_header(r, "Content-MD5"), md5);
+        int objects = 0;
+        for (const char *k = (const char *)r->body; (k = strstr(k, "<Key>k")) != NULL; k++) {
+            int n = atoi(k + 6);
+            ck_assert_int_lt(n, total);
+            ck_assert_msg(!seen[n], "k%d deleted twice", n);
+            seen[n] = 1;
+            objects++;
+        }
+        ck_assert_int_le(objects, 1000);
+    }
+    for (int n = 0; n < total; n++)
+        ck_assert_msg(seen[n], "k%d was not deleted", n);
+    free(seen);
+    return deletes;
+}
+
+START_TEST(deletes_run_one_batch_per_lane_at_once)
+{
+    use_lanes(2);
+    char *pages[] = {versions_page(0, 1000, false), versions_page(1000, 1000, false),
+                     versions_page(2000, 1500, true)};
+    push(200, uploads_none);
+    push(200, pages[0]);
+    push(200, pages[1]);
+    mock_route(fx.mock, "POST", "?delete", 200, "", deleted_ok);
+    mock_route(fx.mock, "POST", "?delete", 200, "", deleted_ok);
+    push(200, pages[2]); /* listed once the first two batches are deleted */
+    mock_route(fx.mock, "POST", "?delete", 200, "", deleted_ok);
+    mock_route(fx.mock, "POST", "?delete", 200, "", deleted_ok);
+    push(204, "");
+    push(404, "");
+    mock_gather(fx.mock, "?delete", 2); /* both lanes' DeleteObjects in flight at once */
+    skycrate_deprovision_report *rep = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_deprovision(&rep, prov, "u42", 0));
+    ck_assert_uint_eq(mock_pending(fx.mock), 0);
+    ck_assert_uint_eq(mock_gathered_max(fx.mock), 2);
+    ck_assert_uint_eq(skycrate_deprovision_report_versions(rep), 3500);
+    ck_assert_uint_eq(skycrate_deprovision_report_bytes(rep), 35000);
+    skycrate_deprovision_report_free(rep);
+    /* The third page was listed after the first window (two pages) was deleted, and went in
+     * two batches of 1000 and 500. */
+    ck_assert_str_eq(mock_request(fx.mock, 5)->method, "GET");
+    ck_assert_ptr_nonnull(strstr(mock_request(fx.mock, 5)->url, "key-marker=k1999"));
+    ck_assert_uint_eq(check_deletes(3500), 4);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "deleted");
+    json_decref(r);
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(pages); i++)
+        free(pages[i]);
+}
+END_TEST
+
+START_TEST(a_failed_batch_keeps_what_the_others_deleted)
+{
+    use_lanes(3);
+    char *pages[] = {versions_page(0, 1000, false), versions_page(1000, 1000, false),
+                     versions_page(2000, 1000, true)};
+    push(200, uploads_none);
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(pages); i++)
+        push(200, pages[i]);
+    mock_route(fx.mock, "POST", "?delete", 200, "", deleted_ok);
+    mock_route(fx.mock, "POST", "?delete", 403, "", error_doc("AccessDenied"));
+    mock_route(fx.mock, "POST", "?delete", 200, "", deleted_ok);
+    mock_gather(fx.mock, "?delete", 3); /* all three answered only once all were sent */
+    ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, prov, "u42", 0), SKYCRATE_EACCESS);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "AccessDenied"));
+    ck_assert_uint_eq(mock_gathered_max(fx.mock), 3);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "deprovisioning");
+    ck_assert_ptr_nonnull(strstr(prov_str(r, "error"), "AccessDenied"));
+    json_t *d = json_object_get(r, "deprovision");
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "versions")), 2000);
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "bytes")), 20000);
+    json_decref(r);
+
+    /* Resumed: the listing finds what is left. */
+    char *rest = versions_page(1000, 1000, true);
+    push(200, uploads_none);
+    push(200, rest);
+    push(200, deleted_ok);
+    push(204, "");
+    push(404, "");
+    skycrate_deprovision_report *rep = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_deprovision(&rep, prov, "u42", 0));
+    ck_assert_uint_eq(skycrate_deprovision_report_versions(rep), 3000);
+    skycrate_deprovision_report_free(rep);
+    free(rest);
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(pages); i++)
+        free(pages[i]);
 }
 END_TEST
 
@@ -806,6 +947,8 @@ static Suite *deprovision_suite(void)
     tcase_add_test(tc, the_bucket_must_answer_404_in_the_end);
     tcase_add_test(tc, a_key_xml_cannot_carry_is_deleted_alone);
     tcase_add_test(tc, uploads_are_aborted_on_every_lane);
+    tcase_add_test(tc, deletes_run_one_batch_per_lane_at_once);
+    tcase_add_test(tc, a_failed_batch_keeps_what_the_others_deleted);
     tcase_add_test(tc, records_without_a_bucket_need_no_requests);
     tcase_add_test(tc, a_record_of_another_endpoint_is_refused);
     suite_add_tcase(s, tc);
