@@ -38,7 +38,7 @@ typedef struct dep {
 
 static bool no_such_bucket(const skycrate__outcome *o)
 {
-    return o->rc == SKYCRATE_ENOTFOUND && !strcmp(skycrate__outcome_code(o), "NoSuchBucket");
+    return skycrate__outcome_not_found(o) && !strcmp(skycrate__outcome_code(o), "NoSuchBucket");
 }
 
 static int progress(dep *d, const skycrate__deletion_counts *batch)
@@ -84,7 +84,7 @@ static bool abort_done(size_t i, void *ctx)
 {
     dep *d = ctx;
     skycrate__outcome *o = &d->abort_outcomes[i];
-    if (o->rc == 0 || (o->rc == SKYCRATE_ENOTFOUND && !no_such_bucket(o))) {
+    if (o->rc == 0 || (skycrate__outcome_not_found(o) && !no_such_bucket(o))) {
         d->counts.uploads++; /* NoSuchUpload: it finished or was aborted meanwhile */
         return false;
     }
@@ -513,7 +513,7 @@ static int delete_bucket(dep *d, bool *not_empty)
     skycrate__outcome_init(&o);
     int error = skycrate__prov_send(&o, d->p, &req);
     *not_empty = error == SKYCRATE_ECONFLICT;
-    if (error == SKYCRATE_ENOTFOUND || *not_empty)
+    if (skycrate__outcome_not_found(&o) || *not_empty)
         error = 0;
     skycrate__outcome_dispose(&o);
     return error;
@@ -528,8 +528,9 @@ static int confirm_gone(dep *d)
         skycrate__outcome o;
         skycrate__outcome_init(&o);
         error = skycrate__prov_send(&o, d->p, &req);
+        bool gone = skycrate__outcome_not_found(&o);
         skycrate__outcome_dispose(&o);
-        if (error == SKYCRATE_ENOTFOUND)
+        if (gone)
             return 0;
         if (error < 0)
             return error;

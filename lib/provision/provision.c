@@ -101,23 +101,36 @@ static int delete_bucket(skycrate__outcome *o, skycrate_provisioner *p, const ch
     return skycrate__prov_send(o, p, &req);
 }
 
-/* Deletes a bucket we may have created; true when it is gone (or never was). */
-static bool roll_back(skycrate_provisioner *p, const char *bucket)
+/* What became of the bucket of a failed provisioning. */
+typedef enum bucket_fate {
+    FATE_DELETED,       /* rolled back: DeleteBucket succeeded (or the bucket was gone) */
+    FATE_NEVER_CREATED, /* CreateBucket was answered with a refusal: nothing to roll back */
+    FATE_KEPT,          /* it may exist and could not be deleted: the record keeps its name */
+} bucket_fate;
+
+/* Deletes a bucket we may have created. */
+static bucket_fate roll_back(skycrate_provisioner *p, const char *bucket)
 {
     skycrate__outcome o;
     skycrate__outcome_init(&o);
     int rc = delete_bucket(&o, p, bucket);
-    skycrate__outcome_dispose(&o);
-    if (rc < 0 && rc != SKYCRATE_ENOTFOUND)
+    bool gone = rc == 0 || skycrate__outcome_not_found(&o);
+    if (!gone)
         skycrate__log(SKYCRATE_LOG_WARN, "rollback: bucket %s could not be deleted: %s", bucket,
                       skycrate_error_last()->message);
-    return rc == 0 || rc == SKYCRATE_ENOTFOUND;
+    skycrate__outcome_dispose(&o);
+    return gone ? FATE_DELETED : FATE_KEPT;
 }
 
 /* Records a failure (after the rollback) and returns `code` with a message saying it all. */
 static int fail(run *r, skycrate_provision_step step, int code, const char *reason,
-                bool rolled_back)
+                bucket_fate fate)
 {
+    static const char *const said[] = {
+        [FATE_DELETED] = "rolled back (the bucket was deleted)",
+        [FATE_NEVER_CREATED] = "no bucket was created",
+        [FATE_KEPT] = "the bucket could not be deleted (the record keeps it)",
+    };
     skycrate__buf msg = SKYCRATE_BUF_INIT;
     const char *name = skycrate_provision_step_name(step);
     resolve_gate(r, false); /* a failed create: no configuration request goes out */
@@ -128,12 +141,10 @@ static int fail(run *r, skycrate_provision_step step, int code, const char *reas
                                .results = r->results,
                                .result_count = r->result_count,
                                .error = skycrate__buf_cstr(&msg),
-                               .rolled_back = rolled_back};
+                               .rolled_back = fate != FATE_KEPT};
     int jerr = journal(r, &op);
     skycrate__error_set(code, "provisioning user '%.64s': %s; %s%s", r->user_id,
-                        skycrate__buf_cstr(&msg),
-                        rolled_back ? "rolled back (the bucket was deleted)"
-                                    : "the bucket could not be deleted (the record keeps it)",
+                        skycrate__buf_cstr(&msg), said[fate],
                         jerr < 0 ? "; the record could not be updated" : "");
     skycrate__buf_dispose(&msg);
     return code;
@@ -222,7 +233,7 @@ static int create(run *r, bool resumed)
             }
             if (rc == SKYCRATE_EACCESS || rc == SKYCRATE_EREGION) {
                 taken = true; /* someone else's bucket (403), or in another region (301) */
-            } else if (rc != SKYCRATE_ENOTFOUND) {
+            } else if (!skycrate__outcome_not_found(&o)) {
                 error = rc; /* no answer: the record stays as it is, for the next call */
                 goto done;
             }
@@ -247,9 +258,9 @@ static int create(run *r, bool resumed)
             } else {
                 /* A definite 4xx answer created nothing; otherwise it may have. */
                 int status = o.rec.info.http_status;
-                bool rolled_back = (status >= 400 && status < 500) || roll_back(p, r->bucket);
-                error =
-                    fail(r, SKYCRATE_STEP_CREATE, rc, skycrate__buf_cstr(&o.message), rolled_back);
+                bucket_fate fate =
+                    status >= 400 && status < 500 ? FATE_NEVER_CREATED : roll_back(p, r->bucket);
+                error = fail(r, SKYCRATE_STEP_CREATE, rc, skycrate__buf_cstr(&o.message), fate);
                 goto done;
             }
         }
@@ -262,7 +273,7 @@ static int create(run *r, bool resumed)
     }
     if (!created) {
         error = fail(r, SKYCRATE_STEP_CREATE, SKYCRATE_EEXISTS,
-                     "every bucket name tried is taken by someone else", true);
+                     "every bucket name tried is taken by someone else", FATE_NEVER_CREATED);
         goto done;
     }
     /* The configuration requests go now, while the create is journaled. */
@@ -349,9 +360,8 @@ static int configure(run *r, skycrate__lanes *batch)
     int error = 0;
     if (r->failed) {
         skycrate__outcome *o = &r->outcomes[r->failed_job];
-        bool rolled_back = roll_back(p, r->bucket);
-        error =
-            fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message), rolled_back);
+        error = fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message),
+                     roll_back(p, r->bucket));
     } else {
         skycrate__journal_op op = {
             .kind = SKYCRATE__J_ACTIVE, .results = r->results, .result_count = r->result_count};
@@ -472,7 +482,7 @@ static int clean_up_failed(run *r)
     skycrate__outcome o;
     skycrate__outcome_init(&o);
     error = delete_bucket(&o, r->p, bucket);
-    if (error == SKYCRATE_ENOTFOUND)
+    if (skycrate__outcome_not_found(&o))
         error = 0;
     skycrate__outcome_dispose(&o);
     if (error < 0)

@@ -72,6 +72,11 @@ const char *skycrate__outcome_code(const skycrate__outcome *o)
     return o->rec.info.s3_code ? o->rec.info.s3_code : "";
 }
 
+bool skycrate__outcome_not_found(const skycrate__outcome *o)
+{
+    return o->rc == SKYCRATE_ENOTFOUND && o->rec.info.http_status == 404;
+}
+
 bool skycrate__outcome_unsupported(const skycrate__outcome *o)
 {
     const char *code = skycrate__outcome_code(o);

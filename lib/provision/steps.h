@@ -43,6 +43,9 @@ const char *skycrate__outcome_code(const skycrate__outcome *o);
 /* True for an answer compatible mode skips: NotImplemented, InvalidArgument, MethodNotAllowed,
  * or HTTP 501/405. */
 bool skycrate__outcome_unsupported(const skycrate__outcome *o);
+/* True when the server answered 404 (SKYCRATE_ENOTFOUND alone may mean other things, such as
+ * a custom transport's or credentials provider's "nothing found"). */
+bool skycrate__outcome_not_found(const skycrate__outcome *o);
 /* Appends "HTTP 400 InvalidArgument: message" (or the error message when no answer came). */
 int skycrate__outcome_note(skycrate__buf *out, const skycrate__outcome *o);
 /* Makes the outcome's code and message the calling thread's error again; returns the code. */

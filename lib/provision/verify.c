@@ -282,7 +282,7 @@ static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcom
     if (o->rc == SKYCRATE_ENOMEM)
         return skycrate__outcome_raise(o); /* ours, not the server's: no report */
     if (o->rc < 0) {
-        skycrate_verify_status status = o->rc == SKYCRATE_ENOTFOUND ? SKYCRATE_VERIFY_MISSING
+        skycrate_verify_status status = skycrate__outcome_not_found(o) ? SKYCRATE_VERIFY_MISSING
                                         : skycrate__outcome_unsupported(o)
                                             ? SKYCRATE_VERIFY_UNSUPPORTED
                                             : SKYCRATE_VERIFY_ERROR;
@@ -356,7 +356,7 @@ static int verify(ver *v)
         if (!(r->region = skycrate__strdup(head.rec.info.region)))
             error = skycrate__error_nomem();
     }
-    if (error == SKYCRATE_ENOTFOUND) {
+    if (error == SKYCRATE_ENOTFOUND && skycrate__outcome_not_found(&head)) {
         error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MISSING,
                      "HeadBucket: the bucket does not exist%s%s", NULL, NULL);
     } else if (error == 0) {

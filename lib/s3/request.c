@@ -229,6 +229,10 @@ int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
         creds = NULL;
         if ((error = skycrate_credentials_provider_get(&creds, client->provider)) < 0) {
             skycrate__error_prefix("%s: no credentials", req->operation);
+            /* A provider's "none found" is SKYCRATE_ENOTFOUND, which a request's caller reads
+             * as the server's 404 (no such bucket): here it is SKYCRATE_EAUTH. */
+            if (error == SKYCRATE_ENOTFOUND)
+                error = skycrate__error_set(SKYCRATE_EAUTH, "%s", skycrate_error_last()->message);
             goto done;
         }
         if ((error = prepare(&a, client, req, creds, payload_hash)) < 0)

@@ -90,6 +90,7 @@ START_TEST(a_refused_create_needs_no_rollback)
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied"));
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EACCESS);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "no bucket was created"));
     ck_assert_uint_eq(mock_request_count(fx.mock), 1);
     json_t *r = prov_record(&fx, "u42");
     ck_assert_str_eq(prov_str(r, "failedStep"), "create");
@@ -124,6 +125,72 @@ START_TEST(a_failed_rollback_is_finished_before_starting_over)
     ck_assert_str_eq(first->method, "DELETE");
     ck_assert_ptr_nonnull(strstr(first->url, PROV_BUCKET));
     skycrate_provisioner_free(p);
+}
+END_TEST
+
+static int no_credentials(skycrate_credentials **out, void *user_data)
+{
+    (void)out;
+    (void)user_data;
+    skycrate_error_set_str(SKYCRATE_ENOTFOUND, "no credentials found here");
+    return SKYCRATE_ENOTFOUND;
+}
+
+/* A provisioner whose client finds no credentials (the provider answers SKYCRATE_ENOTFOUND). */
+static skycrate_provisioner *provisioner_without_credentials(skycrate_client **client_out)
+{
+    skycrate_credentials_provider *provider;
+    ck_assert_sky_ok(skycrate_credentials_provider_new_delegate(&provider, no_credentials, NULL));
+    skycrate_client_config *ccfg;
+    ck_assert_sky_ok(skycrate_client_config_new(&ccfg));
+    ck_assert_sky_ok(skycrate_client_config_set_region(ccfg, "eu-west-1"));
+    ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(ccfg, provider));
+    skycrate_credentials_provider_unref(provider);
+    skycrate_http_transport t;
+    mock_table(fx.mock, &t);
+    ck_assert_sky_ok(skycrate_client_config_set_transport(ccfg, &t));
+    ck_assert_sky_ok(skycrate_client_new(client_out, ccfg));
+    skycrate_client_config_free(ccfg);
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    prov_golden_profile(cfg);
+    skycrate_provisioner *p;
+    ck_assert_sky_ok(skycrate_provisioner_new(&p, *client_out, cfg));
+    skycrate_provisioner_config_free(cfg);
+    return p;
+}
+
+/* "No credentials found" is no 404: nothing is taken as gone or missing for it. */
+START_TEST(missing_credentials_are_no_missing_bucket)
+{
+    skycrate_client *client;
+    skycrate_provisioner *p = provisioner_without_credentials(&client);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EAUTH);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "no credentials found here"));
+    /* The rollback could not ask the server either: the record keeps the name, unresolved. */
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "could not be deleted"));
+    ck_assert_uint_eq(mock_request_count(fx.mock), 0);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "failed");
+    ck_assert(json_is_false(json_object_get(r, "rolledBack")));
+    json_decref(r);
+
+    /* An active record: verify and deprovision fail instead of finding the bucket gone. */
+    skycrate_provisioner *ok = prov_golden_provisioner(&fx);
+    prov_push_ok(&fx, 1); /* the old bucket's DeleteBucket */
+    prov_push_ok(&fx, 8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, ok, "u42"));
+    skycrate_provisioner_free(ok);
+    size_t sent = mock_request_count(fx.mock);
+    skycrate_verify_report *v = NULL;
+    ck_assert_int_eq(skycrate_provisioner_verify(&v, p, "u42"), SKYCRATE_EAUTH);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u42", 0), SKYCRATE_EAUTH);
+    ck_assert_uint_eq(mock_request_count(fx.mock), sent);
+    r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "deprovisioning");
+    json_decref(r);
+    skycrate_provisioner_free(p);
+    skycrate_client_free(client);
 }
 END_TEST
 
@@ -388,6 +455,7 @@ static Suite *provision_recovery_suite(void)
     tcase_add_test(tc, a_create_without_answer_is_rolled_back);
     tcase_add_test(tc, a_refused_create_needs_no_rollback);
     tcase_add_test(tc, a_failed_rollback_is_finished_before_starting_over);
+    tcase_add_test(tc, missing_credentials_are_no_missing_bucket);
     tcase_add_test(tc, nosuchbucket_right_after_the_create_is_retried);
     suite_add_tcase(s, tc);
 

@@ -435,7 +435,7 @@ START_TEST(missing_credentials_are_reported)
     skycrate_client *c;
     ck_assert_sky_ok(skycrate_client_new(&c, cfg));
     skycrate_client_config_free(cfg);
-    ck_assert_int_eq(skycrate_object_delete(c, "bkt", "k"), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_object_delete(c, "bkt", "k"), SKYCRATE_EAUTH);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "no credentials"));
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "vault has nothing"));
     ck_assert_uint_eq(mock_request_count(mock), 0);
