@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "delayproxy.h"
 #include "skycrate.h"
 
@@ -55,39 +56,6 @@ typedef struct run_result {
     unsigned int connections;
     uint64_t versions;
 } run_result;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static double log_epoch;
-
-/* Library log lines on stderr, with the time since the start. */
-static void log_line(skycrate_log_level level, const char *message, void *user_data)
-{
-    (void)level;
-    (void)user_data;
-    fprintf(stderr, "[%9.1f ms] %s\n", now_ms() - log_epoch, message);
-}
-
-static int make_client(skycrate_client **out, const options *opt, const char *url)
-{
-    skycrate_client_config *cfg = NULL;
-    int error = skycrate_client_config_new(&cfg);
-    if (error == 0)
-        error = skycrate_client_config_set_endpoint(cfg, url);
-    if (error == 0)
-        error = skycrate_client_config_set_allow_http(cfg, 1);
-    if (error == 0 && opt->region)
-        error = skycrate_client_config_set_region(cfg, opt->region);
-    if (error == 0)
-        error = skycrate_client_new(out, cfg);
-    skycrate_client_config_free(cfg);
-    return error;
-}
 
 /* A provisioner in compatible mode (the test server rejects encryption and ownership
  * controls), with no BlockPublicAcls (radosgw 16 then refuses every upload; see DESIGN.md). */
@@ -125,7 +93,7 @@ static void *fill(void *arg)
 {
     filler *f = arg;
     skycrate_client *client = NULL;
-    f->error = make_client(&client, f->opt, f->opt->endpoint);
+    f->error = bench_client_new(&client, f->opt->endpoint, f->opt->region);
     for (unsigned int i = f->first; f->error == 0 && i < f->opt->objects; i += f->step) {
         char key[48];
         snprintf(key, sizeof(key), "uploads/bench/%07u.txt", i);
@@ -174,7 +142,7 @@ static void run_once(const options *opt, delayproxy *proxy, const char *proxied_
     char user[64];
     snprintf(user, sizeof(user), "bench-%d-%s-%u", (int)getpid(), o->name, run);
     /* Provisioned through the proxy: the record names the endpoint the deprovisioning uses. */
-    int error = make_client(&client, opt, proxied_url);
+    int error = bench_client_new(&client, proxied_url, opt->region);
     if (error == 0)
         error = make_provisioner(&p, client, store_path, o->concurrency);
     if (error == 0)
@@ -187,17 +155,16 @@ static void run_once(const options *opt, delayproxy *proxy, const char *proxied_
         skycrate_provisioner_free(p);
         skycrate_client_free(client);
         p = NULL;
-        error = make_client(&client, opt, proxied_url);
+        error = bench_client_new(&client, proxied_url, opt->region);
         if (error == 0)
             error = make_provisioner(&p, client, store_path, o->concurrency);
         delayproxy_reset(proxy);
-        if (opt->log_level > 0)
-            skycrate_log_set((skycrate_log_level)opt->log_level, log_line, NULL);
-        double start = now_ms();
+        bench_log_to_stderr(opt->log_level);
+        double start = bench_now_ms();
         if (error == 0)
             error = skycrate_provisioner_deprovision(&rep, p, user, 0);
-        r->wall_ms = now_ms() - start;
-        skycrate_log_set(SKYCRATE_LOG_ERROR, NULL, NULL);
+        r->wall_ms = bench_now_ms() - start;
+        bench_log_to_stderr(0);
         r->requests = delayproxy_request_count(proxy);
         r->connections = delayproxy_connections(proxy);
         if (error < 0)
@@ -224,18 +191,6 @@ static void print_run(const char *run, const order *o, const run_result *r)
 }
 
 /* ---- main ---- */
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), compare_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void usage(FILE *f)
 {
@@ -300,7 +255,7 @@ int main(int argc, char **argv)
         return 2;
     char host[64];
     int port;
-    if (sscanf(opt.endpoint, "http://%63[0-9.]:%d", host, &port) != 2) {
+    if (bench_parse_endpoint(opt.endpoint, host, sizeof(host), &port) < 0) {
         fprintf(stderr, "--endpoint must be http://IPV4:PORT, not '%s'\n", opt.endpoint);
         return 2;
     }
@@ -308,7 +263,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "skycrate_global_init: %s\n", skycrate_error_last()->message);
         return 1;
     }
-    log_epoch = now_ms();
     int status = 1;
     char dir[256], store_path[300] = "", proxied_url[64];
     run_result(*results)[2] = calloc(opt.runs, sizeof(*results));
@@ -359,9 +313,9 @@ int main(int argc, char **argv)
             req[run] = (double)results[run][k].requests;
             conn[run] = results[run][k].connections;
         }
-        med[k] = median(wall, opt.runs);
+        med[k] = bench_median(wall, opt.runs);
         printf("  %-11s %5.0f requests %4.0f connection(s) %9.1f ms  %8.0f objects/s\n",
-               orders[k].name, median(req, opt.runs), median(conn, opt.runs), med[k],
+               orders[k].name, bench_median(req, opt.runs), bench_median(conn, opt.runs), med[k],
                med[k] > 0 ? opt.objects / (med[k] / 1000) : 0);
     }
     printf("  ratio concurrent/sequential %.2f\n", med[0] > 0 ? med[1] / med[0] : 0);

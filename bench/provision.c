@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "delayproxy.h"
 #include "provision/naming.h"
 #include "provision/provisioner.h"
@@ -80,39 +81,6 @@ typedef struct order {
     order_fn run;
 } order;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static double log_epoch;
-
-/* Library log lines on stderr, with the time since the start. */
-static void log_line(skycrate_log_level level, const char *message, void *user_data)
-{
-    (void)level;
-    (void)user_data;
-    fprintf(stderr, "[%9.1f ms] %s\n", now_ms() - log_epoch, message);
-}
-
-static int make_client(skycrate_client **out, const options *opt, const char *url)
-{
-    skycrate_client_config *cfg = NULL;
-    int error = skycrate_client_config_new(&cfg);
-    if (error == 0)
-        error = skycrate_client_config_set_endpoint(cfg, url);
-    if (error == 0)
-        error = skycrate_client_config_set_allow_http(cfg, 1);
-    if (error == 0 && opt->region)
-        error = skycrate_client_config_set_region(cfg, opt->region);
-    if (error == 0)
-        error = skycrate_client_new(out, cfg);
-    skycrate_client_config_free(cfg);
-    return error;
-}
-
 static void seed_options_for(seed_options *so, context *ctx, const char *user_id)
 {
     *so = (seed_options){.user_id = user_id,
@@ -128,7 +96,7 @@ static void seed_options_for(seed_options *so, context *ctx, const char *user_id
 static int run_seed(context *ctx, const char *user_id, run_result *out, bool lanes)
 {
     skycrate_client *client = NULL;
-    int error = make_client(&client, ctx->opt, ctx->proxied_url);
+    int error = bench_client_new(&client, ctx->proxied_url, ctx->opt->region);
     if (error == 0)
         error = skycrate__bucket_name_make(out->bucket, NULL, user_id, time(NULL), 0);
     if (error < 0) {
@@ -138,10 +106,10 @@ static int run_seed(context *ctx, const char *user_id, run_result *out, bool lan
     }
     seed_options so;
     seed_options_for(&so, ctx, user_id);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     error = lanes ? seed_provision_lanes(client, out->bucket, &so, &out->steps)
                   : seed_provision(client, out->bucket, &so, &out->steps);
-    out->wall_ms = now_ms() - t0;
+    out->wall_ms = bench_now_ms() - t0;
     if (error < 0)
         snprintf(out->message, sizeof(out->message), "%s", out->steps.message);
     skycrate_client_free(client); /* closes its connections */
@@ -198,7 +166,7 @@ static int run_provisioner(context *ctx, const char *user_id, run_result *out, u
     skycrate_provisioner_config *cfg = NULL;
     skycrate_provisioner *p = NULL;
     skycrate_provision_record *record = NULL;
-    int error = make_client(&client, ctx->opt, ctx->proxied_url);
+    int error = bench_client_new(&client, ctx->proxied_url, ctx->opt->region);
     if (error == 0)
         error = skycrate_provisioner_config_new(&cfg);
     if (error == 0)
@@ -220,9 +188,9 @@ static int run_provisioner(context *ctx, const char *user_id, run_result *out, u
     }
     p->tuning.late_lanes = late; /* an internal switch (lib/provision/provisioner.h) */
 
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     error = skycrate_provisioner_provision(&record, p, user_id);
-    out->wall_ms = now_ms() - t0;
+    out->wall_ms = bench_now_ms() - t0;
     if (error < 0) {
         snprintf(out->message, sizeof(out->message), "%s", skycrate_error_last()->message);
         /* The record names the bucket even after a failure (rolled back or not). */
@@ -395,18 +363,6 @@ static void print_run(unsigned int run, const order *o, const run_result *r, boo
             printf("       %s\n", r->lines[i]);
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), compare_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int compare_line(const void *a, const void *b)
 {
     return strcmp(a, b);
@@ -492,22 +448,6 @@ static int parse_options(options *opt, int argc, char **argv)
 }
 
 /* "http://IPV4:PORT" (the proxy forwards to an IPv4 address on loopback or elsewhere). */
-static int parse_endpoint(const char *url, char *host, size_t host_size, int *port)
-{
-    const char *p = strncmp(url, "http://", 7) == 0 ? url + 7 : NULL;
-    const char *colon = p ? strchr(p, ':') : NULL;
-    if (!colon || (size_t)(colon - p) >= host_size)
-        return -1;
-    memcpy(host, p, (size_t)(colon - p));
-    host[colon - p] = '\0';
-    char *end;
-    long v = strtol(colon + 1, &end, 10);
-    if (v <= 0 || v > 65535 || (*end && strcmp(end, "/") != 0))
-        return -1;
-    *port = (int)v;
-    return 0;
-}
-
 static const order *find_order(const char *name, size_t len)
 {
     for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++)
@@ -533,7 +473,7 @@ int main(int argc, char **argv)
     }
     char host[64];
     int port;
-    if (parse_endpoint(opt.endpoint, host, sizeof(host), &port) < 0) {
+    if (bench_parse_endpoint(opt.endpoint, host, sizeof(host), &port) < 0) {
         fprintf(stderr, "--endpoint must be http://IPV4:PORT, not '%s'\n", opt.endpoint);
         return 2;
     }
@@ -541,9 +481,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "skycrate_global_init: %s\n", skycrate_error_last()->message);
         return 1;
     }
-    log_epoch = now_ms();
-    if (opt.log_level > 0)
-        skycrate_log_set((skycrate_log_level)opt.log_level, log_line, NULL);
+    bench_log_to_stderr(opt.log_level);
 
     int status = 1;
     context ctx = {.opt = &opt};
@@ -557,7 +495,7 @@ int main(int argc, char **argv)
     }
     snprintf(store_path, sizeof(store_path), "%s/users.json", dir);
     if (skycrate_user_store_new_file(&ctx.store, store_path, 0) < 0 ||
-        make_client(&direct, &opt, opt.endpoint) < 0) {
+        bench_client_new(&direct, opt.endpoint, opt.region) < 0) {
         fprintf(stderr, "bench: %s\n", skycrate_error_last()->message);
         goto done;
     }
@@ -613,9 +551,9 @@ int main(int argc, char **argv)
             conn[run] = results[run][k].connections;
             lost_runs += results[run][k].lost > 0;
         }
-        med[k] = median(wall, opt.runs);
+        med[k] = bench_median(wall, opt.runs);
         printf("  %-11s %5.0f requests %4.0f connection(s) %9.1f ms", chosen[k]->name,
-               median(req, opt.runs), median(conn, opt.runs), med[k]);
+               bench_median(req, opt.runs), bench_median(conn, opt.runs), med[k]);
         if (lost_runs)
             printf("   configuration lost in %u of %u runs", lost_runs, opt.runs);
         printf("\n");
