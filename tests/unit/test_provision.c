@@ -417,6 +417,32 @@ START_TEST(the_application_keeps_its_own_fields)
     r = prov_record(&fx, "u8");
     ck_assert_str_eq(prov_str(r, "state"), "odd");
     json_decref(r);
+    /* Another user's record under this user's name, or broken step lists: never acted on. */
+    static const char *const broken[] = {
+        "{\"userId\":\"u42\",\"bucket\":\"" PROV_BUCKET "\",\"state\":\"active\"}",
+        "{\"userId\":\"u9\",\"bucket\":\"b\",\"state\":\"provisioning\",\"stepsDone\":\"x\"}",
+        "{\"userId\":\"u9\",\"bucket\":\"b\",\"state\":\"active\",\"stepsSkipped\":{}}",
+    };
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(broken); i++) {
+        ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+        skycrate_user_store_remove(&store, "u9", NULL);
+        ck_assert_sky_ok(skycrate_user_store_put(&store, "u9", broken[i], NULL));
+        skycrate_user_store_dispose(&store);
+        size_t sent = mock_request_count(fx.mock);
+        ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u9"), SKYCRATE_EPARSE);
+        ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u9", 0), SKYCRATE_EPARSE);
+        ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "u9"), SKYCRATE_EPARSE);
+        ck_assert_uint_eq(mock_request_count(fx.mock), sent);
+        char *text = NULL;
+        ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
+        ck_assert_sky_ok(skycrate_user_store_get(&text, &store, "u9"));
+        skycrate_user_store_dispose(&store);
+        json_t *want = json_loads(broken[i], 0, NULL), *got = json_loads(text, 0, NULL);
+        ck_assert(json_equal(want, got));
+        json_decref(want);
+        json_decref(got);
+        skycrate_free(text);
+    }
     skycrate_provisioner_free(p);
 }
 END_TEST
