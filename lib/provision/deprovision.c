@@ -281,7 +281,7 @@ typedef struct delete_job {
 typedef struct window_run {
     dep *d;
     delete_job *jobs;
-    size_t failed; /* the first failed job; SIZE_MAX: none */
+    size_t failed; /* the failed job first in the window; SIZE_MAX: none */
     skycrate__deletion_counts done;
 } window_run;
 
@@ -374,7 +374,7 @@ static bool delete_done(size_t i, void *ctx)
         return true;
     }
     if (job->outcome.rc < 0) {
-        if (run->failed == SIZE_MAX)
+        if (run->failed == SIZE_MAX || i < run->failed)
             run->failed = i;
         return true;
     }

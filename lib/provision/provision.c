@@ -293,7 +293,7 @@ static void run_job(size_t i, void *ctx)
 }
 
 /* Sorts a finished job out; journaling waits for the end of the batch. Returns true (stop
- * starting jobs) on the first failure. */
+ * starting jobs) on a failure. */
 static bool job_done(size_t i, void *ctx)
 {
     run *r = ctx;
@@ -307,7 +307,9 @@ static bool job_done(size_t i, void *ctx)
                       skycrate_provision_step_name(r->jobs[i]), o->rec.info.http_status,
                       skycrate__outcome_code(o));
     } else {
-        if (!r->failed) { /* the first failure is the one to report */
+        /* Of the steps that failed, the first in the plan is reported (the same one whichever
+         * answered first). */
+        if (!r->failed || i < r->failed_job) {
             r->failed = true;
             r->failed_job = i;
         }

@@ -37,6 +37,9 @@ struct mock_transport {
     pthread_cond_t gathered;
     char *gather_url;
     unsigned int gather_count, gather_arrived, gather_in, gather_max;
+    /* mock_delay() */
+    char *delay_url;
+    unsigned int delay_ms;
 };
 
 static void *xmalloc(size_t n)
@@ -108,6 +111,7 @@ void mock_free(mock_transport *m)
         free_request(m->requests[i]);
     free(m->requests);
     free(m->gather_url);
+    free(m->delay_url);
     pthread_cond_destroy(&m->gathered);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -224,6 +228,25 @@ unsigned int mock_gathered_max(mock_transport *m)
     unsigned int n = m->gather_max;
     pthread_mutex_unlock(&m->lock);
     return n;
+}
+
+void mock_delay(mock_transport *m, const char *url_part, unsigned int ms)
+{
+    pthread_mutex_lock(&m->lock);
+    free(m->delay_url);
+    m->delay_url = xstrdup(url_part);
+    m->delay_ms = ms;
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void delay(mock_transport *m, const char *url)
+{
+    pthread_mutex_lock(&m->lock);
+    unsigned int ms = m->delay_url && strstr(url, m->delay_url) ? m->delay_ms : 0;
+    pthread_mutex_unlock(&m->lock);
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (ms && nanosleep(&ts, &ts) != 0)
+        ;
 }
 
 /* Holds a request of the gather until all of it has arrived (at most 3 s). */
@@ -437,6 +460,7 @@ static int mock_perform(skycrate_http_request *req, skycrate_http_response *resp
     mock_req *r = NULL;
     step *interims = NULL;
     gather(m, skycrate_http_request_url(req));
+    delay(m, skycrate_http_request_url(req));
     int rc = record(&r, m, req);
     step *final = take_route(m, r);
     if (!final)

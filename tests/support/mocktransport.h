@@ -97,6 +97,9 @@ void mock_set_concurrency(mock_transport *m, unsigned int lanes);
 void mock_gather(mock_transport *m, const char *url_part, unsigned int count);
 /* The most requests of the gather that were held in perform() at once. */
 unsigned int mock_gathered_max(mock_transport *m);
+/* Requests whose URL contains `url_part` are answered `ms` milliseconds late (after the others
+ * sent at the same time). */
+void mock_delay(mock_transport *m, const char *url_part, unsigned int ms);
 
 /* Fills a transport table (version 1) whose perform() is the mock's. Its `free` is NULL: the
  * test keeps ownership and calls mock_free() itself. */

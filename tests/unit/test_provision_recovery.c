@@ -291,6 +291,27 @@ START_TEST(strict_mode_fails_on_invalid_argument)
 }
 END_TEST
 
+/* Two steps refused (as radosgw refuses both in strict mode): the one first in the plan is
+ * reported, whichever answered first. */
+START_TEST(of_two_failures_the_first_in_the_plan_is_reported)
+{
+    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    mock_push_str(fx.mock, 200, "", "");
+    mock_route(fx.mock, "PUT", "?encryption", 400, "", prov_error_doc("InvalidArgument"));
+    mock_route(fx.mock, "PUT", "?ownershipControls", 400, "", prov_error_doc("InvalidArgument"));
+    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
+    mock_delay(fx.mock, "?encryption", 200); /* ownership controls fail first */
+    prov_push_ok(&fx, 6);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "step 'encryption' failed"));
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "failedStep"), "encryption");
+    ck_assert(json_is_true(json_object_get(r, "rolledBack")));
+    json_decref(r);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
 /* ---- a crash at every journal write: resume ---- */
 
 /*
@@ -464,6 +485,7 @@ static Suite *provision_recovery_suite(void)
     tcase_add_test(tc, compatible_mode_skips_what_the_server_lacks);
     tcase_add_test(tc, compatible_mode_still_fails_on_other_answers);
     tcase_add_test(tc, strict_mode_fails_on_invalid_argument);
+    tcase_add_test(tc, of_two_failures_the_first_in_the_plan_is_reported);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("resume");
