@@ -180,6 +180,20 @@ int skycrate__provisioner_load(json_t **out, skycrate_provisioner *p, const char
     return 0;
 }
 
+int skycrate__provisioner_reach(skycrate_provisioner *p, const json_t *record, const char *user_id,
+                                const char *what)
+{
+    skycrate_record_state state = skycrate__record_state(record);
+    if (state == SKYCRATE_RECORD_DELETED ||
+        (state == SKYCRATE_RECORD_FAILED && json_is_true(json_object_get(record, "rolledBack"))))
+        return skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket (%s)", user_id,
+                                   skycrate__state_name(state));
+    if (!p->client)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "a dev-mode provisioner cannot %s an aws record", what);
+    return skycrate__provisioner_target(p, record);
+}
+
 int skycrate__provisioner_target(skycrate_provisioner *p, const json_t *record)
 {
     const char *endpoint = skycrate__record_str(record, "endpoint");

@@ -57,4 +57,12 @@ bool skycrate__record_is_dev(const json_t *record);
  * bucket's region. 0, SKYCRATE_EINVAL (another endpoint) or SKYCRATE_ENOMEM. */
 int skycrate__provisioner_target(skycrate_provisioner *p, const json_t *record);
 
+/*
+ * Before reading the bucket of an aws record (`what`: "verify", "count"): SKYCRATE_ENOTFOUND when
+ * the record has no bucket (deleted, or failed and rolled back), SKYCRATE_EINVAL for a dev-mode
+ * provisioner or another endpoint; else 0 with the client pointed at the bucket's region.
+ */
+int skycrate__provisioner_reach(skycrate_provisioner *p, const json_t *record, const char *user_id,
+                                const char *what);
+
 #endif

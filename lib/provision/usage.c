@@ -49,19 +49,9 @@ int skycrate_provisioner_usage(skycrate_usage_report **out, skycrate_provisioner
         error = skycrate__provisioner_load(&record, p, user_id);
     if (error == 0)
         error = skycrate__usage_report_new(&report, record);
-    if (error == 0 && !skycrate__record_is_dev(record)) {
-        skycrate_record_state state = skycrate__record_state(record);
-        if (state == SKYCRATE_RECORD_DELETED ||
-            (state == SKYCRATE_RECORD_FAILED &&
-             json_is_true(json_object_get(record, "rolledBack"))))
-            error = skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket (%s)",
-                                        user_id, skycrate__state_name(state));
-        else if (!p->client)
-            error = skycrate__error_set(SKYCRATE_EINVAL,
-                                        "a dev-mode provisioner cannot count an aws bucket");
-        else if ((error = skycrate__provisioner_target(p, record)) == 0)
-            error = count(report, p, skycrate__record_str(record, "bucket"));
-    }
+    if (error == 0 && !skycrate__record_is_dev(record) &&
+        (error = skycrate__provisioner_reach(p, record, user_id, "count")) == 0)
+        error = count(report, p, skycrate__record_str(record, "bucket"));
     if (error == 0)
         *out = report;
     else

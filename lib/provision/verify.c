@@ -345,12 +345,9 @@ static int verify(ver *v)
 {
     skycrate_provisioner *p = v->p;
     skycrate_verify_report *r = v->report;
-    int error = skycrate__provisioner_target(p, v->record);
-    if (error < 0)
-        return error;
     skycrate__outcome head;
     skycrate__outcome_init(&head);
-    error = skycrate__step_read(&head, p, SKYCRATE_STEP_CREATE, v->bucket);
+    int error = skycrate__step_read(&head, p, SKYCRATE_STEP_CREATE, v->bucket);
     if (head.rec.info.region && *head.rec.info.region) {
         skycrate__free(r->region);
         if (!(r->region = skycrate__strdup(head.rec.info.region)))
@@ -414,22 +411,12 @@ int skycrate_provisioner_verify(skycrate_verify_report **out, skycrate_provision
         error = skycrate__provisioner_load(&record, p, user_id);
     if (error == 0)
         error = skycrate__verify_report_new(&v.report, record);
-    if (error == 0 && !skycrate__record_is_dev(record)) {
-        skycrate_record_state state = skycrate__record_state(record);
-        if (state == SKYCRATE_RECORD_DELETED ||
-            (state == SKYCRATE_RECORD_FAILED &&
-             json_is_true(json_object_get(record, "rolledBack"))))
-            error = skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket (%s)",
-                                        user_id, skycrate__state_name(state));
-        else if (!p->client)
-            error = skycrate__error_set(SKYCRATE_EINVAL,
-                                        "a dev-mode provisioner cannot verify an aws record");
-        else {
-            v.p = p;
-            v.record = record;
-            v.bucket = skycrate__record_str(record, "bucket");
-            error = verify(&v);
-        }
+    if (error == 0 && !skycrate__record_is_dev(record) &&
+        (error = skycrate__provisioner_reach(p, record, user_id, "verify")) == 0) {
+        v.p = p;
+        v.record = record;
+        v.bucket = skycrate__record_str(record, "bucket");
+        error = verify(&v);
     }
     if (error == 0)
         *out = v.report;
