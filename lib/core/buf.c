@@ -5,6 +5,7 @@
 #include "core/buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,4 +114,20 @@ void skycrate__buf_dispose_secret(skycrate__buf *b)
 {
     skycrate__wipe(b->ptr, b->cap);
     skycrate__buf_dispose(b);
+}
+
+int skycrate__array_grow(void **items, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    char *grown = n > SIZE_MAX / size ? NULL : skycrate__realloc(*items, n * size);
+    if (!grown)
+        return skycrate__error_nomem();
+    memset(grown + *cap * size, 0, (n - *cap) * size);
+    *items = grown;
+    *cap = n;
+    return 0;
 }

@@ -43,4 +43,8 @@ void skycrate__buf_dispose(skycrate__buf *b);
 /* Wipes the contents (a secret) before freeing. */
 void skycrate__buf_dispose_secret(skycrate__buf *b);
 
+/* Grows an array of `size`-byte items (doubling, from 8) until `need` items fit; the new items
+ * are zeroed. 0, or SKYCRATE_ENOMEM with the error slot set (the array is unchanged). */
+int skycrate__array_grow(void **items, size_t *cap, size_t need, size_t size);
+
 #endif

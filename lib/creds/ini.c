@@ -33,20 +33,6 @@ static void trim(const char **b, const char **e)
         (*e)--;
 }
 
-static int grow(void **items, size_t *cap, size_t count, size_t size)
-{
-    if (count < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = skycrate__realloc(*items, ncap * size);
-    if (!p)
-        return skycrate__error_nomem();
-    memset((char *)p + *cap * size, 0, (ncap - *cap) * size);
-    *items = p;
-    *cap = ncap;
-    return 0;
-}
-
 static void pair_dispose(skycrate__ini_pair *p)
 {
     for (size_t i = 0; i < p->sub_count; i++)
@@ -125,7 +111,8 @@ static int add_section(parser *p, const char *b, const char *e)
                                        "at line %u)",
                                        p->source, p->line, ini->sections[i].name,
                                        ini->sections[i].line);
-    if (grow((void **)&ini->sections, &ini->cap, ini->count, sizeof(*ini->sections)) < 0)
+    if (skycrate__array_grow((void **)&ini->sections, &ini->cap, ini->count + 1,
+                             sizeof(*ini->sections)) < 0)
         return SKYCRATE_ENOMEM;
     skycrate__ini_section *s = &ini->sections[ini->count];
     s->name = skycrate__strndup(b, n);
@@ -172,7 +159,7 @@ static int add_option(parser *p, const char *b, const char *e)
         skycrate__free(key);
         return rc;
     }
-    if (grow((void **)&s->pairs, &s->cap, s->count, sizeof(*s->pairs)) < 0) {
+    if (skycrate__array_grow((void **)&s->pairs, &s->cap, s->count + 1, sizeof(*s->pairs)) < 0) {
         skycrate__free(key);
         return SKYCRATE_ENOMEM;
     }
@@ -214,8 +201,8 @@ static int add_nested(parser *p, const char *b, const char *e)
             return 0;
         }
     }
-    if (grow((void **)&parent->sub, &parent->sub_cap, parent->sub_count, sizeof(*parent->sub)) <
-        0) {
+    if (skycrate__array_grow((void **)&parent->sub, &parent->sub_cap, parent->sub_count + 1,
+                             sizeof(*parent->sub)) < 0) {
         skycrate__free_secret(value);
         return SKYCRATE_ENOMEM;
     }

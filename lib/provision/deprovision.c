@@ -285,22 +285,6 @@ typedef struct window_run {
     skycrate__deletion_counts done;
 } window_run;
 
-/* Grows an array to hold `need` items of `size` bytes (doubling). */
-static int grow(void **array, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 8;
-    while (n < need)
-        n *= 2;
-    void *grown = n > SIZE_MAX / size ? NULL : skycrate__realloc(*array, n * size);
-    if (!grown)
-        return skycrate__error_nomem();
-    *array = grown;
-    *cap = n;
-    return 0;
-}
-
 /* Moves a page's entries into the window as its next batches (the page keeps none: `*count`
  * becomes 0). */
 static int window_take(window *w, skycrate__s3_entry *entries, size_t *count)
@@ -308,10 +292,11 @@ static int window_take(window *w, skycrate__s3_entry *entries, size_t *count)
     if (*count == 0)
         return 0; /* an empty page: `entries` may be NULL */
     size_t batches = (*count + DELETE_BATCH - 1) / DELETE_BATCH;
-    int error = grow((void **)&w->entries, &w->cap, w->count + *count, sizeof(*entries));
+    int error =
+        skycrate__array_grow((void **)&w->entries, &w->cap, w->count + *count, sizeof(*entries));
     if (error == 0)
-        error = grow((void **)&w->batch_ends, &w->batch_cap, w->batches + batches,
-                     sizeof(*w->batch_ends));
+        error = skycrate__array_grow((void **)&w->batch_ends, &w->batch_cap, w->batches + batches,
+                                     sizeof(*w->batch_ends));
     if (error < 0)
         return error;
     memcpy(w->entries + w->count, entries, *count * sizeof(*entries));
