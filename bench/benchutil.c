@@ -4,10 +4,12 @@
  */
 #include "benchutil.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 double bench_now_ms(void)
 {
@@ -62,6 +64,34 @@ int bench_parse_endpoint(const char *url, char *host, size_t host_size, int *por
         return -1;
     *port = (int)v;
     return 0;
+}
+
+int bench_store_make(char *store_path, size_t size, const char *parent)
+{
+    char dir[256];
+    snprintf(dir, sizeof(dir), "%s/skycrate-bench.XXXXXX", parent);
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "bench: %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(store_path, size, "%s/users.json", dir);
+    return 0;
+}
+
+void bench_store_remove(const char *store_path)
+{
+    if (!*store_path)
+        return;
+    char path[512];
+    unlink(store_path);
+    snprintf(path, sizeof(path), "%s.lock", store_path);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s", store_path);
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(path);
+    }
 }
 
 static int compare_double(const void *a, const void *b)

@@ -24,6 +24,13 @@ int bench_client_new(skycrate_client **out, const char *url, const char *region)
 /* Splits "http://IPV4:PORT[/]" into host and port. 0, or -1 when it is not of that form. */
 int bench_parse_endpoint(const char *url, char *host, size_t host_size, int *port);
 
+/* Makes a fresh directory under `parent` for a temporary users file and writes the file's path
+ * ("<dir>/users.json") into `store_path`. 0, or -1 with a message on stderr. */
+int bench_store_make(char *store_path, size_t size, const char *parent);
+/* Removes what bench_store_make() made: the users file, its lock file and the directory. An
+ * empty path does nothing. */
+void bench_store_remove(const char *store_path);
+
 /* The median of n >= 1 values (sorts them). */
 double bench_median(double *v, size_t n);
 

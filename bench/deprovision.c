@@ -264,15 +264,11 @@ int main(int argc, char **argv)
         return 1;
     }
     int status = 1;
-    char dir[256], store_path[300] = "", proxied_url[64];
+    char store_path[300] = "", proxied_url[64];
     run_result(*results)[2] = calloc(opt.runs, sizeof(*results));
     delayproxy *proxy = NULL;
-    snprintf(dir, sizeof(dir), "%s/skycrate-bench.XXXXXX", opt.store_dir);
-    if (!results || !mkdtemp(dir)) {
-        fprintf(stderr, "bench: %s\n", strerror(errno));
+    if (!results || bench_store_make(store_path, sizeof(store_path), opt.store_dir) < 0)
         goto done;
-    }
-    snprintf(store_path, sizeof(store_path), "%s/users.json", dir);
     if (!(proxy = delayproxy_start(host, port, opt.rtt_ms)))
         goto done;
     snprintf(proxied_url, sizeof(proxied_url), "http://127.0.0.1:%d", delayproxy_port(proxy));
@@ -323,13 +319,7 @@ int main(int argc, char **argv)
 
 done:
     delayproxy_stop(proxy);
-    if (*store_path) {
-        unlink(store_path);
-        char lock[320];
-        snprintf(lock, sizeof(lock), "%s.lock", store_path);
-        unlink(lock);
-        rmdir(dir);
-    }
+    bench_store_remove(store_path);
     free(results);
     skycrate_global_cleanup();
     return status;

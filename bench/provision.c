@@ -13,7 +13,6 @@
  * deleted afterwards over a direct connection, outside the measurement.
  * SPDX-License-Identifier: MIT
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -486,14 +485,10 @@ int main(int argc, char **argv)
     int status = 1;
     context ctx = {.opt = &opt};
     skycrate_client *direct = NULL;
-    char dir[256], store_path[300] = "";
-    snprintf(dir, sizeof(dir), "%s/skycrate-bench.XXXXXX", opt.store_dir);
+    char store_path[300] = "";
     run_result(*results)[2] = calloc(opt.runs, sizeof(*results));
-    if (!results || !mkdtemp(dir)) {
-        fprintf(stderr, "bench: %s\n", strerror(errno));
+    if (!results || bench_store_make(store_path, sizeof(store_path), opt.store_dir) < 0)
         goto done;
-    }
-    snprintf(store_path, sizeof(store_path), "%s/users.json", dir);
     if (skycrate_user_store_new_file(&ctx.store, store_path, 0) < 0 ||
         bench_client_new(&direct, opt.endpoint, opt.region) < 0) {
         fprintf(stderr, "bench: %s\n", skycrate_error_last()->message);
@@ -579,13 +574,7 @@ done:
     skycrate_client_free(direct);
     if (ctx.store.version)
         skycrate_user_store_dispose(&ctx.store);
-    if (*store_path) {
-        unlink(store_path);
-        char lock[320];
-        snprintf(lock, sizeof(lock), "%s.lock", store_path);
-        unlink(lock);
-        rmdir(dir);
-    }
+    bench_store_remove(store_path);
     free(results);
     skycrate_global_cleanup();
     return status;

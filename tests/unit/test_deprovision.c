@@ -351,13 +351,19 @@ START_TEST(a_key_xml_cannot_carry_is_deleted_alone)
 }
 END_TEST
 
-START_TEST(uploads_are_aborted_on_every_lane)
+/* Replaces the mock with one of `lanes` lanes, and the provisioner with one using them all. */
+static void use_lanes(unsigned int lanes)
 {
     mock_free(fx.mock);
     fx.mock = mock_new();
-    mock_set_concurrency(fx.mock, 4);
+    mock_set_concurrency(fx.mock, lanes);
     prov_fixture_client(&fx, "eu-west-1", NULL);
     make_provisioner();
+}
+
+START_TEST(uploads_are_aborted_on_every_lane)
+{
+    use_lanes(4);
     char page[4096] = "<ListMultipartUploadsResult " NS "><IsTruncated>false</IsTruncated>";
     for (int i = 0; i < 9; i++) {
         char up[128];
@@ -382,16 +388,6 @@ START_TEST(uploads_are_aborted_on_every_lane)
     ck_assert_uint_eq(mock_pending(fx.mock), 0);
 }
 END_TEST
-
-/* Replaces the mock with one of `lanes` lanes, and the provisioner with one using them all. */
-static void use_lanes(unsigned int lanes)
-{
-    mock_free(fx.mock);
-    fx.mock = mock_new();
-    mock_set_concurrency(fx.mock, lanes);
-    prov_fixture_client(&fx, "eu-west-1", NULL);
-    make_provisioner();
-}
 
 /* A ListVersionsResult of versions k<first> .. k<first + n - 1> of 10 bytes each (malloc'd). */
 static char *versions_page(int first, int n, bool last)
