@@ -67,7 +67,7 @@ static int make_provisioner(skycrate_provisioner **out, skycrate_client *client,
     if (error == 0)
         error = skycrate_provisioner_config_set_store_file(cfg, store_path);
     if (error == 0)
-        error = skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE);
+        error = skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE);
     if (error == 0)
         error = skycrate_provisioner_config_set_public_access_block(
             cfg, SKYCRATE_PAB_ALL & ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS);
@@ -137,7 +137,7 @@ static void run_once(const options *opt, delayproxy *proxy, const char *proxied_
     memset(r, 0, sizeof(*r));
     skycrate_client *client = NULL;
     skycrate_provisioner *p = NULL;
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     skycrate_deprovision_report *rep = NULL;
     char user[64];
     snprintf(user, sizeof(user), "bench-%d-%s-%u", (int)getpid(), o->name, run);
@@ -149,7 +149,7 @@ static void run_once(const options *opt, delayproxy *proxy, const char *proxied_
         error = skycrate_provisioner_provision(&rec, p, user);
     if (error < 0) {
         snprintf(r->message, sizeof(r->message), "%s", skycrate_error_last()->message);
-    } else if ((error = fill_bucket(opt, skycrate_provision_record_bucket(rec), r->message,
+    } else if ((error = fill_bucket(opt, skycrate_record_bucket(rec), r->message,
                                     sizeof(r->message))) == 0) {
         /* A fresh client: connections are counted from zero. */
         skycrate_provisioner_free(p);
@@ -176,7 +176,7 @@ static void run_once(const options *opt, delayproxy *proxy, const char *proxied_
     if (error < 0 && p) /* leave nothing behind */
         skycrate_provisioner_deprovision(NULL, p, user, 0);
     skycrate_deprovision_report_free(rep);
-    skycrate_provision_record_free(rec);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
     skycrate_client_free(client);
 }

@@ -3,7 +3,7 @@
  *
  * One typical browser upload (PUT, bucket skycrate-user42-1732300000, key
  * "uploads/user42/report 2024.pdf", eu-west-1, 900 s) is presigned with the public fast path
- * skycrate_presign_url() on one thread and on every core, and compared with the bare crypto a
+ * skycrate_presigner_sign_url() on one thread and on every core, and compared with the bare crypto a
  * presign needs: SHA-256 of the same canonical request, then mbedtls_md_hmac_starts/update/
  * finish of the same string to sign with an already-derived signing key.
  *
@@ -81,7 +81,7 @@ static void *presign_loop(void *arg)
     double start = now(), end = start + w->seconds;
     do {
         for (int i = 0; i < 256; i++)
-            if (skycrate_presign_url(url, sizeof(url), NULL, w->presigner, w->request) != 0)
+            if (skycrate_presigner_sign_url(url, sizeof(url), NULL, w->presigner, w->request) != 0)
                 w->failures++;
         n += 256;
     } while (now() < end);
@@ -121,7 +121,7 @@ static double presign_ns(const skycrate_presigner *p, const skycrate_presign_req
     char url[2048];
     double start = cpu_now();
     for (int i = 0; i < n; i++)
-        if (skycrate_presign_url(url, sizeof(url), NULL, p, r) != 0)
+        if (skycrate_presigner_sign_url(url, sizeof(url), NULL, p, r) != 0)
             die("presign");
     return (cpu_now() - start) * 1e9 / n;
 }
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
         die("request");
 
     /* The canonical request and string to sign of this very presign, for the bare crypto. */
-    if (skycrate_presign(&contract, presigner, request) < 0)
+    if (skycrate_presigner_sign(&contract, presigner, request) < 0)
         die("presign");
     const char *cr = NULL, *sts = NULL;
     skycrate_presigned_explain(&cr, &sts, contract);

@@ -127,7 +127,7 @@ static int run_lanes(context *ctx, const char *user_id, run_result *out)
 
 /* The provisioner's steps, in its order, with the operation names seed.c uses. */
 static const struct {
-    skycrate_provision_step step;
+    skycrate_step step;
     const char *operation;
 } provisioner_steps[] = {
     {SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK, "PutPublicAccessBlock"},
@@ -140,18 +140,18 @@ static const struct {
 };
 
 /* What the record says of each step, in the shape seed.c reports it. */
-static void steps_from_record(seed_result *steps, const skycrate_provision_record *record)
+static void steps_from_record(seed_result *steps, const skycrate_record *record)
 {
     memset(steps, 0, sizeof(*steps));
     for (size_t i = 0; i < sizeof(provisioner_steps) / sizeof(provisioner_steps[0]); i++) {
-        skycrate_step_status st = skycrate_provision_record_step(record, provisioner_steps[i].step);
+        skycrate_step_status st = skycrate_record_step(record, provisioner_steps[i].step);
         if (st == SKYCRATE_STEP_STATUS_OFF)
             continue;
         seed_step_result *r = &steps->steps[steps->count++];
         r->operation = provisioner_steps[i].operation;
         r->skipped = st == SKYCRATE_STEP_STATUS_SKIPPED;
         if (r->skipped) /* "HTTP 400 InvalidArgument: ..." */
-            sscanf(skycrate_provision_record_step_note(record, provisioner_steps[i].step),
+            sscanf(skycrate_record_step_note(record, provisioner_steps[i].step),
                    "HTTP %d %63[A-Za-z]", &r->status, r->s3_code);
     }
 }
@@ -164,15 +164,16 @@ static int run_provisioner(context *ctx, const char *user_id, run_result *out, u
     skycrate_client *client = NULL;
     skycrate_provisioner_config *cfg = NULL;
     skycrate_provisioner *p = NULL;
-    skycrate_provision_record *record = NULL;
+    skycrate_record *record = NULL;
     int error = bench_client_new(&client, ctx->proxied_url, ctx->opt->region);
     if (error == 0)
         error = skycrate_provisioner_config_new(&cfg);
     if (error == 0)
         error = skycrate_provisioner_config_set_store(cfg, &ctx->store);
     if (error == 0)
-        error = skycrate_provisioner_config_set_mode(
-            cfg, ctx->opt->compatible ? SKYCRATE_PROVISION_COMPATIBLE : SKYCRATE_PROVISION_STRICT);
+        error = skycrate_provisioner_config_set_failure_mode(
+            cfg,
+            ctx->opt->compatible ? SKYCRATE_FAILURE_MODE_COMPATIBLE : SKYCRATE_FAILURE_MODE_STRICT);
     if (error == 0)
         error = skycrate_provisioner_config_add_cors_origin(cfg, ctx->opt->origin);
     if (error == 0)
@@ -197,12 +198,12 @@ static int run_provisioner(context *ctx, const char *user_id, run_result *out, u
             skycrate_error_clear();
     }
     if (record) {
-        snprintf(out->bucket, sizeof(out->bucket), "%s", skycrate_provision_record_bucket(record));
+        snprintf(out->bucket, sizeof(out->bucket), "%s", skycrate_record_bucket(record));
         steps_from_record(&out->steps, record);
     }
 
 done:
-    skycrate_provision_record_free(record);
+    skycrate_record_free(record);
     skycrate_provisioner_free(p);
     skycrate_provisioner_config_free(cfg);
     skycrate_client_free(client); /* closes its connections */

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     skycrate_presigned *put = NULL, *get = NULL;
     skycrate_provisioner_config *pcfg = NULL;
     skycrate_provisioner *provisioner = NULL;
-    skycrate_provision_record *record = NULL;
+    skycrate_record *record = NULL;
     skycrate_usage_report *usage = NULL;
     skycrate_deprovision_report *gone = NULL;
     char *key = NULL, *json = NULL;
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
      * every upload once BlockPublicAcls is set (a radosgw 16 bug), so that one flag is left off. */
     if (skycrate_provisioner_config_new(&pcfg) < 0 ||
         skycrate_provisioner_config_set_store_file(pcfg, argv[2]) < 0 ||
-        skycrate_provisioner_config_set_mode(pcfg, SKYCRATE_PROVISION_COMPATIBLE) < 0 ||
+        skycrate_provisioner_config_set_failure_mode(pcfg, SKYCRATE_FAILURE_MODE_COMPATIBLE) < 0 ||
         skycrate_provisioner_config_set_tls_only_policy(pcfg, 0) < 0 ||
         skycrate_provisioner_config_set_public_access_block(
             pcfg, SKYCRATE_PAB_ALL & ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS) < 0 ||
@@ -133,8 +133,8 @@ int main(int argc, char **argv)
         status = fail("provision", client);
         goto done;
     }
-    const char *bucket = skycrate_provision_record_bucket(record);
-    if (skycrate_provision_record_to_json(&json, record, 0) < 0)
+    const char *bucket = skycrate_record_bucket(record);
+    if (skycrate_record_to_json(&json, record, 0) < 0)
         goto done;
     printf("1. provisioned %s   %s\n   record in %s: %s\n", user, bucket, argv[2], json);
     skycrate_free(json);
@@ -151,7 +151,8 @@ int main(int argc, char **argv)
     if (skycrate_presign_request_new(&req, "PUT", bucket, key) < 0 ||
         skycrate_presign_request_add_header(req, "Content-Type", "application/pdf") < 0 ||
         skycrate_presign_request_set_expires(req, 900) < 0 ||
-        skycrate_presign(&put, presigner, req) < 0 || skycrate_presigned_json(&json, put) < 0) {
+        skycrate_presigner_sign(&put, presigner, req) < 0 ||
+        skycrate_presigned_to_json(&json, put, 0) < 0) {
         status = fail("presign PUT", NULL);
         goto done;
     }
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
     skycrate_presign_request_free(req);
     req = NULL;
     if (skycrate_presign_request_new(&req, "GET", bucket, key) < 0 ||
-        skycrate_presign(&get, presigner, req) < 0) {
+        skycrate_presigner_sign(&get, presigner, req) < 0) {
         status = fail("presign GET", NULL);
         goto done;
     }
@@ -200,13 +201,12 @@ int main(int argc, char **argv)
     }
     printf("8. deprovisioned         %llu version(s) deleted, bucket gone, record %s\n",
            (unsigned long long)skycrate_deprovision_report_versions(gone),
-           skycrate_record_state_name(
-               skycrate_provision_record_state(skycrate_deprovision_report_record(gone))));
+           skycrate_state_name(skycrate_record_state(skycrate_deprovision_report_record(gone))));
     status = same ? 0 : 1;
 done:
     skycrate_deprovision_report_free(gone);
     skycrate_usage_report_free(usage);
-    skycrate_provision_record_free(record);
+    skycrate_record_free(record);
     skycrate_provisioner_free(provisioner);
     skycrate_provisioner_config_free(pcfg);
     skycrate_free(json);

@@ -212,7 +212,7 @@ int main(int argc, char **argv)
         }
     }
     step = "presign";
-    if (skycrate_presign(&contract, presigner, request) < 0)
+    if (skycrate_presigner_sign(&contract, presigner, request) < 0)
         goto done;
     if (explain) {
         const char *cr, *sts;
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "Canonical request:\n%s\n\nString to sign:\n%s\n", cr, sts);
     }
     if (json) {
-        if (skycrate_presigned_json(&text, contract) < 0)
+        if (skycrate_presigned_to_json(&text, contract, 0) < 0)
             goto done;
         printf("%s\n", text);
     } else {

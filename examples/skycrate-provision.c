@@ -57,12 +57,12 @@ static int report_failure(const char *what, skycrate_client *client)
 /* After a failure, the record says what happened: print it too when there is one. */
 static void print_record_if_any(skycrate_provisioner *p, const char *user_id)
 {
-    skycrate_provision_record *record = NULL;
+    skycrate_record *record = NULL;
     char *json = NULL;
     if (skycrate_provisioner_show(&record, p, user_id) == 0 &&
-        skycrate_provision_record_to_json(&json, record, SKYCRATE_PROVISION_JSON_PRETTY) == 0)
+        skycrate_record_to_json(&json, record, SKYCRATE_JSON_PRETTY) == 0)
         print_json(json);
-    skycrate_provision_record_free(record);
+    skycrate_record_free(record);
 }
 
 static int run(skycrate_provisioner *p, skycrate_client *client, const char *command,
@@ -71,26 +71,24 @@ static int run(skycrate_provisioner *p, skycrate_client *client, const char *com
     char *json = NULL;
     int status = 0;
     if (!strcmp(command, "provision") || !strcmp(command, "show")) {
-        skycrate_provision_record *record = NULL;
+        skycrate_record *record = NULL;
         int rc = !strcmp(command, "show") ? skycrate_provisioner_show(&record, p, user_id)
                                           : skycrate_provisioner_provision(&record, p, user_id);
         if (rc < 0) {
             status = report_failure(command, client);
             if (!strcmp(command, "provision"))
                 print_record_if_any(p, user_id);
-        } else if (skycrate_provision_record_to_json(&json, record,
-                                                     SKYCRATE_PROVISION_JSON_PRETTY) < 0) {
+        } else if (skycrate_record_to_json(&json, record, SKYCRATE_JSON_PRETTY) < 0) {
             status = report_failure("json", NULL);
         }
-        skycrate_provision_record_free(record);
+        skycrate_record_free(record);
     } else if (!strcmp(command, "deprovision")) {
         skycrate_deprovision_report *report = NULL;
         if (skycrate_provisioner_deprovision(&report, p, user_id, 0) < 0) {
             status = report_failure(command, client);
             print_record_if_any(p, user_id);
-        } else if (skycrate_provision_record_to_json(&json,
-                                                     skycrate_deprovision_report_record(report),
-                                                     SKYCRATE_PROVISION_JSON_PRETTY) < 0) {
+        } else if (skycrate_record_to_json(&json, skycrate_deprovision_report_record(report),
+                                           SKYCRATE_JSON_PRETTY) < 0) {
             status = report_failure("json", NULL);
         }
         skycrate_deprovision_report_free(report);
@@ -98,8 +96,7 @@ static int run(skycrate_provisioner *p, skycrate_client *client, const char *com
         skycrate_verify_report *report = NULL;
         if (skycrate_provisioner_verify(&report, p, user_id) < 0) {
             status = report_failure(command, client);
-        } else if (skycrate_verify_report_to_json(&json, report, SKYCRATE_PROVISION_JSON_PRETTY) <
-                   0) {
+        } else if (skycrate_verify_report_to_json(&json, report, SKYCRATE_JSON_PRETTY) < 0) {
             status = report_failure("json", NULL);
         } else if (!skycrate_verify_report_ok(report)) {
             fprintf(stderr, "skycrate-provision: verify: the bucket differs from the profile\n");
@@ -110,7 +107,7 @@ static int run(skycrate_provisioner *p, skycrate_client *client, const char *com
         skycrate_usage_report *report = NULL;
         if (skycrate_provisioner_usage(&report, p, user_id) < 0)
             status = report_failure(command, client);
-        else if (skycrate_usage_report_to_json(&json, report, SKYCRATE_PROVISION_JSON_PRETTY) < 0)
+        else if (skycrate_usage_report_to_json(&json, report, SKYCRATE_JSON_PRETTY) < 0)
             status = report_failure("json", NULL);
         skycrate_usage_report_free(report);
     }
@@ -196,8 +193,8 @@ int main(int argc, char **argv)
     failed = "configuration";
     if (skycrate_provisioner_config_new(&pcfg) < 0 ||
         (store && skycrate_provisioner_config_set_store_file(pcfg, store) < 0) ||
-        (compatible &&
-         skycrate_provisioner_config_set_mode(pcfg, SKYCRATE_PROVISION_COMPATIBLE) < 0) ||
+        (compatible && skycrate_provisioner_config_set_failure_mode(
+                           pcfg, SKYCRATE_FAILURE_MODE_COMPATIBLE) < 0) ||
         skycrate_provisioner_config_set_dev_mode(pcfg, dev) < 0)
         goto fail;
     for (size_t i = 0; i < origin_count; i++)

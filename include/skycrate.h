@@ -24,6 +24,9 @@
 #include "skycrate/presigner.h"
 #include "skycrate/post_policy.h"
 #include "skycrate/multipart.h"
+#include "skycrate/provisioner_config.h"
+#include "skycrate/record.h"
+#include "skycrate/reports.h"
 #include "skycrate/provisioner.h"
 
 #endif /* SKYCRATE_H */

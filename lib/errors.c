@@ -4,11 +4,14 @@
  */
 #include "errors.h"
 
+#include <curl/curl.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 
-int skycrate__error_code_from_curl(CURLcode code)
+int skycrate__error_code_from_curl(int curl_code)
 {
+    CURLcode code = (CURLcode)curl_code;
     switch (code) {
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -41,7 +44,8 @@ int skycrate__error_code_from_curl(CURLcode code)
     }
 }
 
-int skycrate__error_from_json(int code, const json_error_t *e, bool show_text, const char *fmt, ...)
+int skycrate__error_from_json(int code, const struct json_error_t *e, bool show_text,
+                              const char *fmt, ...)
 {
     char what[SKYCRATE_ERROR_MESSAGE_MAX / 2];
     va_list ap;

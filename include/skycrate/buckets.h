@@ -19,8 +19,6 @@
 
 SKYCRATE_BEGIN_DECLS
 
-struct skycrate_client;
-
 /**
  * @brief Creates a bucket in the client's region (CreateBucket; a LocationConstraint is sent
  *        for every region except us-east-1).
@@ -30,7 +28,7 @@ struct skycrate_client;
  *         #SKYCRATE_EEXISTS (`BucketAlreadyExists`, or `BucketAlreadyOwnedByYou`),
  *         #SKYCRATE_EINVAL for an invalid name, or another code.
  */
-SKYCRATE_API int skycrate_bucket_create(struct skycrate_client *client, const char *bucket);
+SKYCRATE_API int skycrate_bucket_create(skycrate_client *client, const char *bucket);
 
 /**
  * @brief Checks that a bucket exists and is accessible (HeadBucket). The bucket's region, when
@@ -39,7 +37,7 @@ SKYCRATE_API int skycrate_bucket_create(struct skycrate_client *client, const ch
  * @param[in] bucket the bucket name.
  * @return 0, #SKYCRATE_ENOTFOUND, #SKYCRATE_EACCESS, or another code.
  */
-SKYCRATE_API int skycrate_bucket_head(struct skycrate_client *client, const char *bucket);
+SKYCRATE_API int skycrate_bucket_head(skycrate_client *client, const char *bucket);
 
 /**
  * @brief Deletes an empty bucket (DeleteBucket).
@@ -47,7 +45,7 @@ SKYCRATE_API int skycrate_bucket_head(struct skycrate_client *client, const char
  * @param[in] bucket the bucket name.
  * @return 0, #SKYCRATE_ENOTFOUND, #SKYCRATE_ECONFLICT when it is not empty, or another code.
  */
-SKYCRATE_API int skycrate_bucket_delete(struct skycrate_client *client, const char *bucket);
+SKYCRATE_API int skycrate_bucket_delete(skycrate_client *client, const char *bucket);
 
 /** @} */
 

@@ -21,14 +21,7 @@
 
 SKYCRATE_BEGIN_DECLS
 
-/** An S3 client (opaque). */
-typedef struct skycrate_client skycrate_client;
-/** A client configuration (opaque). */
-typedef struct skycrate_client_config skycrate_client_config;
-
-/* Declared in skycrate/transport.h and skycrate/credentials.h. */
 struct skycrate_http_transport;
-struct skycrate_credentials_provider;
 
 /** How bucket names are placed into URLs. */
 typedef enum skycrate_addressing {
@@ -192,7 +185,7 @@ skycrate_client_config_set_transport(skycrate_client_config *config,
  */
 SKYCRATE_API int
 skycrate_client_config_set_credentials_provider(skycrate_client_config *config,
-                                                struct skycrate_credentials_provider *provider);
+                                                skycrate_credentials_provider *provider);
 
 /**
  * @brief Creates a client.

@@ -51,6 +51,56 @@
 
 SKYCRATE_BEGIN_DECLS
 
+/** @name Handles
+ * The library's opaque types, declared once for every header. Each is created by its
+ * `_new` function (or returned by a call) and released by its `_free` or `_unref`.
+ * @{ */
+/** An S3 client (opaque). */
+typedef struct skycrate_client skycrate_client;
+/** A client configuration (opaque). */
+typedef struct skycrate_client_config skycrate_client_config;
+/** An immutable set of AWS credentials (opaque, reference-counted). */
+typedef struct skycrate_credentials skycrate_credentials;
+/** A source of credentials (opaque, reference-counted). */
+typedef struct skycrate_credentials_provider skycrate_credentials_provider;
+/** A request handed to a transport (opaque). */
+typedef struct skycrate_http_request skycrate_http_request;
+/** The response a transport fills (opaque). */
+typedef struct skycrate_http_response skycrate_http_response;
+/** Metadata of one object (opaque). */
+typedef struct skycrate_object_info skycrate_object_info;
+/** One page of a listing (opaque). */
+typedef struct skycrate_object_page skycrate_object_page;
+/** Presigns URLs; immutable and shareable across threads (opaque). */
+typedef struct skycrate_presigner skycrate_presigner;
+/** What to presign: method, bucket, key, expiry, headers, query (opaque). */
+typedef struct skycrate_presign_request skycrate_presign_request;
+/** A presigned URL and what the client must send with it (opaque). */
+typedef struct skycrate_presigned skycrate_presigned;
+/** The conditions of a browser form upload (opaque). */
+typedef struct skycrate_post_policy skycrate_post_policy;
+/** A signed form: URL and fields (opaque). */
+typedef struct skycrate_post_form skycrate_post_form;
+/** A provisioner (opaque). */
+typedef struct skycrate_provisioner skycrate_provisioner;
+/** A provisioner configuration: the store, naming and the security profile (opaque). */
+typedef struct skycrate_provisioner_config skycrate_provisioner_config;
+/** A user's record as stored (opaque). */
+typedef struct skycrate_record skycrate_record;
+/** The result of skycrate_provisioner_verify() (opaque). */
+typedef struct skycrate_verify_report skycrate_verify_report;
+/** The result of skycrate_provisioner_usage() (opaque). */
+typedef struct skycrate_usage_report skycrate_usage_report;
+/** The result of skycrate_provisioner_deprovision() (opaque). */
+typedef struct skycrate_deprovision_report skycrate_deprovision_report;
+/** The sink that receives the record text a user store's `get` callback returns (opaque;
+ *  owned by the library, valid only during that callback). */
+typedef struct skycrate_user_store_value skycrate_user_store_value;
+/** @} */
+
+/** Flag for the `_to_json` functions: indent the JSON (two spaces) instead of compact text. */
+#define SKYCRATE_JSON_PRETTY (1u << 0)
+
 /** Feature bit: the default HTTP transport (libcurl) is built in. */
 #define SKYCRATE_FEATURE_CURL (1u << 0)
 /** Feature bit: the library is thread-aware (presigners are shareable, errors are per thread). */

@@ -22,12 +22,6 @@
 
 SKYCRATE_BEGIN_DECLS
 
-/** An immutable set of AWS credentials (opaque, reference-counted). */
-typedef struct skycrate_credentials skycrate_credentials;
-
-/** A source of credentials (opaque, reference-counted). */
-typedef struct skycrate_credentials_provider skycrate_credentials_provider;
-
 /**
  * @brief Creates credentials.
  *

@@ -22,12 +22,12 @@ SKYCRATE_BEGIN_DECLS
 
 /** Log levels; a higher value is more verbose. */
 typedef enum skycrate_log_level {
-    SKYCRATE_LOG_NONE = 0,  /**< Logging off. */
-    SKYCRATE_LOG_ERROR = 1, /**< Failures returned to the caller. */
-    SKYCRATE_LOG_WARN = 2,  /**< Retries, clock-skew and region corrections, skipped steps. */
-    SKYCRATE_LOG_INFO = 3,  /**< One line per S3 request: method, bucket, key, status, time. */
-    SKYCRATE_LOG_DEBUG = 4, /**< Request details: headers (signatures redacted). */
-    SKYCRATE_LOG_TRACE = 5  /**< Canonical requests and strings to sign (never a secret). */
+    SKYCRATE_LOG_LEVEL_NONE = 0,  /**< Logging off. */
+    SKYCRATE_LOG_LEVEL_ERROR = 1, /**< Failures returned to the caller. */
+    SKYCRATE_LOG_LEVEL_WARN = 2,  /**< Retries, clock-skew and region corrections, skipped steps. */
+    SKYCRATE_LOG_LEVEL_INFO = 3, /**< One line per S3 request: method, bucket, key, status, time. */
+    SKYCRATE_LOG_LEVEL_DEBUG = 4, /**< Request details: headers (signatures redacted). */
+    SKYCRATE_LOG_LEVEL_TRACE = 5  /**< Canonical requests and strings to sign (never a secret). */
 } skycrate_log_level;
 
 /**

@@ -12,7 +12,7 @@
  *
  * A browser uploads a large file in parts (5 MiB to 5 GiB each, the last one smaller) without
  * credentials: the server starts the upload (skycrate_multipart_create()), presigns one
- * UploadPart URL per part (skycrate_presign_upload_parts()), the browser PUTs each part and
+ * UploadPart URL per part (skycrate_presigner_sign_parts()), the browser PUTs each part and
  * reports the `ETag` header of each answer, and the server completes the upload with those
  * ETags (skycrate_multipart_complete()) or abandons it (skycrate_multipart_abort()). These
  * three calls are S3 requests made with a client (one thread at a time, retried as every
@@ -26,9 +26,6 @@
 
 SKYCRATE_BEGIN_DECLS
 
-/* Declared in skycrate/client.h. */
-struct skycrate_client;
-
 /**
  * @brief Starts a multipart upload (CreateMultipartUpload).
  * @param[out] upload_id_out the upload id; free it with skycrate_free().
@@ -40,7 +37,7 @@ struct skycrate_client;
  *         mapped S3 code (details in skycrate_client_last_response()), #SKYCRATE_EPARSE for an
  *         answer without an upload id, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_multipart_create(char **upload_id_out, struct skycrate_client *client,
+SKYCRATE_API int skycrate_multipart_create(char **upload_id_out, skycrate_client *client,
                                            const char *bucket, const char *key,
                                            const char *content_type);
 
@@ -61,7 +58,7 @@ SKYCRATE_API int skycrate_multipart_create(char **upload_id_out, struct skycrate
  * @return 0, #SKYCRATE_EINVAL (also S3's `InvalidPart`, `InvalidPartOrder`, `EntityTooSmall`),
  *         #SKYCRATE_ENOTFOUND (`NoSuchUpload`), another mapped S3 code, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_multipart_complete(char **etag_out, struct skycrate_client *client,
+SKYCRATE_API int skycrate_multipart_complete(char **etag_out, skycrate_client *client,
                                              const char *bucket, const char *key,
                                              const char *upload_id, const uint32_t *part_numbers,
                                              const char *const *etags, size_t count);
@@ -75,7 +72,7 @@ SKYCRATE_API int skycrate_multipart_complete(char **etag_out, struct skycrate_cl
  * @return 0, #SKYCRATE_EINVAL, #SKYCRATE_ENOTFOUND (`NoSuchUpload`), another mapped S3 code, or
  *         #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_multipart_abort(struct skycrate_client *client, const char *bucket,
+SKYCRATE_API int skycrate_multipart_abort(skycrate_client *client, const char *bucket,
                                           const char *key, const char *upload_id);
 
 /** @} */

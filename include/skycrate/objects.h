@@ -20,13 +20,6 @@
 
 SKYCRATE_BEGIN_DECLS
 
-struct skycrate_client;
-
-/** Metadata of one object (opaque). */
-typedef struct skycrate_object_info skycrate_object_info;
-/** One page of a listing (opaque). */
-typedef struct skycrate_object_page skycrate_object_page;
-
 /**
  * @brief Uploads an object from memory (PutObject), signed with the payload's SHA-256.
  * @param[out] info_out the new object's metadata (ETag, version id), or NULL if not wanted.
@@ -38,10 +31,9 @@ typedef struct skycrate_object_page skycrate_object_page;
  * @param[in] content_type the Content-Type, or NULL.
  * @return 0, #SKYCRATE_ENOTFOUND (no such bucket), #SKYCRATE_EACCESS, or another code.
  */
-SKYCRATE_API int skycrate_object_put(skycrate_object_info **info_out,
-                                     struct skycrate_client *client, const char *bucket,
-                                     const char *key, const void *data, size_t length,
-                                     const char *content_type);
+SKYCRATE_API int skycrate_object_put(skycrate_object_info **info_out, skycrate_client *client,
+                                     const char *bucket, const char *key, const void *data,
+                                     size_t length, const char *content_type);
 
 /**
  * @brief Uploads an object from a file, streaming it (it is read twice: once to hash it).
@@ -53,9 +45,8 @@ SKYCRATE_API int skycrate_object_put(skycrate_object_info **info_out,
  * @param[in] content_type the Content-Type, or NULL.
  * @return 0, #SKYCRATE_EIO when the file cannot be read, or a code as for skycrate_object_put().
  */
-SKYCRATE_API int skycrate_object_put_file(skycrate_object_info **info_out,
-                                          struct skycrate_client *client, const char *bucket,
-                                          const char *key, const char *path,
+SKYCRATE_API int skycrate_object_put_file(skycrate_object_info **info_out, skycrate_client *client,
+                                          const char *bucket, const char *key, const char *path,
                                           const char *content_type);
 
 /**
@@ -66,16 +57,17 @@ SKYCRATE_API int skycrate_object_put_file(skycrate_object_info **info_out,
  * @param[in] bucket the bucket.
  * @param[in] key the object key.
  * @param[in] length the exact number of bytes `read` will supply.
- * @param[in] read the body source; called on the calling thread.
  * @param[in] content_type the Content-Type, or NULL.
+ * @param[in] read the body source; called on the calling thread.
  * @param[in] user_data passed to `read`.
  * @return 0, #SKYCRATE_EINVAL when `read` supplies another length, the callback's code, or a
  *         code as for skycrate_object_put().
  */
 SKYCRATE_API int skycrate_object_put_stream(skycrate_object_info **info_out,
-                                            struct skycrate_client *client, const char *bucket,
-                                            const char *key, uint64_t length, skycrate_read_fn read,
-                                            const char *content_type, void *user_data);
+                                            skycrate_client *client, const char *bucket,
+                                            const char *key, uint64_t length,
+                                            const char *content_type, skycrate_read_fn read,
+                                            void *user_data);
 
 /**
  * @brief Downloads an object into memory (GetObject).
@@ -87,9 +79,8 @@ SKYCRATE_API int skycrate_object_put_stream(skycrate_object_info **info_out,
  * @param[in] key the object key.
  * @return 0, #SKYCRATE_ENOTFOUND, #SKYCRATE_EACCESS, #SKYCRATE_ENOMEM, or another code.
  */
-SKYCRATE_API int skycrate_object_get(void **data_out, size_t *length_out,
-                                     struct skycrate_client *client, const char *bucket,
-                                     const char *key);
+SKYCRATE_API int skycrate_object_get(void **data_out, size_t *length_out, skycrate_client *client,
+                                     const char *bucket, const char *key);
 
 /**
  * @brief Downloads an object into a file, streaming. The file appears complete or not at all
@@ -100,7 +91,7 @@ SKYCRATE_API int skycrate_object_get(void **data_out, size_t *length_out,
  * @param[in] path the destination file; replaced.
  * @return 0, #SKYCRATE_ENOTFOUND, #SKYCRATE_EIO, or another code.
  */
-SKYCRATE_API int skycrate_object_get_file(struct skycrate_client *client, const char *bucket,
+SKYCRATE_API int skycrate_object_get_file(skycrate_client *client, const char *bucket,
                                           const char *key, const char *path);
 
 /**
@@ -113,7 +104,7 @@ SKYCRATE_API int skycrate_object_get_file(struct skycrate_client *client, const 
  * @param[in] user_data passed to `write`.
  * @return 0, #SKYCRATE_ENOTFOUND, the callback's code, or another code.
  */
-SKYCRATE_API int skycrate_object_get_stream(struct skycrate_client *client, const char *bucket,
+SKYCRATE_API int skycrate_object_get_stream(skycrate_client *client, const char *bucket,
                                             const char *key, skycrate_write_fn write,
                                             void *user_data);
 
@@ -125,7 +116,7 @@ SKYCRATE_API int skycrate_object_get_stream(struct skycrate_client *client, cons
  * @param[in] key the object key.
  * @return 0, #SKYCRATE_ENOTFOUND, #SKYCRATE_EACCESS, or another code.
  */
-SKYCRATE_API int skycrate_object_head(skycrate_object_info **out, struct skycrate_client *client,
+SKYCRATE_API int skycrate_object_head(skycrate_object_info **out, skycrate_client *client,
                                       const char *bucket, const char *key);
 
 /**
@@ -135,7 +126,7 @@ SKYCRATE_API int skycrate_object_head(skycrate_object_info **out, struct skycrat
  * @param[in] key the object key.
  * @return 0, #SKYCRATE_ENOTFOUND (no such bucket), #SKYCRATE_EACCESS, or another code.
  */
-SKYCRATE_API int skycrate_object_delete(struct skycrate_client *client, const char *bucket,
+SKYCRATE_API int skycrate_object_delete(skycrate_client *client, const char *bucket,
                                         const char *key);
 
 /**
@@ -149,7 +140,7 @@ SKYCRATE_API int skycrate_object_delete(struct skycrate_client *client, const ch
  * @param[in] max_keys at most this many entries (1..1000; 0 means 1000).
  * @return 0, #SKYCRATE_ENOTFOUND, #SKYCRATE_EPARSE for a malformed listing, or another code.
  */
-SKYCRATE_API int skycrate_object_list(skycrate_object_page **out, struct skycrate_client *client,
+SKYCRATE_API int skycrate_object_list(skycrate_object_page **out, skycrate_client *client,
                                       const char *bucket, const char *prefix,
                                       const char *continuation_token, unsigned int max_keys);
 

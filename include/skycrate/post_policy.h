@@ -13,7 +13,7 @@
  * A presigned PUT cannot limit the size of what a browser sends; a POST policy can. A
  * #skycrate_post_policy lists the conditions an upload must meet (key or key prefix, a
  * `content-length-range`, the content type or its prefix, `success_action_status`, other
- * fields); skycrate_presign_post() signs it and returns a #skycrate_post_form: the URL the
+ * fields); skycrate_presigner_sign_post() signs it and returns a #skycrate_post_form: the URL the
  * browser posts a `multipart/form-data` form to, and the fields the form must carry before its
  * `file` field. For example:
  * @code{.html}
@@ -31,14 +31,6 @@
 #include "skycrate/common.h"
 
 SKYCRATE_BEGIN_DECLS
-
-/** The conditions of a browser form upload (opaque). */
-typedef struct skycrate_post_policy skycrate_post_policy;
-/** A signed form: URL and fields (opaque). */
-typedef struct skycrate_post_form skycrate_post_form;
-
-/* Declared in skycrate/presigner.h. */
-struct skycrate_presigner;
 
 /**
  * @brief Creates a policy for uploads into a bucket, valid 900 seconds, signed as of the time of
@@ -156,9 +148,9 @@ SKYCRATE_API int skycrate_post_policy_set_time(skycrate_post_policy *policy, int
  * @param[in] policy the policy; it must have a key or a key prefix.
  * @return 0, #SKYCRATE_EINVAL, #SKYCRATE_EEXPIRED, the provider's code, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_presign_post(skycrate_post_form **out,
-                                       const struct skycrate_presigner *presigner,
-                                       const skycrate_post_policy *policy);
+SKYCRATE_API int skycrate_presigner_sign_post(skycrate_post_form **out,
+                                              const skycrate_presigner *presigner,
+                                              const skycrate_post_policy *policy);
 
 /**
  * @brief Frees a form. NULL does nothing.
@@ -224,11 +216,13 @@ SKYCRATE_API const char *skycrate_post_form_policy(const skycrate_post_form *for
 /**
  * @brief The form as JSON: `url`, `fields` (an object of name to value, in field order),
  *        `expiresAt` (ISO 8601 UTC), `expiresIn`, `expiresClamped`.
- * @param[out] out the JSON text (compact, UTF-8); free it with skycrate_free().
+ * @param[out] out the JSON text (UTF-8); free it with skycrate_free().
  * @param[in] form the form.
+ * @param[in] flags 0 (compact) or #SKYCRATE_JSON_PRETTY.
  * @return 0, #SKYCRATE_EINVAL, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_post_form_json(char **out, const skycrate_post_form *form);
+SKYCRATE_API int skycrate_post_form_to_json(char **out, const skycrate_post_form *form,
+                                            uint32_t flags);
 
 /** @} */
 

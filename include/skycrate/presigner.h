@@ -30,7 +30,7 @@
  * @endcode
  * An UploadPart contract also has `"partNumber"` and `"uploadId"`. No checksum, ACL or other
  * parameter is ever added to a URL unless the request asks for it. Servers that presign in
- * bulk use skycrate_presign_url(), which writes the URL into a caller's buffer and allocates
+ * bulk use skycrate_presigner_sign_url(), which writes the URL into a caller's buffer and allocates
  * nothing.
  * @{
  */
@@ -38,16 +38,6 @@
 #include "skycrate/common.h"
 
 SKYCRATE_BEGIN_DECLS
-
-/** Presigns URLs; immutable and shareable across threads (opaque). */
-typedef struct skycrate_presigner skycrate_presigner;
-/** What to presign: method, bucket, key, expiry, headers, query (opaque). */
-typedef struct skycrate_presign_request skycrate_presign_request;
-/** A presigned URL and what the client must send with it (opaque). */
-typedef struct skycrate_presigned skycrate_presigned;
-
-/* Declared in skycrate/client.h. */
-struct skycrate_client;
 
 /**
  * @brief Creates a presigner from a client.
@@ -60,8 +50,7 @@ struct skycrate_client;
  * @param[in] client the client; only read.
  * @return 0, #SKYCRATE_EINVAL for an invalid client, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_presigner_new(skycrate_presigner **out,
-                                        const struct skycrate_client *client);
+SKYCRATE_API int skycrate_presigner_new(skycrate_presigner **out, const skycrate_client *client);
 
 /**
  * @brief Frees a presigner and drops its reference to the credentials provider. NULL does
@@ -195,14 +184,15 @@ SKYCRATE_API int skycrate_presign_request_set_upload_part(skycrate_presign_reque
  *         signing time, the provider's code (#SKYCRATE_ENOTFOUND, #SKYCRATE_EAUTH, ...), or
  *         #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_presign(skycrate_presigned **out, const skycrate_presigner *presigner,
-                                  const skycrate_presign_request *request);
+SKYCRATE_API int skycrate_presigner_sign(skycrate_presigned **out,
+                                         const skycrate_presigner *presigner,
+                                         const skycrate_presign_request *request);
 
 /**
  * @brief Presigns a request into a caller's buffer: the fast path for servers that presign in
  *        bulk.
  *
- * The same URL as skycrate_presign() (with the same clamping), written NUL-terminated into
+ * The same URL as skycrate_presigner_sign() (with the same clamping), written NUL-terminated into
  * `buf`. It allocates nothing and takes no lock once the calling thread has presigned for the
  * same credentials, region, day and bucket before (a small per-thread cache keeps the derived
  * signing key and the bucket's host), and when the provider itself does not allocate. Thread-safe.
@@ -215,29 +205,29 @@ SKYCRATE_API int skycrate_presign(skycrate_presigned **out, const skycrate_presi
  * @return 0, #SKYCRATE_EINVAL (also when `cap` is not more than the URL's length: then nothing
  *         was written), #SKYCRATE_EEXPIRED, the provider's code, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_presign_url(char *buf, size_t cap, size_t *len_out,
-                                      const skycrate_presigner *presigner,
-                                      const skycrate_presign_request *request);
+SKYCRATE_API int skycrate_presigner_sign_url(char *buf, size_t cap, size_t *len_out,
+                                             const skycrate_presigner *presigner,
+                                             const skycrate_presign_request *request);
 
 /**
  * @brief Presigns the UploadPart URLs of a multipart upload: parts `first_part` ..
  *        `first_part + count - 1`, all signed at the same time.
  * @param[out] out an array of `count` contracts, each freed with skycrate_presigned_free();
  *             all NULL on failure.
+ * @param[in] count how many parts (at least 1; the last part number is at most 10000).
  * @param[in] presigner the presigner.
  * @param[in] bucket the bucket.
  * @param[in] key the object key.
  * @param[in] upload_id the upload id from skycrate_multipart_create().
  * @param[in] first_part the first part number (1 ..).
- * @param[in] count how many parts (at least 1; the last part number is at most 10000).
  * @param[in] expires_seconds 1 .. 604800.
- * @return 0, #SKYCRATE_EINVAL, or as skycrate_presign().
+ * @return 0, #SKYCRATE_EINVAL, or as skycrate_presigner_sign().
  */
-SKYCRATE_API int skycrate_presign_upload_parts(skycrate_presigned **out,
+SKYCRATE_API int skycrate_presigner_sign_parts(skycrate_presigned **out, size_t count,
                                                const skycrate_presigner *presigner,
                                                const char *bucket, const char *key,
                                                const char *upload_id, uint32_t first_part,
-                                               size_t count, int64_t expires_seconds);
+                                               int64_t expires_seconds);
 
 /**
  * @brief Frees a contract (its URL is wiped first). NULL does nothing.
@@ -316,11 +306,13 @@ SKYCRATE_API int skycrate_presigned_clamped(const skycrate_presigned *contract);
  * @brief The contract as JSON: `method`, `bucket`, `key`, `url`, `headers` (an object of
  *        lowercase name to exact value), `expiresAt` (ISO 8601 UTC), `expiresIn` (seconds),
  *        `expiresClamped`, and for an UploadPart `partNumber` and `uploadId`.
- * @param[out] out the JSON text (compact, UTF-8); free it with skycrate_free().
+ * @param[out] out the JSON text (UTF-8); free it with skycrate_free().
  * @param[in] contract the contract.
+ * @param[in] flags 0 (compact) or #SKYCRATE_JSON_PRETTY.
  * @return 0, #SKYCRATE_EINVAL, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_presigned_json(char **out, const skycrate_presigned *contract);
+SKYCRATE_API int skycrate_presigned_to_json(char **out, const skycrate_presigned *contract,
+                                            uint32_t flags);
 
 /**
  * @brief What was signed, for diagnosing a `SignatureDoesNotMatch`: compare with the server's

@@ -38,20 +38,13 @@
  *
  * **Memory.** Records cross the seam as JSON text, which suits FFI. Text a callback receives
  * is borrowed for the call. Text a callback returns is handed to a library-owned sink with
- * skycrate_store_value_set(), which copies it, so no memory ever changes allocator.
+ * skycrate_user_store_value_set(), which copies it, so no memory ever changes allocator.
  * @{
  */
 
 #include "skycrate/common.h"
 
 SKYCRATE_BEGIN_DECLS
-
-/**
- * @brief A sink, owned by the library, that receives the record text a `get` callback returns.
- *
- * It is valid only during the callback that received it.
- */
-typedef struct skycrate_store_value skycrate_store_value;
 
 /**
  * @brief Hands record text to the library from inside a `get` callback.
@@ -63,8 +56,8 @@ typedef struct skycrate_store_value skycrate_store_value;
  * @param[in] length the number of bytes of `json`.
  * @return 0, #SKYCRATE_EINVAL for a NULL argument, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_store_value_set(skycrate_store_value *value, const char *json,
-                                          size_t length);
+SKYCRATE_API int skycrate_user_store_value_set(skycrate_user_store_value *value, const char *json,
+                                               size_t length);
 
 /** The version of #skycrate_user_store this header describes. */
 #define SKYCRATE_USER_STORE_VERSION 1
@@ -87,12 +80,13 @@ typedef struct skycrate_user_store {
     unsigned int version;
 
     /**
-     * Reads the record of `user_id`: passes its text to skycrate_store_value_set(`out`, ...)
+     * Reads the record of `user_id`: passes its text to skycrate_user_store_value_set(`out`, ...)
      * and returns 0, or returns #SKYCRATE_ENOTFOUND when there is none. The text must be the
      * record as last written (as JSON: a store may reformat it, but must then return the same
      * text until the record changes). `flags` is reserved and 0.
      */
-    int (*get)(skycrate_store_value *out, const char *user_id, uint32_t flags, void *user_data);
+    int (*get)(skycrate_user_store_value *out, const char *user_id, uint32_t flags,
+               void *user_data);
 
     /**
      * Writes `json` as the record of `user_id`, atomically, *if and only if* the stored record

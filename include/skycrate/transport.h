@@ -26,11 +26,6 @@
 
 SKYCRATE_BEGIN_DECLS
 
-/** A request handed to a transport (opaque). */
-typedef struct skycrate_http_request skycrate_http_request;
-/** The response a transport fills (opaque). */
-typedef struct skycrate_http_response skycrate_http_response;
-
 /** The current version of #skycrate_http_transport. */
 #define SKYCRATE_HTTP_TRANSPORT_VERSION 1
 

@@ -12,18 +12,18 @@
 
 static skycrate_log_fn log_fn;
 static void *log_user_data;
-static skycrate_log_level log_max = SKYCRATE_LOG_NONE;
+static skycrate_log_level log_max = SKYCRATE_LOG_LEVEL_NONE;
 
 void skycrate_log_set(skycrate_log_level max_level, skycrate_log_fn fn, void *user_data)
 {
     log_fn = fn;
     log_user_data = user_data;
-    log_max = fn ? max_level : SKYCRATE_LOG_NONE;
+    log_max = fn ? max_level : SKYCRATE_LOG_LEVEL_NONE;
 }
 
 bool skycrate__log_enabled(skycrate_log_level level)
 {
-    return log_fn != NULL && level != SKYCRATE_LOG_NONE && level <= log_max;
+    return log_fn != NULL && level != SKYCRATE_LOG_LEVEL_NONE && level <= log_max;
 }
 
 void skycrate__log(skycrate_log_level level, const char *fmt, ...)

@@ -81,8 +81,8 @@ static int refresh(skycrate_credentials **out, cached *c)
         *out = skycrate_credentials_ref(got);
     } else if (usable(c, now)) {
         /* The source failed but what we have is still valid: keep serving it. */
-        if (skycrate__log_enabled(SKYCRATE_LOG_WARN))
-            skycrate__log(SKYCRATE_LOG_WARN,
+        if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_WARN))
+            skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
                           "credentials: refresh failed, keeping the current credentials until "
                           "they expire: %s",
                           message);

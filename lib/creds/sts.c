@@ -298,10 +298,10 @@ int skycrate__sts_assume_role(skycrate_credentials **out, skycrate__creds_http *
     }
     error = skycrate_credentials_new(out, doc.access_key_id, doc.secret_access_key,
                                      doc.session_token, doc.expiration);
-    if (error == 0 && skycrate__log_enabled(SKYCRATE_LOG_DEBUG)) {
+    if (error == 0 && skycrate__log_enabled(SKYCRATE_LOG_LEVEL_DEBUG)) {
         char when[21];
         skycrate__format_iso8601(when, doc.expiration);
-        skycrate__log(SKYCRATE_LOG_DEBUG, "credentials: STS %s of role %s: key %s until %s",
+        skycrate__log(SKYCRATE_LOG_LEVEL_DEBUG, "credentials: STS %s of role %s: key %s until %s",
                       action_of(request), request->role_arn, doc.access_key_id, when);
     }
 done:

@@ -85,8 +85,8 @@ int skycrate__http_perform(const skycrate_http_transport *transport,
     rc = transport->perform(req, resp, 0, transport->user_data);
     if (rc < 0) {
         skycrate__error_after_callback(rc, "transport");
-        if (skycrate__log_enabled(SKYCRATE_LOG_DEBUG))
-            skycrate__log(SKYCRATE_LOG_DEBUG, "http: %s failed: %s", what,
+        if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_DEBUG))
+            skycrate__log(SKYCRATE_LOG_LEVEL_DEBUG, "http: %s failed: %s", what,
                           skycrate_error_last()->message);
         return rc;
     }
@@ -99,8 +99,8 @@ int skycrate__http_perform(const skycrate_http_transport *transport,
         return skycrate__error_set(SKYCRATE_ERROR,
                                    "transport returned an interim HTTP %d as the final answer",
                                    resp->status);
-    if (skycrate__log_enabled(SKYCRATE_LOG_DEBUG))
-        skycrate__log(SKYCRATE_LOG_DEBUG, "http: %s -> %d (%zu headers, %llu body bytes)", what,
-                      resp->status, resp->header_count, (unsigned long long)resp->body_bytes);
+    if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_DEBUG))
+        skycrate__log(SKYCRATE_LOG_LEVEL_DEBUG, "http: %s -> %d (%zu headers, %llu body bytes)",
+                      what, resp->status, resp->header_count, (unsigned long long)resp->body_bytes);
     return 0;
 }

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/json.h"
 #include "core/time.h"
 #include "presign/presign.h"
-#include "store/store.h"
 
 int skycrate__presigned_build(skycrate_presigned **out, const skycrate_presign_request *r,
                               char *url, int64_t signed_at, int64_t expires_in, bool clamped,
@@ -150,15 +150,15 @@ static bool put(json_t *obj, const char *name, json_t *value)
     return value != NULL && json_object_set_new(obj, name, value) == 0;
 }
 
-int skycrate_presigned_json(char **out, const skycrate_presigned *c)
+int skycrate_presigned_to_json(char **out, const skycrate_presigned *c, uint32_t flags)
 {
     int error = 0;
-    skycrate__buf text = SKYCRATE_BUF_INIT;
     json_t *doc = NULL, *headers = NULL;
     char expires_at[21];
     SKYCRATE_ASSERT_ARG(out != NULL);
     *out = NULL;
     SKYCRATE_ASSERT_HANDLE(c, SKYCRATE_MAGIC_PRESIGNED);
+    SKYCRATE_ASSERT_ARG((flags & ~SKYCRATE_JSON_PRETTY) == 0);
     skycrate__format_iso8601(expires_at, c->signed_at + c->expires_in);
     if ((doc = json_object()) == NULL || (headers = json_object()) == NULL)
         goto nomem;
@@ -176,15 +176,12 @@ int skycrate_presigned_json(char **out, const skycrate_presigned *c)
              put(doc, "uploadId", json_string(c->upload_id));
     if (!ok)
         goto nomem;
-    if ((error = skycrate__json_dump(&text, doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) < 0)
-        goto done;
-    *out = skycrate__buf_detach(&text);
+    error = skycrate__json_render(out, doc, flags);
     goto done;
 nomem:
     error = skycrate__error_nomem();
 done:
     json_decref(headers);
     json_decref(doc);
-    skycrate__buf_dispose_secret(&text);
     return error;
 }

@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/json.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
 #include "presign/presign.h"
 #include "sigv4/sigv4.h"
 #include "skycrate/post_policy.h"
-#include "store/store.h"
 
 #define SKYCRATE_MAGIC_POST_POLICY 0x534b5050u /* "SKPP" */
 #define SKYCRATE_MAGIC_POST_FORM 0x534b5046u   /* "SKPF" */
@@ -329,8 +329,9 @@ static void form_free_fields(skycrate__presign_header *f, size_t n)
     }
 }
 
-int skycrate_presign_post(skycrate_post_form **out, const struct skycrate_presigner *presigner,
-                          const skycrate_post_policy *policy)
+int skycrate_presigner_sign_post(skycrate_post_form **out,
+                                 const struct skycrate_presigner *presigner,
+                                 const skycrate_post_policy *policy)
 {
     int error = 0;
     skycrate__presign_plan pl;
@@ -529,15 +530,15 @@ const char *skycrate_post_form_policy(const skycrate_post_form *f)
     return valid(f) ? f->policy_json : "";
 }
 
-int skycrate_post_form_json(char **out, const skycrate_post_form *f)
+int skycrate_post_form_to_json(char **out, const skycrate_post_form *f, uint32_t flags)
 {
     int error = 0;
     json_t *doc = NULL, *fields = NULL;
-    skycrate__buf text = SKYCRATE_BUF_INIT;
     char expires_at[21];
     SKYCRATE_ASSERT_ARG(out != NULL);
     *out = NULL;
     SKYCRATE_ASSERT_HANDLE(f, SKYCRATE_MAGIC_POST_FORM);
+    SKYCRATE_ASSERT_ARG((flags & ~SKYCRATE_JSON_PRETTY) == 0);
     skycrate__format_iso8601(expires_at, f->signed_at + f->expires_in);
     if ((doc = json_object()) == NULL || (fields = json_object()) == NULL)
         goto nomem;
@@ -550,15 +551,12 @@ int skycrate_post_form_json(char **out, const skycrate_post_form *f)
         json_object_set_new(doc, "expiresIn", json_integer(f->expires_in)) != 0 ||
         json_object_set_new(doc, "expiresClamped", json_boolean(f->clamped)) != 0)
         goto nomem;
-    if ((error = skycrate__json_dump(&text, doc, JSON_COMPACT | JSON_PRESERVE_ORDER)) < 0)
-        goto done;
-    *out = skycrate__buf_detach(&text);
+    error = skycrate__json_render(out, doc, flags);
     goto done;
 nomem:
     error = skycrate__error_nomem();
 done:
     json_decref(fields);
     json_decref(doc);
-    skycrate__buf_dispose_secret(&text);
     return error;
 }

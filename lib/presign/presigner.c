@@ -212,9 +212,9 @@ static int plan(presign_plan *out, const skycrate_presigner *p, const skycrate_p
     return skycrate__presign_plan_make(out, p, r->bucket, r->has_time, r->time, r->expires);
 }
 
-int skycrate_presign_url(char *buf, size_t cap, size_t *len_out,
-                         const skycrate_presigner *presigner,
-                         const skycrate_presign_request *request)
+int skycrate_presigner_sign_url(char *buf, size_t cap, size_t *len_out,
+                                const skycrate_presigner *presigner,
+                                const skycrate_presign_request *request)
 {
     presign_plan pl;
     int error = plan(&pl, presigner, request);
@@ -225,8 +225,8 @@ int skycrate_presign_url(char *buf, size_t cap, size_t *len_out,
     return error;
 }
 
-int skycrate_presign(skycrate_presigned **out, const skycrate_presigner *presigner,
-                     const skycrate_presign_request *request)
+int skycrate_presigner_sign(skycrate_presigned **out, const skycrate_presigner *presigner,
+                            const skycrate_presign_request *request)
 {
     int error = 0;
     char *url = NULL;
@@ -257,9 +257,10 @@ done:
     return error;
 }
 
-int skycrate_presign_upload_parts(skycrate_presigned **out, const skycrate_presigner *presigner,
-                                  const char *bucket, const char *key, const char *upload_id,
-                                  uint32_t first_part, size_t count, int64_t expires_seconds)
+int skycrate_presigner_sign_parts(skycrate_presigned **out, size_t count,
+                                  const skycrate_presigner *presigner, const char *bucket,
+                                  const char *key, const char *upload_id, uint32_t first_part,
+                                  int64_t expires_seconds)
 {
     int error = 0;
     skycrate_presign_request *r = NULL;
@@ -284,7 +285,7 @@ int skycrate_presign_upload_parts(skycrate_presigned **out, const skycrate_presi
     for (size_t i = 0; i < count; i++) {
         if ((error = skycrate_presign_request_set_upload_part(r, upload_id,
                                                               first_part + (uint32_t)i)) < 0 ||
-            (error = skycrate_presign(&out[i], presigner, r)) < 0)
+            (error = skycrate_presigner_sign(&out[i], presigner, r)) < 0)
             goto done;
     }
 done:

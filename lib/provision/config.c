@@ -21,7 +21,7 @@ int skycrate_provisioner_config_new(skycrate_provisioner_config **out)
     if (!cfg)
         return skycrate__error_nomem();
     cfg->magic = SKYCRATE__MAGIC_PROVISIONER_CONFIG;
-    cfg->mode = SKYCRATE_PROVISION_STRICT;
+    cfg->mode = SKYCRATE_FAILURE_MODE_STRICT;
     skycrate__profile_defaults(&cfg->profile);
     *out = cfg;
     return 0;
@@ -82,11 +82,11 @@ int skycrate_provisioner_config_set_bucket_prefix(skycrate_provisioner_config *c
     return set_string(&cfg->prefix, prefix);
 }
 
-int skycrate_provisioner_config_set_mode(skycrate_provisioner_config *cfg,
-                                         skycrate_provision_mode mode)
+int skycrate_provisioner_config_set_failure_mode(skycrate_provisioner_config *cfg,
+                                                 skycrate_failure_mode mode)
 {
     SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
-    if (mode != SKYCRATE_PROVISION_STRICT && mode != SKYCRATE_PROVISION_COMPATIBLE)
+    if (mode != SKYCRATE_FAILURE_MODE_STRICT && mode != SKYCRATE_FAILURE_MODE_COMPATIBLE)
         return skycrate__error_set(SKYCRATE_EINVAL, "unknown provisioning mode %d", (int)mode);
     cfg->mode = mode;
     return 0;
@@ -144,7 +144,7 @@ int skycrate_provisioner_config_set_encryption(skycrate_provisioner_config *cfg,
 }
 
 int skycrate_provisioner_config_set_object_ownership(skycrate_provisioner_config *cfg,
-                                                     skycrate_object_ownership ownership)
+                                                     skycrate_ownership ownership)
 {
     SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
     if (ownership != SKYCRATE_OWNERSHIP_UNSET && !skycrate__ownership_name(ownership))

@@ -461,7 +461,8 @@ static int delete_versions(dep *d)
         skycrate__outcome_dispose(&o);
         if (error == 0 && unsupported && !key_marker) {
             skycrate__s3_list_versions_dispose(&page);
-            skycrate__log(SKYCRATE_LOG_INFO, "%s: no version listing, deleting objects", d->bucket);
+            skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s: no version listing, deleting objects",
+                          d->bucket);
             error = delete_objects(d);
             break;
         }
@@ -541,8 +542,8 @@ static int empty_and_delete(dep *d)
             return error;
         deleted = !not_empty;
         if (not_empty)
-            skycrate__log(SKYCRATE_LOG_INFO, "%s: BucketNotEmpty (written meanwhile): round %u",
-                          d->bucket, round + 1);
+            skycrate__log(SKYCRATE_LOG_LEVEL_INFO,
+                          "%s: BucketNotEmpty (written meanwhile): round %u", d->bucket, round + 1);
     }
     if (!deleted && !d->gone)
         return skycrate__error_set(SKYCRATE_ECONFLICT,
@@ -584,13 +585,13 @@ static int mark(dep *d, skycrate__journal_kind kind, const char *error_text)
 static int deprovision(dep *d)
 {
     skycrate_provisioner *p = d->p;
-    skycrate_record_state state = skycrate__record_state(d->record);
+    skycrate_state state = skycrate__record_state(d->record);
     bool no_bucket =
-        skycrate__record_is_dev(d->record) || state == SKYCRATE_RECORD_DELETED ||
-        (state == SKYCRATE_RECORD_FAILED && json_is_true(json_object_get(d->record, "rolledBack")));
+        skycrate__record_is_dev(d->record) || state == SKYCRATE_STATE_DELETED ||
+        (state == SKYCRATE_STATE_FAILED && json_is_true(json_object_get(d->record, "rolledBack")));
     int error = 0;
     if (no_bucket) {
-        if (!d->dry && state != SKYCRATE_RECORD_DELETED)
+        if (!d->dry && state != SKYCRATE_STATE_DELETED)
             error = mark(d, SKYCRATE__J_DELETED, NULL);
         if (!d->dry)
             record_counts(&d->counts, d->record);
@@ -612,7 +613,7 @@ static int deprovision(dep *d)
         char reason[SKYCRATE_ERROR_MESSAGE_MAX];
         snprintf(reason, sizeof(reason), "%s", skycrate_error_last()->message);
         if (mark(d, SKYCRATE__J_DEPROVISION_ERROR, reason) < 0)
-            skycrate__log(SKYCRATE_LOG_WARN, "the record could not say why: %s",
+            skycrate__log(SKYCRATE_LOG_LEVEL_WARN, "the record could not say why: %s",
                           skycrate_error_last()->message);
         return skycrate__error_set(error, "deprovisioning user '%.64s': %s", d->user_id, reason);
     }

@@ -97,7 +97,7 @@ done:
     return error;
 }
 
-bool skycrate__profile_has_step(const skycrate__profile *p, skycrate_provision_step step)
+bool skycrate__profile_has_step(const skycrate__profile *p, skycrate_step step)
 {
     switch (step) {
     case SKYCRATE_STEP_CREATE: return true;
@@ -112,7 +112,7 @@ bool skycrate__profile_has_step(const skycrate__profile *p, skycrate_provision_s
     return false;
 }
 
-const char *skycrate__ownership_name(skycrate_object_ownership ownership)
+const char *skycrate__ownership_name(skycrate_ownership ownership)
 {
     switch (ownership) {
     case SKYCRATE_OWNERSHIP_BUCKET_OWNER_ENFORCED: return "BucketOwnerEnforced";
@@ -211,7 +211,7 @@ static int encryption_body(skycrate__buf *out, const skycrate__profile *p)
     return skycrate__buf_puts(out, "</Rule></ServerSideEncryptionConfiguration>");
 }
 
-static int ownership_body(skycrate__buf *out, skycrate_object_ownership ownership)
+static int ownership_body(skycrate__buf *out, skycrate_ownership ownership)
 {
     int error;
     if ((error = skycrate__buf_puts(out, "<OwnershipControls xmlns=\"" S3_XMLNS "\"><Rule>")) < 0 ||
@@ -294,9 +294,8 @@ done:
     return error;
 }
 
-int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p,
-                           skycrate_provision_step step, const char *bucket, const char *user_id,
-                           const char *region)
+int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p, skycrate_step step,
+                           const char *bucket, const char *user_id, const char *region)
 {
     size_t start = out->len;
     int error = 0;

@@ -12,6 +12,9 @@
 
 #include "core/buf.h"
 #include "skycrate/provisioner.h"
+#include "skycrate/provisioner_config.h"
+#include "skycrate/record.h"
+#include "skycrate/reports.h"
 #include "skycrate/store.h"
 
 #define SKYCRATE__STEP_COUNT 8 /* SKYCRATE_STEP_CREATE .. SKYCRATE_STEP_TAGS */
@@ -32,7 +35,7 @@ typedef struct skycrate__profile {
     skycrate_encryption encryption;
     char *kms_key_id; /* NULL: the AWS managed key */
     bool bucket_key;
-    skycrate_object_ownership ownership;
+    skycrate_ownership ownership;
     char **cors_origins;
     size_t cors_origin_count;
     uint32_t cors_max_age;
@@ -52,7 +55,7 @@ struct skycrate_provisioner_config {
     skycrate_user_store store; /* borrowed user_data */
     char *store_path;          /* NULL: users.json */
     char *prefix;              /* NULL: "skycrate" */
-    skycrate_provision_mode mode;
+    skycrate_failure_mode mode;
     bool dev;
     unsigned int lanes; /* 0: the transport's */
     skycrate__profile profile;
@@ -65,10 +68,10 @@ int skycrate__profile_copy(skycrate__profile *dst, const skycrate__profile *src)
 void skycrate__profile_dispose(skycrate__profile *p);
 
 /* Whether a step is part of the profile (CREATE always is). */
-bool skycrate__profile_has_step(const skycrate__profile *p, skycrate_provision_step step);
+bool skycrate__profile_has_step(const skycrate__profile *p, skycrate_step step);
 
 /* The `x-amz-object-ownership` value of an ownership setting, or NULL for UNSET. */
-const char *skycrate__ownership_name(skycrate_object_ownership ownership);
+const char *skycrate__ownership_name(skycrate_ownership ownership);
 /* The ARN partition of a region: "aws-cn" (cn-*), "aws-us-gov" (us-gov-*), else "aws". */
 const char *skycrate__region_partition(const char *region);
 
@@ -85,9 +88,8 @@ int skycrate__owner_tag(skycrate__buf *out, const char *user_id);
  * OwnershipControls, CORSConfiguration, the policy JSON, LifecycleConfiguration, Tagging.
  * 0, SKYCRATE_ENOMEM, or SKYCRATE_EINVAL for a text XML cannot carry.
  */
-int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p,
-                           skycrate_provision_step step, const char *bucket, const char *user_id,
-                           const char *region);
+int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p, skycrate_step step,
+                           const char *bucket, const char *user_id, const char *region);
 
 /* The AllowedHeader values of the CORS rule, NULL-terminated. */
 extern const char *const skycrate__cors_allowed_headers[];

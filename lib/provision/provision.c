@@ -43,7 +43,7 @@ typedef struct run {
     skycrate__http_gate *gate;
     skycrate__lanes *batch; /* the batch started early, or NULL */
     /* The configuration steps of this run. */
-    skycrate_provision_step jobs[SKYCRATE__STEP_COUNT];
+    skycrate_step jobs[SKYCRATE__STEP_COUNT];
     skycrate__outcome outcomes[SKYCRATE__STEP_COUNT];
     size_t job_count;
     /* The jobs that finished well (done or skipped), in completion order. */
@@ -86,8 +86,8 @@ static int journal(run *r, skycrate__journal_op *op)
     int error = skycrate__journal(&result, r->p, r->user_id, op);
     if (error == 0 && op->changed) {
         json_decref(result);
-        skycrate__log(SKYCRATE_LOG_WARN, "record of user '%.64s' changed meanwhile: starting over",
-                      r->user_id);
+        skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
+                      "record of user '%.64s' changed meanwhile: starting over", r->user_id);
         return RESTART;
     }
     set_record(r, result);
@@ -116,15 +116,14 @@ static bucket_fate roll_back(skycrate_provisioner *p, const char *bucket)
     int rc = delete_bucket(&o, p, bucket);
     bool gone = rc == 0 || skycrate__outcome_not_found(&o);
     if (!gone)
-        skycrate__log(SKYCRATE_LOG_WARN, "rollback: bucket %s could not be deleted: %s", bucket,
-                      skycrate_error_last()->message);
+        skycrate__log(SKYCRATE_LOG_LEVEL_WARN, "rollback: bucket %s could not be deleted: %s",
+                      bucket, skycrate_error_last()->message);
     skycrate__outcome_dispose(&o);
     return gone ? FATE_DELETED : FATE_KEPT;
 }
 
 /* Records a failure (after the rollback) and returns `code` with a message saying it all. */
-static int fail(run *r, skycrate_provision_step step, int code, const char *reason,
-                bucket_fate fate)
+static int fail(run *r, skycrate_step step, int code, const char *reason, bucket_fate fate)
 {
     static const char *const said[] = {
         [FATE_DELETED] = "rolled back (the bucket was deleted)",
@@ -132,7 +131,7 @@ static int fail(run *r, skycrate_provision_step step, int code, const char *reas
         [FATE_KEPT] = "the bucket could not be deleted (the record keeps it)",
     };
     skycrate__buf msg = SKYCRATE_BUF_INIT;
-    const char *name = skycrate_provision_step_name(step);
+    const char *name = skycrate_step_name(step);
     resolve_gate(r, false); /* a failed create: no configuration request goes out */
     if (skycrate__buf_printf(&msg, "step '%s' failed: %s", name, reason) < 0)
         skycrate_error_clear();
@@ -265,7 +264,8 @@ static int create(run *r, bool resumed)
             }
         }
         if (taken && !created) {
-            skycrate__log(SKYCRATE_LOG_INFO, "bucket name %s is taken: trying another", r->bucket);
+            skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "bucket name %s is taken: trying another",
+                          r->bucket);
             resumed = false;
             if (attempt < p->tuning.name_attempts && (error = rename_bucket(r)) != 0)
                 goto done;
@@ -301,10 +301,10 @@ static bool job_done(size_t i, void *ctx)
     skycrate__step_result *res = &r->results[r->result_count];
     if (o->rc == 0) {
         *res = (skycrate__step_result){.step = r->jobs[i]};
-    } else if (r->p->mode == SKYCRATE_PROVISION_COMPATIBLE && skycrate__outcome_unsupported(o)) {
+    } else if (r->p->mode == SKYCRATE_FAILURE_MODE_COMPATIBLE && skycrate__outcome_unsupported(o)) {
         *res = (skycrate__step_result){.step = r->jobs[i], .skipped = o};
-        skycrate__log(SKYCRATE_LOG_INFO, "step %s skipped: the server answered %d %s",
-                      skycrate_provision_step_name(r->jobs[i]), o->rec.info.http_status,
+        skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "step %s skipped: the server answered %d %s",
+                      skycrate_step_name(r->jobs[i]), o->rec.info.http_status,
                       skycrate__outcome_code(o));
     } else {
         /* Of the steps that failed, the first in the plan is reported (the same one whichever
@@ -327,7 +327,7 @@ static void plan(run *r)
     r->result_count = 0;
     r->failed = false;
     for (int s = 1; s < SKYCRATE__STEP_COUNT; s++) {
-        skycrate_provision_step step = (skycrate_provision_step)s;
+        skycrate_step step = (skycrate_step)s;
         if (skycrate__profile_has_step(&p->profile, step) &&
             !skycrate__record_has_step(r->record, "stepsDone", step) &&
             !skycrate__record_has_step(r->record, "stepsSkipped", step))
@@ -467,8 +467,8 @@ static int resume(run *r)
     if (error < 0)
         return error;
     snprintf(r->bucket, sizeof(r->bucket), "%s", skycrate__record_str(r->record, "bucket"));
-    skycrate__log(SKYCRATE_LOG_INFO, "resuming the provisioning of %s for user '%.64s'", r->bucket,
-                  r->user_id);
+    skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "resuming the provisioning of %s for user '%.64s'",
+                  r->bucket, r->user_id);
     if (!skycrate__record_has_step(r->record, "stepsDone", SKYCRATE_STEP_CREATE))
         return create_and_configure(r, true);
     return configure(r, NULL);
@@ -506,26 +506,26 @@ static int attempt(run *r)
     if (error < 0)
         return error;
     set_record(r, record);
-    skycrate_record_state state = skycrate__record_state(record);
+    skycrate_state state = skycrate__record_state(record);
     bool dev = skycrate__record_is_dev(record);
-    if (dev != p->dev && state != SKYCRATE_RECORD_FAILED && state != SKYCRATE_RECORD_DELETED)
+    if (dev != p->dev && state != SKYCRATE_STATE_FAILED && state != SKYCRATE_STATE_DELETED)
         return skycrate__error_set(SKYCRATE_EEXISTS,
                                    "user '%.64s' has a %s-mode record: deprovision it first",
                                    r->user_id, dev ? "dev" : "aws");
     switch (state) {
-    case SKYCRATE_RECORD_ACTIVE: return 0;
-    case SKYCRATE_RECORD_PROVISIONING: return resume(r);
-    case SKYCRATE_RECORD_DEPROVISIONING:
+    case SKYCRATE_STATE_ACTIVE: return 0;
+    case SKYCRATE_STATE_PROVISIONING: return resume(r);
+    case SKYCRATE_STATE_DEPROVISIONING:
         return skycrate__error_set(SKYCRATE_ECONFLICT,
                                    "user '%.64s': a deprovisioning is unfinished: "
                                    "deprovision again to finish it first",
                                    r->user_id);
-    case SKYCRATE_RECORD_FAILED:
+    case SKYCRATE_STATE_FAILED:
         if (!dev && !json_is_true(json_object_get(record, "rolledBack")) &&
             (error = clean_up_failed(r)) != 0)
             return error;
         break;
-    case SKYCRATE_RECORD_DELETED: break;
+    case SKYCRATE_STATE_DELETED: break;
     }
     char old_bucket[SKYCRATE__BUCKET_NAME_MAX + 1];
     snprintf(old_bucket, sizeof(old_bucket), "%s", skycrate__record_str(r->record, "bucket"));

@@ -100,7 +100,7 @@ int skycrate_provisioner_new(skycrate_provisioner **out, skycrate_client *client
     p->lanes = cfg->lanes && cfg->lanes < transport_lanes ? cfg->lanes : transport_lanes;
     /* S3-compatible servers may lose concurrent configuration writes of one bucket (radosgw 16
      * keeps them all in the bucket's attributes and rewrites them without a lock). */
-    p->config_lanes = cfg->lanes || cfg->mode == SKYCRATE_PROVISION_STRICT ? p->lanes : 1;
+    p->config_lanes = cfg->lanes || cfg->mode == SKYCRATE_FAILURE_MODE_STRICT ? p->lanes : 1;
     if ((error = skycrate__profile_copy(&p->profile, &cfg->profile)) < 0)
         goto done;
     if (!(p->region = skycrate__strdup(client ? client->region : "us-east-1"))) {
@@ -183,9 +183,9 @@ int skycrate__provisioner_load(json_t **out, skycrate_provisioner *p, const char
 int skycrate__provisioner_reach(skycrate_provisioner *p, const json_t *record, const char *user_id,
                                 const char *what)
 {
-    skycrate_record_state state = skycrate__record_state(record);
-    if (state == SKYCRATE_RECORD_DELETED ||
-        (state == SKYCRATE_RECORD_FAILED && json_is_true(json_object_get(record, "rolledBack"))))
+    skycrate_state state = skycrate__record_state(record);
+    if (state == SKYCRATE_STATE_DELETED ||
+        (state == SKYCRATE_STATE_FAILED && json_is_true(json_object_get(record, "rolledBack"))))
         return skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket (%s)", user_id,
                                    skycrate__state_name(state));
     if (!p->client)
@@ -227,7 +227,7 @@ static int check_call(skycrate_provisioner *p, const char *user_id)
     return skycrate__user_id_check(user_id);
 }
 
-int skycrate_provisioner_provision(skycrate_provision_record **out, skycrate_provisioner *p,
+int skycrate_provisioner_provision(skycrate_record **out, skycrate_provisioner *p,
                                    const char *user_id)
 {
     json_t *record = NULL;
@@ -242,8 +242,7 @@ int skycrate_provisioner_provision(skycrate_provision_record **out, skycrate_pro
     return error;
 }
 
-int skycrate_provisioner_show(skycrate_provision_record **out, skycrate_provisioner *p,
-                              const char *user_id)
+int skycrate_provisioner_show(skycrate_record **out, skycrate_provisioner *p, const char *user_id)
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;

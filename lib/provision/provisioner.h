@@ -32,7 +32,7 @@ struct skycrate_provisioner {
     skycrate_user_store store;
     bool owns_store; /* a file store opened by skycrate_provisioner_new() */
     char prefix[SKYCRATE__BUCKET_PREFIX_MAX + 1];
-    skycrate_provision_mode mode;
+    skycrate_failure_mode mode;
     bool dev;
     unsigned int lanes;        /* >= 1: reads, aborts */
     unsigned int config_lanes; /* >= 1: configuration writes (1 in compatible mode by default) */

@@ -22,14 +22,14 @@ static const char *const own_fields[] = {
 static const char *const state_names[] = {NULL,     "provisioning",   "active",
                                           "failed", "deprovisioning", "deleted"};
 
-const char *skycrate__state_name(skycrate_record_state state)
+const char *skycrate__state_name(skycrate_state state)
 {
     if ((int)state < 1 || (size_t)state >= SKYCRATE_ARRAY_SIZE(state_names))
         return NULL;
     return state_names[state];
 }
 
-const char *skycrate_record_state_name(skycrate_record_state state)
+const char *skycrate_state_name(skycrate_state state)
 {
     return skycrate__state_name(state);
 }
@@ -40,19 +40,18 @@ const char *skycrate__record_str(const json_t *record, const char *field)
     return s ? s : "";
 }
 
-skycrate_record_state skycrate__record_state(const json_t *record)
+skycrate_state skycrate__record_state(const json_t *record)
 {
     const char *s = skycrate__record_str(record, "state");
     for (size_t i = 1; i < SKYCRATE_ARRAY_SIZE(state_names); i++)
         if (!strcmp(s, state_names[i]))
-            return (skycrate_record_state)i;
-    return (skycrate_record_state)0;
+            return (skycrate_state)i;
+    return (skycrate_state)0;
 }
 
-bool skycrate__record_has_step(const json_t *record, const char *field,
-                               skycrate_provision_step step)
+bool skycrate__record_has_step(const json_t *record, const char *field, skycrate_step step)
 {
-    const char *name = skycrate_provision_step_name(step);
+    const char *name = skycrate_step_name(step);
     json_t *array = json_object_get(record, field);
     size_t i;
     json_t *v;
@@ -68,9 +67,9 @@ bool skycrate__record_has_step(const json_t *record, const char *field,
     return false;
 }
 
-int skycrate__record_wrap(skycrate_provision_record **out, json_t *json)
+int skycrate__record_wrap(skycrate_record **out, json_t *json)
 {
-    skycrate_provision_record *r = skycrate__calloc(1, sizeof(*r));
+    skycrate_record *r = skycrate__calloc(1, sizeof(*r));
     if (!r)
         return skycrate__error_nomem();
     r->json = json_incref(json);
@@ -80,7 +79,7 @@ int skycrate__record_wrap(skycrate_provision_record **out, json_t *json)
 
 /* ---- the public record ---- */
 
-void skycrate_provision_record_free(skycrate_provision_record *record)
+void skycrate_record_free(skycrate_record *record)
 {
     if (record) {
         json_decref(record->json);
@@ -88,40 +87,39 @@ void skycrate_provision_record_free(skycrate_provision_record *record)
     }
 }
 
-const char *skycrate_provision_record_user_id(const skycrate_provision_record *r)
+const char *skycrate_record_user_id(const skycrate_record *r)
 {
     return r ? skycrate__record_str(r->json, "userId") : "";
 }
 
-const char *skycrate_provision_record_bucket(const skycrate_provision_record *r)
+const char *skycrate_record_bucket(const skycrate_record *r)
 {
     return r ? skycrate__record_str(r->json, "bucket") : "";
 }
 
-const char *skycrate_provision_record_region(const skycrate_provision_record *r)
+const char *skycrate_record_region(const skycrate_record *r)
 {
     return r ? skycrate__record_str(r->json, "region") : "";
 }
 
-const char *skycrate_provision_record_endpoint(const skycrate_provision_record *r)
+const char *skycrate_record_endpoint(const skycrate_record *r)
 {
     return r ? skycrate__record_str(r->json, "endpoint") : "";
 }
 
-const char *skycrate_provision_record_mode(const skycrate_provision_record *r)
+const char *skycrate_record_mode(const skycrate_record *r)
 {
     return r ? skycrate__record_str(r->json, "mode") : "";
 }
 
-skycrate_record_state skycrate_provision_record_state(const skycrate_provision_record *r)
+skycrate_state skycrate_record_state(const skycrate_record *r)
 {
-    return r ? skycrate__record_state(r->json) : (skycrate_record_state)0;
+    return r ? skycrate__record_state(r->json) : (skycrate_state)0;
 }
 
-skycrate_step_status skycrate_provision_record_step(const skycrate_provision_record *r,
-                                                    skycrate_provision_step step)
+skycrate_step_status skycrate_record_step(const skycrate_record *r, skycrate_step step)
 {
-    if (!r || !skycrate_provision_step_name(step))
+    if (!r || !skycrate_step_name(step))
         return SKYCRATE_STEP_STATUS_OFF;
     if (skycrate__record_has_step(r->json, "stepsDone", step))
         return SKYCRATE_STEP_STATUS_DONE;
@@ -132,10 +130,9 @@ skycrate_step_status skycrate_provision_record_step(const skycrate_provision_rec
     return SKYCRATE_STEP_STATUS_OFF;
 }
 
-const char *skycrate_provision_record_step_note(const skycrate_provision_record *r,
-                                                skycrate_provision_step step)
+const char *skycrate_record_step_note(const skycrate_record *r, skycrate_step step)
 {
-    const char *name = skycrate_provision_step_name(step);
+    const char *name = skycrate_step_name(step);
     size_t i;
     json_t *v;
     if (!r || !name)
@@ -148,7 +145,7 @@ const char *skycrate_provision_record_step_note(const skycrate_provision_record 
     return "";
 }
 
-const char *skycrate_provision_record_error(const skycrate_provision_record *r)
+const char *skycrate_record_error(const skycrate_record *r)
 {
     return r ? skycrate__record_str(r->json, "error") : "";
 }
@@ -161,33 +158,22 @@ static int64_t time_field(const json_t *record, const char *field)
     return t;
 }
 
-int64_t skycrate_provision_record_created_at(const skycrate_provision_record *r)
+int64_t skycrate_record_created_at(const skycrate_record *r)
 {
     return r ? time_field(r->json, "createdAt") : 0;
 }
 
-int64_t skycrate_provision_record_updated_at(const skycrate_provision_record *r)
+int64_t skycrate_record_updated_at(const skycrate_record *r)
 {
     return r ? time_field(r->json, "updatedAt") : 0;
 }
 
-int skycrate_provision_record_to_json(char **json_out, const skycrate_provision_record *r,
-                                      uint32_t flags)
+int skycrate_record_to_json(char **out, const skycrate_record *r, uint32_t flags)
 {
-    SKYCRATE_ASSERT_ARG(json_out);
-    *json_out = NULL;
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
     SKYCRATE_ASSERT_ARG(r);
-    SKYCRATE_ASSERT_ARG((flags & ~SKYCRATE_PROVISION_JSON_PRETTY) == 0);
-    skycrate__buf b = SKYCRATE_BUF_INIT;
-    size_t jflags = JSON_PRESERVE_ORDER |
-                    ((flags & SKYCRATE_PROVISION_JSON_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT);
-    int error = skycrate__json_dump(&b, r->json, jflags);
-    if (error < 0) {
-        skycrate__buf_dispose(&b);
-        return error;
-    }
-    *json_out = skycrate__buf_detach(&b);
-    return 0;
+    return skycrate__json_render(out, r->json, flags);
 }
 
 /* ---- the journal ---- */
@@ -231,9 +217,9 @@ static int begin(json_t **out, const json_t *old, const skycrate__journal_op *op
         goto done;
     }
     for (int s = 0; s < SKYCRATE__STEP_COUNT; s++) {
-        if (!skycrate__profile_has_step(op->profile, (skycrate_provision_step)s))
+        if (!skycrate__profile_has_step(op->profile, (skycrate_step)s))
             continue;
-        const char *name = skycrate_provision_step_name((skycrate_provision_step)s);
+        const char *name = skycrate_step_name((skycrate_step)s);
         if ((error = append(planned, json_string(name))) < 0 ||
             (op->dev && (error = append(done, json_string(name))) < 0))
             goto done;
@@ -244,7 +230,7 @@ static int begin(json_t **out, const json_t *old, const skycrate__journal_op *op
         (error = set_str(r, "endpoint", op->endpoint)) < 0 ||
         (error = set_str(r, "mode", op->dev ? "dev" : "aws")) < 0 ||
         (error = set_str(r, "failureMode",
-                         op->mode == SKYCRATE_PROVISION_COMPATIBLE ? "compatible" : "strict")) <
+                         op->mode == SKYCRATE_FAILURE_MODE_COMPATIBLE ? "compatible" : "strict")) <
             0 ||
         (error = set_str(r, "state", op->dev ? "active" : "provisioning")) < 0 ||
         (error = set(r, "stepsPlanned", json_incref(planned))) < 0 ||
@@ -340,7 +326,7 @@ static int step_results(json_t *record, const skycrate__journal_op *op)
     int error = 0;
     for (size_t i = 0; i < op->result_count && error == 0; i++) {
         const skycrate__step_result *res = &op->results[i];
-        const char *name = skycrate_provision_step_name(res->step);
+        const char *name = skycrate_step_name(res->step);
         if (!name)
             return skycrate__error_set(SKYCRATE_EINVAL, "journal: unknown step %d", (int)res->step);
         error = res->skipped ? step_skipped(record, name, res->skipped) : step_done(record, name);
@@ -393,7 +379,7 @@ static int modify(json_t **record, void *vctx)
     skycrate__journal_op *op = ctx->op;
     json_t *r = *record, *a, *d;
     char now[21];
-    const char *step = skycrate_provision_step_name(op->step);
+    const char *step = skycrate_step_name(op->step);
     int error = 0;
     skycrate__format_iso8601(now, skycrate__now_ms() / 1000);
     op->changed = !expected(r, op);

@@ -14,23 +14,22 @@
 #include "provision/provisioner.h"
 #include "provision/steps.h"
 
-struct skycrate_provision_record {
+struct skycrate_record {
     json_t *json; /* a JSON object, owned */
 };
 
 /* Wraps a record (takes a new reference). 0 or SKYCRATE_ENOMEM. */
-int skycrate__record_wrap(skycrate_provision_record **out, json_t *json);
+int skycrate__record_wrap(skycrate_record **out, json_t *json);
 
 /* A string field of a record, "" when absent or not a string. */
 const char *skycrate__record_str(const json_t *record, const char *field);
 /* The record's state, 0 when unknown. */
-skycrate_record_state skycrate__record_state(const json_t *record);
+skycrate_state skycrate__record_state(const json_t *record);
 /* The name of a state, or NULL. */
-const char *skycrate__state_name(skycrate_record_state state);
+const char *skycrate__state_name(skycrate_state state);
 /* Whether the array `field` (stepsDone, stepsPlanned) holds the step's name, or (stepsSkipped)
  * an object whose "step" is it. */
-bool skycrate__record_has_step(const json_t *record, const char *field,
-                               skycrate_provision_step step);
+bool skycrate__record_has_step(const json_t *record, const char *field, skycrate_step step);
 
 /* The kinds of change. */
 typedef enum skycrate__journal_kind {
@@ -55,7 +54,7 @@ typedef struct skycrate__deletion_counts {
  * journaled together, with the change that ends their batch (ACTIVE or FAILED): a process
  * killed before that change sends them again, and nothing else. */
 typedef struct skycrate__step_result {
-    skycrate_provision_step step;
+    skycrate_step step;
     const skycrate__outcome *skipped; /* NULL: done; else skipped, with the server's answer */
 } skycrate__step_result;
 
@@ -76,9 +75,9 @@ typedef struct skycrate__journal_op {
     const char *region;
     const char *endpoint;
     bool dev;
-    skycrate_provision_mode mode;
+    skycrate_failure_mode mode;
     const skycrate__profile *profile; /* BEGIN: the planned steps */
-    skycrate_provision_step step;     /* STEP_DONE / FAILED */
+    skycrate_step step;               /* STEP_DONE / FAILED */
     /* ACTIVE / FAILED: the configuration steps done or skipped, added to the record first */
     const skycrate__step_result *results;
     size_t result_count;

@@ -22,28 +22,22 @@ static int dup_field(char **out, const json_t *record, const char *field)
 }
 
 /* Renders a jansson value (which it releases) into a library-owned string. */
-static int render(char **json_out, json_t *value, uint32_t flags)
+static int render(char **out, json_t *value, uint32_t flags)
 {
-    skycrate__buf b = SKYCRATE_BUF_INIT;
-    int error = 0;
-    *json_out = NULL;
+    *out = NULL;
     if (!value)
         return skycrate__error_nomem();
-    size_t jflags = JSON_PRESERVE_ORDER |
-                    ((flags & SKYCRATE_PROVISION_JSON_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT);
-    if ((error = skycrate__json_dump(&b, value, jflags)) == 0)
-        *json_out = skycrate__buf_detach(&b);
-    skycrate__buf_dispose(&b);
+    int error = skycrate__json_render(out, value, flags);
     json_decref(value);
     return error;
 }
 
 /* The argument checks of the to_json functions. */
 #define PACK_CHECK(flags)                                                                          \
-    SKYCRATE_ASSERT_ARG(json_out);                                                                 \
-    *json_out = NULL;                                                                              \
+    SKYCRATE_ASSERT_ARG(out);                                                                      \
+    *out = NULL;                                                                                   \
     SKYCRATE_ASSERT_ARG(report);                                                                   \
-    SKYCRATE_ASSERT_ARG(((flags) & ~SKYCRATE_PROVISION_JSON_PRETTY) == 0)
+    SKYCRATE_ASSERT_ARG(((flags) & ~SKYCRATE_JSON_PRETTY) == 0)
 
 /* ---- verify ---- */
 
@@ -87,8 +81,8 @@ int skycrate_verify_report_ok(const skycrate_verify_report *r)
     if (!r->exists && strcmp(r->mode, "dev") != 0)
         return 0;
     for (size_t i = 0; i < SKYCRATE__STEP_COUNT; i++)
-        if (r->items[i].status != SKYCRATE_VERIFY_NOT_CHECKED &&
-            r->items[i].status != SKYCRATE_VERIFY_MATCH)
+        if (r->items[i].status != SKYCRATE_VERIFY_STATUS_NOT_CHECKED &&
+            r->items[i].status != SKYCRATE_VERIFY_STATUS_MATCH)
             return 0;
     return 1;
 }
@@ -104,23 +98,21 @@ const char *skycrate_verify_report_region(const skycrate_verify_report *r)
 }
 
 skycrate_verify_status skycrate_verify_report_step(const skycrate_verify_report *r,
-                                                   skycrate_provision_step step)
+                                                   skycrate_step step)
 {
     if (!r || (int)step < 0 || (int)step >= SKYCRATE__STEP_COUNT)
-        return SKYCRATE_VERIFY_NOT_CHECKED;
+        return SKYCRATE_VERIFY_STATUS_NOT_CHECKED;
     return r->items[step].status;
 }
 
-const char *skycrate_verify_report_step_detail(const skycrate_verify_report *r,
-                                               skycrate_provision_step step)
+const char *skycrate_verify_report_step_detail(const skycrate_verify_report *r, skycrate_step step)
 {
     if (!r || (int)step < 0 || (int)step >= SKYCRATE__STEP_COUNT)
         return "";
     return skycrate__buf_cstr(&r->items[step].detail);
 }
 
-int skycrate_verify_report_to_json(char **json_out, const skycrate_verify_report *report,
-                                   uint32_t flags)
+int skycrate_verify_report_to_json(char **out, const skycrate_verify_report *report, uint32_t flags)
 {
     PACK_CHECK(flags);
     json_t *steps = json_object();
@@ -128,16 +120,14 @@ int skycrate_verify_report_to_json(char **json_out, const skycrate_verify_report
         const skycrate__verify_item *it = &report->items[s];
         json_t *item = json_pack("{s:s, s:s}", "status", verify_names[it->status], "detail",
                                  skycrate__buf_cstr(&it->detail));
-        if (!item ||
-            json_object_set_new(steps, skycrate_provision_step_name((skycrate_provision_step)s),
-                                item) < 0) {
+        if (!item || json_object_set_new(steps, skycrate_step_name((skycrate_step)s), item) < 0) {
             json_decref(steps);
             steps = NULL;
         }
     }
     if (!steps)
         return skycrate__error_nomem();
-    return render(json_out,
+    return render(out,
                   json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:o}", "userId", report->user_id,
                             "bucket", report->bucket, "mode", report->mode, "ok",
                             skycrate_verify_report_ok(report), "exists", report->exists, "region",
@@ -232,8 +222,7 @@ uint64_t skycrate_usage_report_class_bytes(const skycrate_usage_report *r, size_
     return r && index < r->class_count ? r->classes[index].bytes : 0;
 }
 
-int skycrate_usage_report_to_json(char **json_out, const skycrate_usage_report *report,
-                                  uint32_t flags)
+int skycrate_usage_report_to_json(char **out, const skycrate_usage_report *report, uint32_t flags)
 {
     PACK_CHECK(flags);
     json_t *classes = json_object();
@@ -248,7 +237,7 @@ int skycrate_usage_report_to_json(char **json_out, const skycrate_usage_report *
     }
     if (!classes)
         return skycrate__error_nomem();
-    return render(json_out,
+    return render(out,
                   json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "userId", report->user_id, "bucket",
                             report->bucket, "mode", report->mode, "objects",
                             (json_int_t)report->objects, "bytes", (json_int_t)report->bytes,
@@ -278,7 +267,7 @@ int skycrate__deprovision_report_new(skycrate_deprovision_report **out, json_t *
 void skycrate_deprovision_report_free(skycrate_deprovision_report *r)
 {
     if (r) {
-        skycrate_provision_record_free(r->record);
+        skycrate_record_free(r->record);
         skycrate__free(r);
     }
 }
@@ -308,18 +297,17 @@ uint64_t skycrate_deprovision_report_bytes(const skycrate_deprovision_report *r)
     return r ? r->counts.bytes : 0;
 }
 
-const skycrate_provision_record *
-skycrate_deprovision_report_record(const skycrate_deprovision_report *r)
+const skycrate_record *skycrate_deprovision_report_record(const skycrate_deprovision_report *r)
 {
     return r ? r->record : NULL;
 }
 
-int skycrate_deprovision_report_to_json(char **json_out, const skycrate_deprovision_report *report,
+int skycrate_deprovision_report_to_json(char **out, const skycrate_deprovision_report *report,
                                         uint32_t flags)
 {
     PACK_CHECK(flags);
     const json_t *rec = report->record->json;
-    return render(json_out,
+    return render(out,
                   json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:O}", "userId",
                             skycrate__record_str(rec, "userId"), "bucket",
                             skycrate__record_str(rec, "bucket"), "dryRun", report->dry_run,

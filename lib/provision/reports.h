@@ -46,7 +46,7 @@ int skycrate__usage_report_add(skycrate_usage_report *report, const char *storag
 struct skycrate_deprovision_report {
     bool dry_run;
     skycrate__deletion_counts counts;
-    skycrate_provision_record *record;
+    skycrate_record *record;
 };
 
 /* A report holding a new reference to `record`. 0 or SKYCRATE_ENOMEM. */

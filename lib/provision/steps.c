@@ -33,7 +33,7 @@ static const skycrate__step_def defs[SKYCRATE__STEP_COUNT] = {
      NULL},
 };
 
-const skycrate__step_def *skycrate__step_def_get(skycrate_provision_step step)
+const skycrate__step_def *skycrate__step_def_get(skycrate_step step)
 {
     if ((int)step < 0 || (int)step >= SKYCRATE__STEP_COUNT)
         return NULL;
@@ -48,7 +48,7 @@ int skycrate__step_from_name(const char *name)
     return -1;
 }
 
-const char *skycrate_provision_step_name(skycrate_provision_step step)
+const char *skycrate_step_name(skycrate_step step)
 {
     const skycrate__step_def *d = skycrate__step_def_get(step);
     return d ? d->name : NULL;
@@ -169,9 +169,9 @@ done:
     return error;
 }
 
-int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p,
-                         skycrate_provision_step step, const char *bucket, const char *user_id,
-                         const char *region, skycrate__http_gate *gate)
+int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p, skycrate_step step,
+                         const char *bucket, const char *user_id, const char *region,
+                         skycrate__http_gate *gate)
 {
     const skycrate__step_def *d = skycrate__step_def_get(step);
     skycrate__buf body = SKYCRATE_BUF_INIT;
@@ -202,8 +202,8 @@ int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p,
     return error;
 }
 
-int skycrate__step_read(skycrate__outcome *out, skycrate_provisioner *p,
-                        skycrate_provision_step step, const char *bucket)
+int skycrate__step_read(skycrate__outcome *out, skycrate_provisioner *p, skycrate_step step,
+                        const char *bucket)
 {
     const skycrate__step_def *d = skycrate__step_def_get(step);
     if (!d) {

@@ -14,7 +14,7 @@
 #include "provision/provisioner.h"
 
 typedef struct skycrate__step_def {
-    skycrate_provision_step step;
+    skycrate_step step;
     const char *name;          /* "public-access-block": the journal's and JSON's name */
     const char *put_operation; /* "PutPublicAccessBlock" */
     const char *get_operation; /* "GetPublicAccessBlock"; "HeadBucket" for create */
@@ -24,7 +24,7 @@ typedef struct skycrate__step_def {
 } skycrate__step_def;
 
 /* The definition of a step, or NULL for an unknown value. */
-const skycrate__step_def *skycrate__step_def_get(skycrate_provision_step step);
+const skycrate__step_def *skycrate__step_def_get(skycrate_step step);
 /* The step named `name`; -1 when there is none. */
 int skycrate__step_from_name(const char *name);
 
@@ -80,12 +80,12 @@ int skycrate__prov_send(skycrate__outcome *out, skycrate_provisioner *p,
 
 /* PUTs a configuration step (not CREATE) from the profile, once `gate` (NULL: none) opens.
  * Returns out->rc. */
-int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p,
-                         skycrate_provision_step step, const char *bucket, const char *user_id,
-                         const char *region, skycrate__http_gate *gate);
+int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p, skycrate_step step,
+                         const char *bucket, const char *user_id, const char *region,
+                         skycrate__http_gate *gate);
 
 /* GETs a configuration step (HeadBucket for CREATE), keeping the body. Returns out->rc. */
-int skycrate__step_read(skycrate__outcome *out, skycrate_provisioner *p,
-                        skycrate_provision_step step, const char *bucket);
+int skycrate__step_read(skycrate__outcome *out, skycrate_provisioner *p, skycrate_step step,
+                        const char *bucket);
 
 #endif

@@ -20,13 +20,13 @@ typedef struct ver {
     const json_t *record;
     const char *bucket;
     skycrate_verify_report *report;
-    skycrate_provision_step jobs[SKYCRATE__STEP_COUNT];
+    skycrate_step jobs[SKYCRATE__STEP_COUNT];
     skycrate__outcome outcomes[SKYCRATE__STEP_COUNT];
     size_t job_count;
 } ver;
 
-static int item(skycrate_verify_report *r, skycrate_provision_step step,
-                skycrate_verify_status status, const char *fmt, const char *a, const char *b)
+static int item(skycrate_verify_report *r, skycrate_step step, skycrate_verify_status status,
+                const char *fmt, const char *a, const char *b)
 {
     skycrate__verify_item *it = &r->items[step];
     it->status = status;
@@ -232,7 +232,7 @@ static int check_policy(ver *v, const skycrate__outcome *o)
     if (skycrate__record_parse(&doc, skycrate__buf_cstr(&o->body), o->body.len, SKYCRATE_EPARSE,
                                "the bucket policy") < 0) {
         skycrate_error_clear();
-        return item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_UNSUPPORTED,
+        return item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_STATUS_UNSUPPORTED,
                     "the answer is not a JSON policy%s%s", NULL, NULL);
     }
     const char *region = skycrate__record_str(v->record, "region");
@@ -254,16 +254,16 @@ static int check_policy(ver *v, const skycrate__outcome *o)
                          json_has(json_object_get(st, "Resource"), skycrate__buf_cstr(&arn[k]));
     }
     if (!found)
-        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_DRIFT,
+        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_STATUS_DRIFT,
                      "no statement denies every request without TLS (Deny, Principal *, "
                      "Action s3:*, aws:SecureTransport false)%s%s",
                      NULL, NULL);
     else if (!covered[0] || !covered[1])
-        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_DRIFT,
+        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_STATUS_DRIFT,
                      "the statement denying requests without TLS does not cover %s%s",
                      skycrate__buf_cstr(&arn[covered[0] ? 1 : 0]), NULL);
     else
-        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
+        error = item(r, SKYCRATE_STEP_TLS_POLICY, SKYCRATE_VERIFY_STATUS_MATCH, NULL, NULL, NULL);
 done:
     skycrate__buf_dispose(&arn[0]);
     skycrate__buf_dispose(&arn[1]);
@@ -271,7 +271,7 @@ done:
     return error;
 }
 
-static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcome *o)
+static int evaluate(ver *v, skycrate_step step, const skycrate__outcome *o)
 {
     skycrate_verify_report *r = v->report;
     const skycrate__step_def *d = skycrate__step_def_get(step);
@@ -282,10 +282,10 @@ static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcom
     if (o->rc == SKYCRATE_ENOMEM)
         return skycrate__outcome_raise(o); /* ours, not the server's: no report */
     if (o->rc < 0) {
-        skycrate_verify_status status = skycrate__outcome_not_found(o) ? SKYCRATE_VERIFY_MISSING
-                                        : skycrate__outcome_unsupported(o)
-                                            ? SKYCRATE_VERIFY_UNSUPPORTED
-                                            : SKYCRATE_VERIFY_ERROR;
+        skycrate_verify_status status =
+            skycrate__outcome_not_found(o)     ? SKYCRATE_VERIFY_STATUS_MISSING
+            : skycrate__outcome_unsupported(o) ? SKYCRATE_VERIFY_STATUS_UNSUPPORTED
+                                               : SKYCRATE_VERIFY_STATUS_ERROR;
         if ((error = skycrate__outcome_note(&note, o)) == 0)
             error = item(r, step, status, "%s%s", skycrate__buf_cstr(&note), NULL);
         goto done;
@@ -302,8 +302,8 @@ static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcom
     if (parsed < 0 || (strcmp(root->name, d->root) != 0 &&
                        !(d->root_alias && !strcmp(root->name, d->root_alias)))) {
         skycrate_error_clear();
-        error = item(r, step, SKYCRATE_VERIFY_UNSUPPORTED, "the server answered <%s>, not <%s>",
-                     root ? root->name : "no XML", d->root);
+        error = item(r, step, SKYCRATE_VERIFY_STATUS_UNSUPPORTED,
+                     "the server answered <%s>, not <%s>", root ? root->name : "no XML", d->root);
         goto done;
     }
     const char *field = NULL, *fmt = NULL;
@@ -320,8 +320,8 @@ static int evaluate(ver *v, skycrate_provision_step step, const skycrate__outcom
         break;
     default: break;
     }
-    error = fmt ? item(r, step, SKYCRATE_VERIFY_DRIFT, fmt, field, "")
-                : item(r, step, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
+    error = fmt ? item(r, step, SKYCRATE_VERIFY_STATUS_DRIFT, fmt, field, "")
+                : item(r, step, SKYCRATE_VERIFY_STATUS_MATCH, NULL, NULL, NULL);
 done:
     skycrate__xml_free(root);
     skycrate__buf_dispose(&note);
@@ -354,16 +354,16 @@ static int verify(ver *v)
             error = skycrate__error_nomem();
     }
     if (error == SKYCRATE_ENOTFOUND && skycrate__outcome_not_found(&head)) {
-        error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MISSING,
+        error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_STATUS_MISSING,
                      "HeadBucket: the bucket does not exist%s%s", NULL, NULL);
     } else if (error == 0) {
         const char *recorded = skycrate__record_str(v->record, "region");
         r->exists = true;
         if (*r->region && *recorded && strcmp(r->region, recorded) != 0)
-            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_DRIFT,
+            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_STATUS_DRIFT,
                          "the bucket is in %s; the record says %s", r->region, recorded);
         else
-            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_MATCH, NULL, NULL, NULL);
+            error = item(r, SKYCRATE_STEP_CREATE, SKYCRATE_VERIFY_STATUS_MATCH, NULL, NULL, NULL);
     } else {
         skycrate__outcome_raise(&head);
     }
@@ -372,14 +372,14 @@ static int verify(ver *v)
         return error;
 
     for (int s = 1; s < SKYCRATE__STEP_COUNT; s++) {
-        skycrate_provision_step step = (skycrate_provision_step)s;
+        skycrate_step step = (skycrate_step)s;
         if (!skycrate__profile_has_step(&p->profile, step))
             continue;
         if (skycrate__record_has_step(v->record, "stepsSkipped", step)) {
-            skycrate_provision_record rec = {(json_t *)v->record};
-            if ((error =
-                     item(r, step, SKYCRATE_VERIFY_NOT_CHECKED, "skipped when provisioning: %s%s",
-                          skycrate_provision_record_step_note(&rec, step), NULL)) < 0)
+            skycrate_record rec = {(json_t *)v->record};
+            if ((error = item(r, step, SKYCRATE_VERIFY_STATUS_NOT_CHECKED,
+                              "skipped when provisioning: %s%s",
+                              skycrate_record_step_note(&rec, step), NULL)) < 0)
                 return error;
             continue;
         }

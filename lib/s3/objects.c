@@ -229,7 +229,7 @@ int skycrate_object_put_file(skycrate_object_info **info_out, skycrate_client *c
 
 int skycrate_object_put_stream(skycrate_object_info **info_out, skycrate_client *client,
                                const char *bucket, const char *key, uint64_t length,
-                               skycrate_read_fn read, const char *content_type, void *user_data)
+                               const char *content_type, skycrate_read_fn read, void *user_data)
 {
     if (info_out)
         *info_out = NULL;

@@ -117,8 +117,8 @@ static int prepare(attempt_state *a, skycrate_client *client, const skycrate__s3
                                     (error = skycrate__buf_put(&a->url, a->sig.query_string.ptr,
                                                                a->sig.query_string.len)) < 0))
         return error;
-    if (skycrate__log_enabled(SKYCRATE_LOG_TRACE))
-        skycrate__log(SKYCRATE_LOG_TRACE, "canonical request:\n%s\nstring to sign:\n%s",
+    if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_TRACE))
+        skycrate__log(SKYCRATE_LOG_LEVEL_TRACE, "canonical request:\n%s\nstring to sign:\n%s",
                       skycrate__buf_cstr(&a->sig.canonical_request),
                       skycrate__buf_cstr(&a->sig.string_to_sign));
     return 0;
@@ -170,8 +170,8 @@ static bool learn_clock(skycrate_client *client, const struct skycrate_http_resp
     if (drift < SKEW_CORRECTION_THRESHOLD && !force)
         return false;
     skycrate__client_set_clock_offset(client, offset);
-    skycrate__log(SKYCRATE_LOG_WARN, "clock offset corrected to %+lld s from the server's Date",
-                  (long long)offset);
+    skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
+                  "clock offset corrected to %+lld s from the server's Date", (long long)offset);
     return drift > 1;
 }
 
@@ -263,7 +263,7 @@ int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
             skycrate__response_record_clear(&rec);
             rec.info.attempts = attempt;
             bool transient = error == SKYCRATE_ECONNECT || error == SKYCRATE_ETIMEOUT;
-            skycrate__log(SKYCRATE_LOG_INFO, "%s %s -> %s (%lld ms, attempt %u)", req->method,
+            skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s %s -> %s (%lld ms, attempt %u)", req->method,
                           req->operation, skycrate_strerror(error), elapsed, attempt);
             if (transient && can_retry) {
                 skycrate__sleep_ms(skycrate__retry_backoff_ms(
@@ -276,7 +276,7 @@ int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
         }
 
         int status = resp->status;
-        skycrate__log(SKYCRATE_LOG_INFO, "%s %s%s%s -> %d (%lld ms, attempt %u)", req->method,
+        skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s %s%s%s -> %d (%lld ms, attempt %u)", req->method,
                       req->bucket ? req->bucket : "", req->key && *req->key ? "/" : "",
                       req->key ? req->key : "", status, elapsed, attempt);
         bool clock_jumped = learn_clock(client, resp, false);
@@ -311,8 +311,8 @@ int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
             skycrate__buf_dispose(&current);
             if (differs) {
                 region_retried = true;
-                skycrate__log(SKYCRATE_LOG_WARN, "bucket %s is in region %s: re-signing for it",
-                              req->bucket, region);
+                skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
+                              "bucket %s is in region %s: re-signing for it", req->bucket, region);
                 if ((error = skycrate__client_remember_region(client, req->bucket, region)) < 0)
                     goto done;
                 continue;

@@ -302,7 +302,8 @@ static int check_expected(json_t *current, const char *expected_json, bool for_r
     return error;
 }
 
-static int file_get(skycrate_store_value *out, const char *user_id, uint32_t flags, void *user_data)
+static int file_get(skycrate_user_store_value *out, const char *user_id, uint32_t flags,
+                    void *user_data)
 {
     const file_store *fs = user_data;
     document doc;
@@ -317,7 +318,7 @@ static int file_get(skycrate_store_value *out, const char *user_id, uint32_t fla
         error = skycrate__error_set(SKYCRATE_ENOTFOUND, "user store: no record for user '%.64s'",
                                     user_id);
     else if ((error = skycrate__record_dump(&text, record)) == 0)
-        error = skycrate_store_value_set(out, text, strlen(text));
+        error = skycrate_user_store_value_set(out, text, strlen(text));
     skycrate__free(text);
     document_dispose(&doc);
     return error;

@@ -17,7 +17,7 @@ static const size_t table_size[] = {
     0, offsetof(skycrate_user_store, user_data) + sizeof(void *), /* 1 */
 };
 
-int skycrate_store_value_set(skycrate_store_value *value, const char *json, size_t length)
+int skycrate_user_store_value_set(skycrate_user_store_value *value, const char *json, size_t length)
 {
     SKYCRATE_ASSERT_ARG(value);
     SKYCRATE_ASSERT_ARG(json || length == 0);
@@ -132,40 +132,11 @@ int skycrate__record_parse(json_t **out, const char *text, size_t len, int bad_c
     return 0;
 }
 
-typedef struct dump_sink {
-    skycrate__buf *buf;
-    bool failed;
-} dump_sink;
-
-/* Once a write failed, every later one fails too: jansson 2.14 ignores the result of the
- * callback when it writes an object key and would go on, leaving a key out of the text. */
-static int dump_to_buf(const char *data, size_t size, void *user_data)
-{
-    dump_sink *sink = user_data;
-    if (sink->failed || skycrate__buf_put(sink->buf, data, size) < 0)
-        sink->failed = true;
-    return sink->failed ? -1 : 0;
-}
-
-int skycrate__json_dump(skycrate__buf *out, const json_t *value, size_t flags)
-{
-    dump_sink sink = {out, false};
-    size_t start = out->len;
-    if (json_dump_callback(value, dump_to_buf, &sink, flags) != 0 || sink.failed ||
-        skycrate__buf_grow(out, 0) < 0) {
-        out->len = start;
-        if (out->ptr)
-            out->ptr[start] = '\0';
-        return skycrate__error_nomem();
-    }
-    return 0;
-}
-
 int skycrate__record_dump(char **out, const json_t *record)
 {
     skycrate__buf b = SKYCRATE_BUF_INIT;
     *out = NULL;
-    int error = skycrate__json_dump(&b, record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    int error = skycrate__json_dump(&b, record, skycrate__json_flags(0));
     if (error < 0) {
         skycrate__buf_dispose(&b);
         return error;
@@ -184,7 +155,7 @@ static int after_callback(int rc, const char *what)
 
 static int get_checked(char **json_out, const skycrate_user_store *t, const char *user_id)
 {
-    skycrate_store_value value = {SKYCRATE_BUF_INIT, false};
+    skycrate_user_store_value value = {SKYCRATE_BUF_INIT, false};
     json_t *parsed = NULL;
     int error = 0;
     skycrate_error_clear();

@@ -10,12 +10,13 @@
 #include <stdbool.h>
 
 #include "core/buf.h"
+#include "core/json.h"
 #include "skycrate/store.h"
 
 /* The longest user id accepted, in bytes. */
 #define SKYCRATE__USER_ID_MAX 1024
 
-struct skycrate_store_value {
+struct skycrate_user_store_value {
     skycrate__buf text;
     bool set;
 };
@@ -31,10 +32,6 @@ int skycrate__user_id_check(const char *user_id);
  * naming `what` (the error text of jansson, never the record itself). */
 int skycrate__record_parse(json_t **out, const char *text, size_t len, int bad_code,
                            const char *what);
-
-/* Appends the JSON text of `value` (json_dump flags) to `out`. Every failure is reported,
- * including the ones jansson itself overlooks. 0 or SKYCRATE_ENOMEM (`out` unchanged). */
-int skycrate__json_dump(skycrate__buf *out, const json_t *value, size_t flags);
 
 /* Serialises a record compactly (key order kept) into a library-owned string (skycrate__free).
  * 0 or SKYCRATE_ENOMEM. */

@@ -1,12 +1,23 @@
 #!/bin/sh
-# ABI gate (a): the shared library exports exactly the functions named in the linker map,
-# all prefixed skycrate_ (STYLE.md §5, as jansson/test/suites/api/check-exports).
+# ABI gate (a): the shared library exports exactly the functions named in the linker map, all
+# prefixed skycrate_ (as jansson's test/suites/api/check-exports does); every map entry is a
+# skycrate_ symbol; the map's newest node, the SONAME and the project version agree
+# (docs/abi.md).
 set -eu
-lib=$1 map=$2
+lib=$1 map=$2 version=$3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-sed -n 's/^[[:space:]]*\(skycrate_[A-Za-z0-9_]*\);.*/\1/p' "$map" | sort > "$tmp/map"
-nm -D --defined-only "$lib" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort > "$tmp/exported"
 status=0
+# Every entry of a global: section, whatever it looks like (comments and node lines dropped).
+sed -e 's|/\*.*\*/||g' "$map" | awk '
+    /^[[:space:]]*SKYCRATE_[0-9]+\.[0-9]+[[:space:]]*\{/ { next }
+    /^[[:space:]]*global:/ { on = 1; next }
+    /^[[:space:]]*local:/ { on = 0; next }
+    /^[[:space:]]*\}/ { on = 0; next }
+    on && NF { gsub(/[[:space:];]/, ""); print }' | sort > "$tmp/map"
+if grep -v '^skycrate_[a-z0-9_]*$' "$tmp/map"; then
+    echo "map entries above are not skycrate_ function names ($map)"; status=1
+fi
+nm -D --defined-only "$lib" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort > "$tmp/exported"
 if ! diff -u "$tmp/map" "$tmp/exported"; then
     echo "exported symbols differ from the linker map ($map): - map only, + exported only"; status=1
 fi
@@ -23,5 +34,13 @@ awk '/^SKYCRATE_API/ { decl = ""; on = 1 }
 if ! diff -u "$tmp/declared" "$tmp/map"; then
     echo "declared functions (-) differ from the map (+)"; status=1
 fi
-[ $status -eq 0 ] && echo "exports ok: $(wc -l < "$tmp/map") symbols match the map"
+# The newest node is SKYCRATE_MAJOR.MINOR of the project version; the SONAME follows the rule.
+major=${version%%.*} rest=${version#*.} minor=${rest%%.*}
+node=$(grep -o '^SKYCRATE_[0-9]*\.[0-9]*' "$map" | tail -n 1)
+[ "$node" = "SKYCRATE_$major.$minor" ] ||
+    { echo "the map's newest node is $node, the project version $version"; status=1; }
+if [ "$major" = 0 ]; then want=libskycrate.so.0.$minor; else want=libskycrate.so.$major; fi
+soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')
+[ "$soname" = "$want" ] || { echo "SONAME is $soname, the rule says $want"; status=1; }
+[ $status -eq 0 ] && echo "exports ok: $(wc -l < "$tmp/map") symbols match the map; $node, $soname"
 exit $status

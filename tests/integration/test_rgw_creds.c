@@ -97,7 +97,7 @@ static long presigned_get(skycrate_client *client, const char *bucket, const cha
     skycrate_presigned *contract = NULL;
     ck_assert_sky_ok(skycrate_presigner_new(&presigner, client));
     ck_assert_sky_ok(skycrate_presign_request_new(&req, "GET", bucket, key));
-    ck_assert_sky_ok(skycrate_presign(&contract, presigner, req));
+    ck_assert_sky_ok(skycrate_presigner_sign(&contract, presigner, req));
     CURL *curl = curl_easy_init();
     curl_easy_setopt(curl, CURLOPT_URL, skycrate_presigned_url(contract));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);

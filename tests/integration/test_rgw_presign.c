@@ -178,7 +178,7 @@ static skycrate_presigned *presign(const char *method, const char *key, const ch
     for (size_t i = 0; headers && headers[i]; i += 2)
         ck_assert_sky_ok(skycrate_presign_request_add_header(r, headers[i], headers[i + 1]));
     skycrate_presigned *c = NULL;
-    ck_assert_sky_ok(skycrate_presign(&c, presigner, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, presigner, r));
     skycrate_presign_request_free(r);
     return c;
 }
@@ -270,7 +270,7 @@ START_TEST(response_overrides_and_fast_path)
     ck_assert_sky_ok(skycrate_presign_request_add_query(
         r, "response-content-disposition", "attachment; filename=\"report 2024.pdf\""));
     char url[4096];
-    ck_assert_sky_ok(skycrate_presign_url(url, sizeof(url), NULL, presigner, r));
+    ck_assert_sky_ok(skycrate_presigner_sign_url(url, sizeof(url), NULL, presigner, r));
     http_answer a;
     http(&a, "GET", url, NULL, NULL, 0);
     ck_assert_msg(a.status == 200, "GET %ld %s", a.status, a.body);
@@ -354,7 +354,7 @@ START_TEST(expired_url_is_refused)
     ck_assert_sky_ok(skycrate_presign_request_set_expires(r, 60));
     ck_assert_sky_ok(skycrate_presign_request_set_time(r, (int64_t)time(NULL) - 600));
     skycrate_presigned *c = NULL;
-    ck_assert_sky_ok(skycrate_presign(&c, presigner, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, presigner, r));
     http_answer a;
     http(&a, "GET", skycrate_presigned_url(c), NULL, NULL, 0);
     assert_refused(&a, 403, "AccessDenied");
@@ -363,7 +363,7 @@ START_TEST(expired_url_is_refused)
     /* One second of validity, used after it. */
     ck_assert_sky_ok(skycrate_presign_request_set_expires(r, 1));
     ck_assert_sky_ok(skycrate_presign_request_set_time(r, -1));
-    ck_assert_sky_ok(skycrate_presign(&c, presigner, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, presigner, r));
     sleep(3);
     http(&a, "GET", skycrate_presigned_url(c), NULL, NULL, 0);
     assert_refused(&a, 403, "AccessDenied");
@@ -381,7 +381,7 @@ START_TEST(wrong_secret_is_refused)
     skycrate_presign_request *r = NULL;
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "PUT", bucket, "k"));
     skycrate_presigned *c = NULL;
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     http_answer a;
     http(&a, "PUT", skycrate_presigned_url(c), NULL, "x", 1);
     assert_refused(&a, 403, "SignatureDoesNotMatch");
@@ -455,7 +455,7 @@ static skycrate_post_form *sign_policy(uint64_t max_bytes, const char *content_t
     ck_assert_sky_ok(skycrate_post_policy_set_success_action_status(p, 201));
     ck_assert_sky_ok(skycrate_post_policy_add_field(p, "x-amz-meta-user", "u42"));
     skycrate_post_form *f = NULL;
-    ck_assert_sky_ok(skycrate_presign_post(&f, presigner, p));
+    ck_assert_sky_ok(skycrate_presigner_sign_post(&f, presigner, p));
     skycrate_post_policy_free(p);
     return f;
 }
@@ -513,7 +513,7 @@ START_TEST(post_policy_refuses_what_it_does_not_allow)
     ck_assert_sky_ok(skycrate_post_policy_new(&p, bucket));
     ck_assert_sky_ok(skycrate_post_policy_set_key(p, "exact.txt"));
     skycrate_post_form *g = NULL;
-    ck_assert_sky_ok(skycrate_presign_post(&g, presigner, p));
+    ck_assert_sky_ok(skycrate_presigner_sign_post(&g, presigner, p));
     skycrate_post_policy_free(p);
     post_form_key(&a, g, NULL, "other.txt", "x.txt", data, 10);
     assert_refused(&a, 403, "AccessDenied");
@@ -546,7 +546,7 @@ START_TEST(multipart_through_presigned_parts)
     ck_assert_sky_ok(skycrate_multipart_create(&upload_id, client, bucket, key, "video/mp4"));
     skycrate_presigned *parts[3];
     ck_assert_sky_ok(
-        skycrate_presign_upload_parts(parts, presigner, bucket, key, upload_id, 1, 3, 3600));
+        skycrate_presigner_sign_parts(parts, 3, presigner, bucket, key, upload_id, 1, 3600));
     char etags[3][256];
     const char *etag_ptrs[3];
     uint32_t numbers[3] = {1, 2, 3};
@@ -589,7 +589,7 @@ START_TEST(multipart_abort_and_bad_parts)
     ck_assert_sky_ok(skycrate_multipart_create(&upload_id, client, bucket, key, NULL));
     skycrate_presigned *parts[1];
     ck_assert_sky_ok(
-        skycrate_presign_upload_parts(parts, presigner, bucket, key, upload_id, 1, 1, 600));
+        skycrate_presigner_sign_parts(parts, 1, presigner, bucket, key, upload_id, 1, 600));
     http_answer a;
     http(&a, "PUT", skycrate_presigned_url(parts[0]), NULL, "part", 4);
     ck_assert_int_eq(a.status, 200);

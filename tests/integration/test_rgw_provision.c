@@ -60,7 +60,8 @@ static skycrate_provisioner *make_provisioner(bool block_acls, bool compatible)
     ck_assert_sky_ok(skycrate_provisioner_config_new(&cfg));
     ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, store_path));
     if (compatible)
-        ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
+        ck_assert_sky_ok(
+            skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));
     if (!block_acls)
         ck_assert_sky_ok(skycrate_provisioner_config_set_public_access_block(
             cfg, SKYCRATE_PAB_ALL & ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS));
@@ -104,39 +105,39 @@ static int raw(const char *operation, const char *method, const char *bucket, co
 START_TEST(provision_verify_use_and_deprovision)
 {
     skycrate_provisioner *p = make_provisioner(false, true);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, user));
     char bucket[64];
-    snprintf(bucket, sizeof(bucket), "%s", skycrate_provision_record_bucket(rec));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    snprintf(bucket, sizeof(bucket), "%s", skycrate_record_bucket(rec));
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
     /* radosgw's answers, as recorded. */
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
                      SKYCRATE_STEP_STATUS_SKIPPED);
-    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_ENCRYPTION),
+    ck_assert_str_eq(skycrate_record_step_note(rec, SKYCRATE_STEP_ENCRYPTION),
                      "HTTP 400 InvalidArgument");
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
                      SKYCRATE_STEP_STATUS_SKIPPED);
     for (int s = 0; s < 8; s++) {
-        skycrate_provision_step step = (skycrate_provision_step)s;
+        skycrate_step step = (skycrate_step)s;
         if (step != SKYCRATE_STEP_ENCRYPTION && step != SKYCRATE_STEP_OWNERSHIP_CONTROLS)
-            ck_assert_msg(skycrate_provision_record_step(rec, step) == SKYCRATE_STEP_STATUS_DONE,
-                          "%s", skycrate_provision_step_name(step));
+            ck_assert_msg(skycrate_record_step(rec, step) == SKYCRATE_STEP_STATUS_DONE, "%s",
+                          skycrate_step_name(step));
     }
-    ck_assert_str_eq(skycrate_provision_record_endpoint(rec), rgw_env("SKYCRATE_TEST_ENDPOINT"));
-    skycrate_provision_record_free(rec);
+    ck_assert_str_eq(skycrate_record_endpoint(rec), rgw_env("SKYCRATE_TEST_ENDPOINT"));
+    skycrate_record_free(rec);
     ck_assert_sky_ok(skycrate_bucket_head(client, bucket));
 
     /* Verify reads radosgw's own configuration back. */
     skycrate_verify_report *v = NULL;
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, p, user));
     for (int s = 0; s < 8; s++) {
-        skycrate_provision_step step = (skycrate_provision_step)s;
+        skycrate_step step = (skycrate_step)s;
         skycrate_verify_status want =
             step == SKYCRATE_STEP_ENCRYPTION || step == SKYCRATE_STEP_OWNERSHIP_CONTROLS
-                ? SKYCRATE_VERIFY_NOT_CHECKED
-                : SKYCRATE_VERIFY_MATCH;
+                ? SKYCRATE_VERIFY_STATUS_NOT_CHECKED
+                : SKYCRATE_VERIFY_STATUS_MATCH;
         ck_assert_msg(skycrate_verify_report_step(v, step) == want, "%s: %d %s",
-                      skycrate_provision_step_name(step), skycrate_verify_report_step(v, step),
+                      skycrate_step_name(step), skycrate_verify_report_step(v, step),
                       skycrate_verify_report_step_detail(v, step));
     }
     ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
@@ -184,14 +185,14 @@ START_TEST(provision_verify_use_and_deprovision)
     ck_assert_uint_eq(skycrate_deprovision_report_versions(d), 4);
     ck_assert_uint_eq(skycrate_deprovision_report_delete_markers(d), 1);
     ck_assert_uint_eq(skycrate_deprovision_report_uploads(d), 1);
-    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(d)),
-                     SKYCRATE_RECORD_DELETED);
+    ck_assert_int_eq(skycrate_record_state(skycrate_deprovision_report_record(d)),
+                     SKYCRATE_STATE_DELETED);
     skycrate_deprovision_report_free(d);
     ck_assert_int_eq(skycrate_bucket_head(client, bucket), SKYCRATE_ENOTFOUND);
-    skycrate_provision_record *after = NULL;
+    skycrate_record *after = NULL;
     ck_assert_sky_ok(skycrate_provisioner_show(&after, p, user));
-    ck_assert_int_eq(skycrate_provision_record_state(after), SKYCRATE_RECORD_DELETED);
-    skycrate_provision_record_free(after);
+    ck_assert_int_eq(skycrate_record_state(after), SKYCRATE_STATE_DELETED);
+    skycrate_record_free(after);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -200,14 +201,13 @@ START_TEST(strict_mode_rolls_back_on_radosgw)
 {
     skycrate_provisioner *p = make_provisioner(false, false);
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, user), SKYCRATE_EINVAL);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, user));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_FAILED);
-    ck_assert_ptr_nonnull(strstr(skycrate_provision_record_error(rec), "InvalidArgument"));
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_FAILED);
+    ck_assert_ptr_nonnull(strstr(skycrate_record_error(rec), "InvalidArgument"));
     /* No orphan: the bucket the transaction created is gone. */
-    ck_assert_int_eq(skycrate_bucket_head(client, skycrate_provision_record_bucket(rec)),
-                     SKYCRATE_ENOTFOUND);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_bucket_head(client, skycrate_record_bucket(rec)), SKYCRATE_ENOTFOUND);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -218,11 +218,11 @@ START_TEST(thousands_of_versions_are_counted_and_deleted)
 {
     enum { KEYS = 1100, REWRITTEN = 100 };
     skycrate_provisioner *p = make_provisioner(false, true);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, user));
     char bucket[64];
-    snprintf(bucket, sizeof(bucket), "%s", skycrate_provision_record_bucket(rec));
-    skycrate_provision_record_free(rec);
+    snprintf(bucket, sizeof(bucket), "%s", skycrate_record_bucket(rec));
+    skycrate_record_free(rec);
     ck_assert_sky_ok(raw("PutBucketVersioning", "PUT", bucket, NULL, "versioning",
                          "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/"
                          "2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>",
@@ -242,8 +242,8 @@ START_TEST(thousands_of_versions_are_counted_and_deleted)
     ck_assert_sky_ok(skycrate_provisioner_deprovision(&d, p, user, 0));
     ck_assert_uint_eq(skycrate_deprovision_report_versions(d), KEYS + REWRITTEN);
     ck_assert_uint_eq(skycrate_deprovision_report_bytes(d), 3 * (KEYS + REWRITTEN));
-    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(d)),
-                     SKYCRATE_RECORD_DELETED);
+    ck_assert_int_eq(skycrate_record_state(skycrate_deprovision_report_record(d)),
+                     SKYCRATE_STATE_DELETED);
     skycrate_deprovision_report_free(d);
     ck_assert_int_eq(skycrate_bucket_head(client, bucket), SKYCRATE_ENOTFOUND);
     skycrate_provisioner_free(p);
@@ -276,19 +276,17 @@ START_TEST(a_killed_provisioning_resumes)
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     skycrate_provisioner *p = make_provisioner(false, true);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, user));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_PROVISIONING);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CREATE),
-                     SKYCRATE_STEP_STATUS_DONE);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CORS),
-                     SKYCRATE_STEP_STATUS_PENDING);
-    ck_assert_int_eq(skycrate_bucket_head(client, skycrate_provision_record_bucket(rec)), 0);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_PROVISIONING);
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_CREATE), SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_CORS), SKYCRATE_STEP_STATUS_PENDING);
+    ck_assert_int_eq(skycrate_bucket_head(client, skycrate_record_bucket(rec)), 0);
+    skycrate_record_free(rec);
 
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, user));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    skycrate_record_free(rec);
     skycrate_verify_report *v = NULL;
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, p, user));
     ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
@@ -306,14 +304,14 @@ END_TEST
 START_TEST(radosgw_denies_uploads_once_block_public_acls_is_set)
 {
     skycrate_provisioner *p = make_provisioner(true, true);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, user));
-    const char *bucket = skycrate_provision_record_bucket(rec);
+    const char *bucket = skycrate_record_bucket(rec);
     ck_assert_int_eq(skycrate_object_put(NULL, client, bucket, "k", "x", 1, NULL),
                      SKYCRATE_EACCESS);
     ck_assert_int_eq(skycrate_client_last_response(client)->http_status, 403);
     ck_assert_str_eq(skycrate_client_last_response(client)->s3_code, "AccessDenied");
-    skycrate_provision_record_free(rec);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST

@@ -171,7 +171,7 @@ START_TEST(files_and_streams_round_trip)
 
     pattern_source src = {3 * 1024 * 1024 + 17, 0x5a};
     ck_assert_sky_ok(skycrate_object_put_stream(NULL, client, bucket, "big/stream.bin", src.left,
-                                                read_pattern, NULL, &src));
+                                                NULL, read_pattern, &src));
     uint64_t received = 0;
     ck_assert_sky_ok(
         skycrate_object_get_stream(client, bucket, "big/stream.bin", count_bytes, &received));

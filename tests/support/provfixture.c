@@ -127,13 +127,13 @@ static size_t memory_find(memory_store *m, const char *user_id)
     return i;
 }
 
-static int memory_get(skycrate_store_value *out, const char *user_id, uint32_t flags, void *ud)
+static int memory_get(skycrate_user_store_value *out, const char *user_id, uint32_t flags, void *ud)
 {
     (void)flags;
     memory_store *m = ud;
     pthread_mutex_lock(&m->lock);
     size_t i = memory_find(m, user_id);
-    int rc = i < m->count ? skycrate_store_value_set(out, m->texts[i], strlen(m->texts[i]))
+    int rc = i < m->count ? skycrate_user_store_value_set(out, m->texts[i], strlen(m->texts[i]))
                           : SKYCRATE_ENOTFOUND;
     pthread_mutex_unlock(&m->lock);
     return rc;

@@ -119,14 +119,14 @@ static void capture_log(skycrate_log_level level, const char *msg, void *ud)
 START_TEST(log_respects_level_and_redacts)
 {
     int calls = 0;
-    skycrate_log_set(SKYCRATE_LOG_INFO, capture_log, &calls);
-    skycrate__log(SKYCRATE_LOG_DEBUG, "too verbose");
+    skycrate_log_set(SKYCRATE_LOG_LEVEL_INFO, capture_log, &calls);
+    skycrate__log(SKYCRATE_LOG_LEVEL_DEBUG, "too verbose");
     ck_assert_int_eq(calls, 0);
-    skycrate__log(SKYCRATE_LOG_WARN, "retry ?X-Amz-Signature=%s", "0123456789abcdef0123");
+    skycrate__log(SKYCRATE_LOG_LEVEL_WARN, "retry ?X-Amz-Signature=%s", "0123456789abcdef0123");
     ck_assert_int_eq(calls, 1);
     ck_assert_str_eq(last_line, "retry ?X-Amz-Signature=[redacted]");
-    skycrate_log_set(SKYCRATE_LOG_TRACE, NULL, NULL);
-    skycrate__log(SKYCRATE_LOG_ERROR, "nobody listens");
+    skycrate_log_set(SKYCRATE_LOG_LEVEL_TRACE, NULL, NULL);
+    skycrate__log(SKYCRATE_LOG_LEVEL_ERROR, "nobody listens");
     ck_assert_int_eq(calls, 1);
 }
 END_TEST

@@ -145,8 +145,8 @@ START_TEST(deprovision_deletes_everything_page_by_page)
     ck_assert_uint_eq(skycrate_deprovision_report_delete_markers(rep), 1);
     ck_assert_uint_eq(skycrate_deprovision_report_uploads(rep), 2);
     ck_assert_uint_eq(skycrate_deprovision_report_bytes(rep), 125);
-    const skycrate_provision_record *rec = skycrate_deprovision_report_record(rep);
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_DELETED);
+    const skycrate_record *rec = skycrate_deprovision_report_record(rep);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_DELETED);
     char *json = NULL;
     ck_assert_sky_ok(skycrate_deprovision_report_to_json(&json, rep, 0));
     ck_assert_ptr_nonnull(strstr(json, "\"dryRun\":false,\"versions\":3,\"deleteMarkers\":1,"
@@ -196,8 +196,8 @@ START_TEST(a_dry_run_counts_and_changes_nothing)
     ck_assert_uint_eq(skycrate_deprovision_report_delete_markers(rep), 1);
     ck_assert_uint_eq(skycrate_deprovision_report_uploads(rep), 2);
     ck_assert_uint_eq(skycrate_deprovision_report_bytes(rep), 125);
-    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(rep)),
-                     SKYCRATE_RECORD_ACTIVE);
+    ck_assert_int_eq(skycrate_record_state(skycrate_deprovision_report_record(rep)),
+                     SKYCRATE_STATE_ACTIVE);
     skycrate_deprovision_report_free(rep);
     ck_assert_uint_eq(mock_request_count(fx.mock), 4);
     ck_assert_uint_eq(mock_count(fx.mock, "GET", ""), 4);
@@ -278,7 +278,7 @@ START_TEST(a_failed_deprovisioning_resumes)
     /* Counts add up over both calls. */
     ck_assert_uint_eq(skycrate_deprovision_report_uploads(rep), 1);
     ck_assert_uint_eq(skycrate_deprovision_report_versions(rep), 1);
-    ck_assert_str_eq(skycrate_provision_record_error(skycrate_deprovision_report_record(rep)), "");
+    ck_assert_str_eq(skycrate_record_error(skycrate_deprovision_report_record(rep)), "");
     skycrate_deprovision_report_free(rep);
 }
 END_TEST
@@ -300,8 +300,8 @@ START_TEST(a_bucket_already_gone_is_recorded)
     push(404, "");
     skycrate_deprovision_report *rep = NULL;
     ck_assert_sky_ok(skycrate_provisioner_deprovision(&rep, prov, "u42", 0));
-    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(rep)),
-                     SKYCRATE_RECORD_DELETED);
+    ck_assert_int_eq(skycrate_record_state(skycrate_deprovision_report_record(rep)),
+                     SKYCRATE_STATE_DELETED);
     skycrate_deprovision_report_free(rep);
     ck_assert_uint_eq(mock_request_count(fx.mock), 2);
 }
@@ -524,8 +524,8 @@ START_TEST(records_without_a_bucket_need_no_requests)
     write_record("failed", ",\"rolledBack\":true");
     skycrate_deprovision_report *rep = NULL;
     ck_assert_sky_ok(skycrate_provisioner_deprovision(&rep, prov, "u42", 0));
-    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(rep)),
-                     SKYCRATE_RECORD_DELETED);
+    ck_assert_int_eq(skycrate_record_state(skycrate_deprovision_report_record(rep)),
+                     SKYCRATE_STATE_DELETED);
     skycrate_deprovision_report_free(rep);
     ck_assert_uint_eq(mock_request_count(fx.mock), 0);
     skycrate_usage_report *u = NULL;
@@ -650,10 +650,10 @@ START_TEST(verify_reads_everything_back)
     skycrate_verify_report *v = NULL;
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
     for (int s = 0; s < 8; s++)
-        ck_assert_msg(skycrate_verify_report_step(v, (skycrate_provision_step)s) ==
-                          SKYCRATE_VERIFY_MATCH,
-                      "%s: %s", skycrate_provision_step_name((skycrate_provision_step)s),
-                      skycrate_verify_report_step_detail(v, (skycrate_provision_step)s));
+        ck_assert_msg(skycrate_verify_report_step(v, (skycrate_step)s) ==
+                          SKYCRATE_VERIFY_STATUS_MATCH,
+                      "%s: %s", skycrate_step_name((skycrate_step)s),
+                      skycrate_verify_report_step_detail(v, (skycrate_step)s));
     ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
     ck_assert_int_eq(skycrate_verify_report_bucket_exists(v), 1);
     ck_assert_str_eq(skycrate_verify_report_region(v), "eu-west-1");
@@ -693,22 +693,24 @@ START_TEST(verify_reports_drift)
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
     ck_assert_int_eq(skycrate_verify_report_ok(v), 0);
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK),
-                     SKYCRATE_VERIFY_DRIFT);
+                     SKYCRATE_VERIFY_STATUS_DRIFT);
     ck_assert_str_eq(skycrate_verify_report_step_detail(v, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK),
                      "BlockPublicAcls is false; the profile wants true");
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_ENCRYPTION),
-                     SKYCRATE_VERIFY_UNSUPPORTED);
+                     SKYCRATE_VERIFY_STATUS_UNSUPPORTED);
     ck_assert_str_eq(skycrate_verify_report_step_detail(v, SKYCRATE_STEP_ENCRYPTION),
                      "the server answered <ListBucketResult>, not "
                      "<ServerSideEncryptionConfiguration>");
-    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CORS), SKYCRATE_VERIFY_DRIFT);
-    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_TAGS), SKYCRATE_VERIFY_MISSING);
+    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CORS),
+                     SKYCRATE_VERIFY_STATUS_DRIFT);
+    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_TAGS),
+                     SKYCRATE_VERIFY_STATUS_MISSING);
     ck_assert_str_eq(skycrate_verify_report_step_detail(v, SKYCRATE_STEP_TAGS),
                      "HTTP 404 NoSuchTagSet: NoSuchTagSet here");
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_LIFECYCLE),
-                     SKYCRATE_VERIFY_MATCH);
+                     SKYCRATE_VERIFY_STATUS_MATCH);
     char *json = NULL;
-    ck_assert_sky_ok(skycrate_verify_report_to_json(&json, v, SKYCRATE_PROVISION_JSON_PRETTY));
+    ck_assert_sky_ok(skycrate_verify_report_to_json(&json, v, SKYCRATE_JSON_PRETTY));
     ck_assert_ptr_nonnull(strstr(json, "\"ok\": false"));
     ck_assert_ptr_nonnull(strstr(json, "\"status\": \"unsupported\""));
     skycrate_free(json);
@@ -728,7 +730,7 @@ START_TEST(verify_accepts_radosgw_public_access_block_root)
     skycrate_verify_report *v = NULL;
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK),
-                     SKYCRATE_VERIFY_MATCH);
+                     SKYCRATE_VERIFY_STATUS_MATCH);
     skycrate_verify_report_free(v);
 }
 END_TEST
@@ -746,36 +748,36 @@ START_TEST(verify_checks_what_the_tls_policy_covers)
         skycrate_verify_status want;
         const char *detail;
     } cases[] = {
-        {DENY("\"*\"", "\"s3:*\"", "[" ARN "\"," ARN "/*\"]", "\"false\""), SKYCRATE_VERIFY_MATCH,
-         ""},
-        {DENY("\"*\"", "\"*\"", "\"*\"", "[\"false\"]"), SKYCRATE_VERIFY_MATCH, ""},
+        {DENY("\"*\"", "\"s3:*\"", "[" ARN "\"," ARN "/*\"]", "\"false\""),
+         SKYCRATE_VERIFY_STATUS_MATCH, ""},
+        {DENY("\"*\"", "\"*\"", "\"*\"", "[\"false\"]"), SKYCRATE_VERIFY_STATUS_MATCH, ""},
         /* Two statements may cover the two resources. */
         {"{\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\","
          "\"Resource\":" ARN
          "\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}},{\"Effect\":\"Deny\","
          "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":" ARN "/*\",\"Condition\":{\"Bool\":"
          "{\"aws:SecureTransport\":false}}}]}",
-         SKYCRATE_VERIFY_MATCH, ""},
-        {DENY("\"*\"", "\"s3:*\"", "[" ARN "\"]", "false"), SKYCRATE_VERIFY_DRIFT,
+         SKYCRATE_VERIFY_STATUS_MATCH, ""},
+        {DENY("\"*\"", "\"s3:*\"", "[" ARN "\"]", "false"), SKYCRATE_VERIFY_STATUS_DRIFT,
          "the statement denying requests without TLS does not cover arn:aws:s3:::" PROV_BUCKET
          "/*"},
-        {DENY("\"*\"", "\"s3:*\"", ARN "/*\"", "false"), SKYCRATE_VERIFY_DRIFT,
+        {DENY("\"*\"", "\"s3:*\"", ARN "/*\"", "false"), SKYCRATE_VERIFY_STATUS_DRIFT,
          "the statement denying requests without TLS does not cover arn:aws:s3:::" PROV_BUCKET},
         {DENY("\"*\"", "\"s3:*\"", "\"arn:aws:s3:::other-bucket/*\"", "false"),
-         SKYCRATE_VERIFY_DRIFT,
+         SKYCRATE_VERIFY_STATUS_DRIFT,
          "the statement denying requests without TLS does not cover arn:aws:s3:::" PROV_BUCKET},
         {DENY("{\"AWS\":\"arn:aws:iam::123456789012:root\"}", "\"s3:*\"", "\"*\"", "false"),
-         SKYCRATE_VERIFY_DRIFT, "no statement denies every request without TLS"},
-        {DENY("\"*\"", "\"s3:PutObject\"", "\"*\"", "false"), SKYCRATE_VERIFY_DRIFT,
+         SKYCRATE_VERIFY_STATUS_DRIFT, "no statement denies every request without TLS"},
+        {DENY("\"*\"", "\"s3:PutObject\"", "\"*\"", "false"), SKYCRATE_VERIFY_STATUS_DRIFT,
          "no statement denies every request without TLS"},
-        {DENY("\"*\"", "\"s3:*\"", "\"*\"", "true"), SKYCRATE_VERIFY_DRIFT,
+        {DENY("\"*\"", "\"s3:*\"", "\"*\"", "true"), SKYCRATE_VERIFY_STATUS_DRIFT,
          "no statement denies every request without TLS"},
         {"{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
          "\"Resource\":"
          "\"*\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}",
-         SKYCRATE_VERIFY_DRIFT, "no statement denies every request without TLS"},
-        {"{}", SKYCRATE_VERIFY_DRIFT, "no statement denies every request without TLS"},
-        {"[]", SKYCRATE_VERIFY_UNSUPPORTED, "the answer is not a JSON policy"},
+         SKYCRATE_VERIFY_STATUS_DRIFT, "no statement denies every request without TLS"},
+        {"{}", SKYCRATE_VERIFY_STATUS_DRIFT, "no statement denies every request without TLS"},
+        {"[]", SKYCRATE_VERIFY_STATUS_UNSUPPORTED, "the answer is not a JSON policy"},
     };
 #undef DENY
 #undef ARN
@@ -789,7 +791,8 @@ START_TEST(verify_checks_what_the_tls_policy_covers)
         ck_assert_msg(got == cases[i].want, "case %zu: %d %s", i, got, detail);
         ck_assert_msg(!strncmp(detail, cases[i].detail, strlen(cases[i].detail)), "case %zu: %s", i,
                       detail);
-        ck_assert_int_eq(skycrate_verify_report_ok(v), cases[i].want == SKYCRATE_VERIFY_MATCH);
+        ck_assert_int_eq(skycrate_verify_report_ok(v),
+                         cases[i].want == SKYCRATE_VERIFY_STATUS_MATCH);
         skycrate_verify_report_free(v);
         ck_assert_uint_eq(mock_pending(fx.mock), 0);
     }
@@ -804,9 +807,10 @@ START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
     ck_assert_int_eq(skycrate_verify_report_ok(v), 0);
     ck_assert_int_eq(skycrate_verify_report_bucket_exists(v), 0);
-    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CREATE), SKYCRATE_VERIFY_MISSING);
+    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CREATE),
+                     SKYCRATE_VERIFY_STATUS_MISSING);
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CORS),
-                     SKYCRATE_VERIFY_NOT_CHECKED);
+                     SKYCRATE_VERIFY_STATUS_NOT_CHECKED);
     skycrate_verify_report_free(v);
     ck_assert_uint_eq(mock_request_count(fx.mock), 1);
 
@@ -815,7 +819,7 @@ START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
     route_verify(pab_ok, enc_ok, cors_ok, tags_ok);
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_ENCRYPTION),
-                     SKYCRATE_VERIFY_NOT_CHECKED);
+                     SKYCRATE_VERIFY_STATUS_NOT_CHECKED);
     ck_assert_str_eq(skycrate_verify_report_step_detail(v, SKYCRATE_STEP_ENCRYPTION),
                      "skipped when provisioning: HTTP 400 InvalidArgument");
     ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
@@ -831,7 +835,8 @@ START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
     mock_route(fx.mock, "GET", "?lifecycle", 200, "", lifecycle_ok);
     mock_route(fx.mock, "GET", "?tagging", 200, "", tags_ok);
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
-    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CREATE), SKYCRATE_VERIFY_DRIFT);
+    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CREATE),
+                     SKYCRATE_VERIFY_STATUS_DRIFT);
     ck_assert_str_eq(skycrate_verify_report_step_detail(v, SKYCRATE_STEP_CREATE),
                      "the bucket is in eu-central-1; the record says eu-west-1");
     ck_assert_int_eq(skycrate_verify_report_ok(v), 0);

@@ -5,6 +5,9 @@
 #include <mbedtls/base64.h>
 #include <string.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
+
 #include "errors.h"
 #include "testutil.h"
 

@@ -102,7 +102,7 @@ START_TEST(post_matches_botocore)
     skycrate_client_free(client);
     skycrate_post_policy *policy = golden_policy(ctx);
     skycrate_post_form *form = NULL;
-    ck_assert_sky_ok(skycrate_presign_post(&form, presigner, policy));
+    ck_assert_sky_ok(skycrate_presigner_sign_post(&form, presigner, policy));
 
     ck_assert_str_eq(skycrate_post_form_url(form), jstr(ctx, "url"));
     /* The same fields with the same values: the policy's base64 byte for byte, and so the
@@ -178,7 +178,7 @@ START_TEST(form_fields_order_and_json)
     ck_assert_sky_ok(skycrate_post_policy_set_success_action_status(p, 201));
     ck_assert_sky_ok(skycrate_post_policy_add_field(p, "x-amz-meta-user", "u42 ü"));
     skycrate_post_form *f = NULL;
-    ck_assert_sky_ok(skycrate_presign_post(&f, presigner, p));
+    ck_assert_sky_ok(skycrate_presigner_sign_post(&f, presigner, p));
     const char *order[] = {"key",
                            "content-type",
                            "success_action_status",
@@ -214,7 +214,7 @@ START_TEST(form_fields_order_and_json)
     ck_assert_ptr_nonnull(strstr(pol, "{\"x-amz-security-token\": \"tok/en\"}]}"));
 
     char *text = NULL;
-    ck_assert_sky_ok(skycrate_post_form_json(&text, f));
+    ck_assert_sky_ok(skycrate_post_form_to_json(&text, f, 0));
     json_error_t jerr;
     json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     ck_assert_ptr_nonnull(doc);
@@ -232,7 +232,7 @@ START_TEST(form_fields_order_and_json)
     ck_assert_sky_ok(skycrate_post_policy_set_key(p, "exact.png"));
     ck_assert_sky_ok(skycrate_post_policy_set_content_type_prefix(p, "image/"));
     ck_assert_sky_ok(skycrate_post_policy_set_success_action_status(p, 0));
-    ck_assert_sky_ok(skycrate_presign_post(&f, presigner, p));
+    ck_assert_sky_ok(skycrate_presigner_sign_post(&f, presigner, p));
     json_t *fields = form_fields(f);
     ck_assert_str_eq(jstr(fields, "key"), "exact.png");
     ck_assert_ptr_null(jstr(fields, "content-type"));
@@ -298,9 +298,9 @@ START_TEST(policy_inputs_are_checked)
     skycrate_presigner *presigner = make_presigner(NULL, 0);
     ck_assert_sky_ok(skycrate_post_policy_new(&p, BUCKET));
     skycrate_post_form *f = NULL;
-    ck_assert_int_eq(skycrate_presign_post(&f, presigner, p), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_post(&f, NULL, p), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_post(&f, presigner, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign_post(&f, presigner, p), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign_post(&f, NULL, p), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign_post(&f, presigner, NULL), SKYCRATE_EINVAL);
     ck_assert_ptr_null(f);
     ck_assert_str_eq(skycrate_post_form_url(NULL), "");
     ck_assert_uint_eq(skycrate_post_form_field_count(NULL), 0);
@@ -319,13 +319,13 @@ START_TEST(form_expiry_is_clamped)
     ck_assert_sky_ok(skycrate_post_policy_set_key(p, "k"));
     ck_assert_sky_ok(skycrate_post_policy_set_expires(p, 3600));
     skycrate_post_form *f = NULL;
-    ck_assert_sky_ok(skycrate_presign_post(&f, presigner, p));
+    ck_assert_sky_ok(skycrate_presigner_sign_post(&f, presigner, p));
     ck_assert_int_eq(skycrate_post_form_expires_in(f), 120);
     ck_assert_int_eq(skycrate_post_form_clamped(f), 1);
     ck_assert_ptr_nonnull(strstr(skycrate_post_form_policy(f), "\"2024-11-22T18:28:40Z\""));
     skycrate_post_form_free(f);
     ck_assert_sky_ok(skycrate_post_policy_set_time(p, T0 + 120));
-    ck_assert_int_eq(skycrate_presign_post(&f, presigner, p), SKYCRATE_EEXPIRED);
+    ck_assert_int_eq(skycrate_presigner_sign_post(&f, presigner, p), SKYCRATE_EEXPIRED);
     skycrate_post_policy_free(p);
     skycrate_presigner_free(presigner);
 }
@@ -341,7 +341,7 @@ static int build_and_sign(skycrate_post_form **f, const skycrate_presigner *pres
         (rc = skycrate_post_policy_set_content_type(p, "text/plain")) == 0 &&
         (rc = skycrate_post_policy_add_field(p, "x-amz-meta-a", "b")) == 0 &&
         (rc = skycrate_post_policy_add_field(p, "Cache-Control", "no-cache")) == 0)
-        rc = skycrate_presign_post(f, presigner, p);
+        rc = skycrate_presigner_sign_post(f, presigner, p);
     skycrate_post_policy_free(p);
     return rc;
 }

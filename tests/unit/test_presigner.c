@@ -100,7 +100,7 @@ START_TEST(presigner_matches_botocore)
     skycrate_presign_request *r = golden_request(ctx);
 
     skycrate_presigned *c = NULL;
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     const char *url = skycrate_presigned_url(c);
     assert_same_url(url, jstr(ctx, "url"));
     assert_sorted_query(url);
@@ -127,7 +127,7 @@ START_TEST(presigner_matches_botocore)
     /* The fast path writes the same URL. */
     char buf[8192];
     size_t len = 0;
-    ck_assert_sky_ok(skycrate_presign_url(buf, sizeof(buf), &len, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign_url(buf, sizeof(buf), &len, p, r));
     ck_assert_str_eq(buf, url);
     ck_assert_uint_eq(len, strlen(url));
 
@@ -147,7 +147,7 @@ START_TEST(contract_accessors_and_json)
     skycrate_presign_request *r = typical_request();
     ck_assert_sky_ok(skycrate_presign_request_add_header(r, "x-amz-meta-user", " u42 "));
     skycrate_presigned *c = NULL;
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
 
     ck_assert_str_eq(skycrate_presigned_method(c), "PUT");
     ck_assert_str_eq(skycrate_presigned_bucket(c), BUCKET);
@@ -179,7 +179,7 @@ START_TEST(contract_accessors_and_json)
     ck_assert_sky_ok(skycrate_presigned_header(NULL, NULL, c, 0));
 
     char *text = NULL;
-    ck_assert_sky_ok(skycrate_presigned_json(&text, c));
+    ck_assert_sky_ok(skycrate_presigned_to_json(&text, c, 0));
     json_error_t jerr;
     json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
     ck_assert_ptr_nonnull(doc);
@@ -215,8 +215,8 @@ START_TEST(contract_accessors_and_json)
 
     /* An UploadPart contract says which part. */
     ck_assert_sky_ok(skycrate_presign_request_set_upload_part(r, "up/load", 3));
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
-    ck_assert_sky_ok(skycrate_presigned_json(&text, c));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigned_to_json(&text, c, 0));
     doc = json_loads(text, 0, &jerr);
     ck_assert_int_eq(json_integer_value(json_object_get(doc, "partNumber")), 3);
     ck_assert_str_eq(jstr(doc, "uploadId"), "up/load");
@@ -236,13 +236,14 @@ START_TEST(invalid_handles_are_refused)
     skycrate_presign_request *r = typical_request();
     skycrate_presigned *c = NULL;
     char buf[4096];
-    ck_assert_int_eq(skycrate_presign(NULL, p, r), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign(&c, NULL, r), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign(&c, p, NULL), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign(&c, (const skycrate_presigner *)r, r), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign(NULL, p, r), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign(&c, NULL, r), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign(&c, p, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign(&c, (const skycrate_presigner *)r, r),
+                     SKYCRATE_EINVAL);
     ck_assert_ptr_null(c);
-    ck_assert_int_eq(skycrate_presign_url(buf, sizeof(buf), NULL, NULL, r), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_url(buf, sizeof(buf), NULL, p, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, NULL, r), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, NULL), SKYCRATE_EINVAL);
     skycrate_presigner *none = p;
     ck_assert_int_eq(skycrate_presigner_new(&none, NULL), SKYCRATE_EINVAL);
     ck_assert_ptr_null(none);
@@ -253,7 +254,7 @@ START_TEST(invalid_handles_are_refused)
     ck_assert_uint_eq(skycrate_presigned_header_count(NULL), 0);
     ck_assert_int_eq(skycrate_presigned_expires_in(NULL), 0);
     char *text = NULL;
-    ck_assert_int_eq(skycrate_presigned_json(&text, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigned_to_json(&text, NULL, 0), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_presigned_explain(NULL, NULL, NULL), SKYCRATE_EINVAL);
     skycrate_presigned_free(NULL);
     skycrate_presigner_free(NULL);
@@ -270,7 +271,7 @@ START_TEST(expiry_is_clamped_to_the_credentials)
     skycrate_presigner *p = make_presigner("session-token/+=", T0 + 600);
     skycrate_presign_request *r = typical_request();
     skycrate_presigned *c = NULL;
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_int_eq(skycrate_presigned_expires_in(c), 600);
     ck_assert_int_eq(skycrate_presigned_expires_at(c), T0 + 600);
     ck_assert_int_eq(skycrate_presigned_clamped(c), 1);
@@ -278,36 +279,36 @@ START_TEST(expiry_is_clamped_to_the_credentials)
     ck_assert_ptr_nonnull(
         strstr(skycrate_presigned_url(c), "&X-Amz-Security-Token=session-token%2F%2B%3D&"));
     char *text = NULL;
-    ck_assert_sky_ok(skycrate_presigned_json(&text, c));
+    ck_assert_sky_ok(skycrate_presigned_to_json(&text, c, 0));
     ck_assert_ptr_nonnull(strstr(text, "\"expiresIn\":600,\"expiresClamped\":true"));
     skycrate_free(text);
     skycrate_presigned_free(c);
 
     /* The fast path clamps the same way. */
     char buf[4096];
-    ck_assert_sky_ok(skycrate_presign_url(buf, sizeof(buf), NULL, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r));
     ck_assert_ptr_nonnull(strstr(buf, "&X-Amz-Expires=600&"));
 
     /* A shorter expiry is left alone. */
     ck_assert_sky_ok(skycrate_presign_request_set_expires(r, 60));
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_int_eq(skycrate_presigned_expires_in(c), 60);
     ck_assert_int_eq(skycrate_presigned_clamped(c), 0);
     skycrate_presigned_free(c);
 
     /* Signed as of a time after the credentials expire: refused. */
     ck_assert_sky_ok(skycrate_presign_request_set_time(r, T0 + 600));
-    ck_assert_int_eq(skycrate_presign(&c, p, r), SKYCRATE_EEXPIRED);
+    ck_assert_int_eq(skycrate_presigner_sign(&c, p, r), SKYCRATE_EEXPIRED);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "2024-11-22T18:36:40Z"));
-    ck_assert_int_eq(skycrate_presign_url(buf, sizeof(buf), NULL, p, r), SKYCRATE_EEXPIRED);
+    ck_assert_int_eq(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r), SKYCRATE_EEXPIRED);
     ck_assert_sky_ok(skycrate_presign_request_set_time(r, T0 + 599));
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_int_eq(skycrate_presigned_expires_in(c), 1);
     skycrate_presigned_free(c);
 
     /* Credentials already expired: the provider refuses them. */
     frozen_ms = (int64_t)(T0 + 700) * 1000;
-    ck_assert_int_eq(skycrate_presign(&c, p, r), SKYCRATE_EEXPIRED);
+    ck_assert_int_eq(skycrate_presigner_sign(&c, p, r), SKYCRATE_EEXPIRED);
     ck_assert_ptr_null(strstr(skycrate_error_last()->message, "session-token"));
     skycrate_presign_request_free(r);
     skycrate_presigner_free(p);
@@ -324,18 +325,18 @@ START_TEST(clock_and_offset_apply)
     skycrate__client_set_clock_offset(client, 0);
     skycrate_presign_request *r = typical_request();
     skycrate_presigned *c = NULL;
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_int_eq(skycrate_presigned_expires_at(c), T0 - 3600 + 900);
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T172640Z"));
     skycrate_presigned_free(c);
     /* The clock moves on. */
     frozen_ms += 61000;
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T172741Z"));
     skycrate_presigned_free(c);
     /* A fixed time wins over both. */
     ck_assert_sky_ok(skycrate_presign_request_set_time(r, 1440938160));
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20150830T123600Z"));
     skycrate_presigned_free(c);
     skycrate_presign_request_free(r);
@@ -371,12 +372,12 @@ START_TEST(provider_errors_pass_through)
     skycrate_client_free(client);
     skycrate_presign_request *r = typical_request();
     skycrate_presigned *c = NULL;
-    ck_assert_int_eq(skycrate_presign(&c, p, r), SKYCRATE_EAUTH);
+    ck_assert_int_eq(skycrate_presigner_sign(&c, p, r), SKYCRATE_EAUTH);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "vault unreachable"));
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "presign"));
     ck_assert_ptr_null(c);
     char buf[2048];
-    ck_assert_int_eq(skycrate_presign_url(buf, sizeof(buf), NULL, p, r), SKYCRATE_EAUTH);
+    ck_assert_int_eq(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r), SKYCRATE_EAUTH);
     skycrate_presign_request_free(r);
     skycrate_presigner_free(p);
 }
@@ -392,9 +393,10 @@ START_TEST(fast_path_buffer_and_targets)
     skycrate_presign_request *r = typical_request();
     char buf[4096], small[64];
     size_t len = 0, need = 0;
-    ck_assert_int_eq(skycrate_presign_url(small, sizeof(small), &need, p, r), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presigner_sign_url(small, sizeof(small), &need, p, r),
+                     SKYCRATE_EINVAL);
     ck_assert_uint_gt(need, sizeof(small));
-    ck_assert_sky_ok(skycrate_presign_url(buf, need + 1, &len, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign_url(buf, need + 1, &len, p, r));
     ck_assert_uint_eq(len, need);
     ck_assert_str_eq(strstr(buf, "?") - strlen("http://127.0.0.1:7480/prefix/" BUCKET
                                                "/uploads/user42/report%202024.pdf"),
@@ -407,8 +409,8 @@ START_TEST(fast_path_buffer_and_targets)
             char bucket[64];
             snprintf(bucket, sizeof(bucket), "bucket-%d", i);
             ck_assert_sky_ok(skycrate_presign_request_set_bucket(r, bucket));
-            ck_assert_sky_ok(skycrate_presign_url(a, sizeof(a), NULL, p, r));
-            ck_assert_sky_ok(skycrate_presign_url(b, sizeof(b), NULL, q, r));
+            ck_assert_sky_ok(skycrate_presigner_sign_url(a, sizeof(a), NULL, p, r));
+            ck_assert_sky_ok(skycrate_presigner_sign_url(b, sizeof(b), NULL, q, r));
             char want_a[128], want_b[128];
             snprintf(want_a, sizeof(want_a), "http://127.0.0.1:7480/prefix/%s/uploads/", bucket);
             snprintf(want_b, sizeof(want_b), "https://%s.s3.eu-west-1.amazonaws.com/uploads/",
@@ -419,7 +421,7 @@ START_TEST(fast_path_buffer_and_targets)
     }
     /* Dotted names over https go path style. */
     ck_assert_sky_ok(skycrate_presign_request_set_bucket(r, "my.dotted.bucket"));
-    ck_assert_sky_ok(skycrate_presign_url(b, sizeof(b), NULL, q, r));
+    ck_assert_sky_ok(skycrate_presigner_sign_url(b, sizeof(b), NULL, q, r));
     ck_assert_int_eq(strncmp(b, "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/uploads/",
                              strlen("https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/")),
                      0);
@@ -445,10 +447,11 @@ static void *presign_many(void *arg)
     for (int i = 0; i < 2000; i++) {
         if (i % 100 == 0) {
             skycrate_presigned *c = NULL;
-            if (skycrate_presign(&c, a->p, a->r) < 0 || strcmp(skycrate_presigned_url(c), a->want))
+            if (skycrate_presigner_sign(&c, a->p, a->r) < 0 ||
+                strcmp(skycrate_presigned_url(c), a->want))
                 a->mismatches++;
             skycrate_presigned_free(c);
-        } else if (skycrate_presign_url(buf, sizeof(buf), NULL, a->p, a->r) < 0 ||
+        } else if (skycrate_presigner_sign_url(buf, sizeof(buf), NULL, a->p, a->r) < 0 ||
                    strcmp(buf, a->want) != 0) {
             a->mismatches++;
         }
@@ -461,7 +464,7 @@ START_TEST(threads_share_a_presigner)
     skycrate_presigner *p = make_presigner("tok", 0);
     skycrate_presign_request *r = typical_request();
     char want[4096];
-    ck_assert_sky_ok(skycrate_presign_url(want, sizeof(want), NULL, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign_url(want, sizeof(want), NULL, p, r));
     pthread_t t[8];
     thread_arg args[8];
     for (int i = 0; i < 8; i++) {
@@ -482,7 +485,7 @@ START_TEST(upload_parts_are_presigned_together)
     skycrate_presigner *p = make_presigner(NULL, 0);
     skycrate_presigned *parts[4];
     ck_assert_sky_ok(
-        skycrate_presign_upload_parts(parts, p, BUCKET, "big file.bin", "upl/oad", 7, 4, 3600));
+        skycrate_presigner_sign_parts(parts, 4, p, BUCKET, "big file.bin", "upl/oad", 7, 3600));
     for (int i = 0; i < 4; i++) {
         char want[64];
         snprintf(want, sizeof(want), "&partNumber=%d&uploadId=upl%%2Foad&", 7 + i);
@@ -491,18 +494,18 @@ START_TEST(upload_parts_are_presigned_together)
         ck_assert_int_eq(skycrate_presigned_expires_at(parts[i]), T0 + 3600);
         skycrate_presigned_free(parts[i]);
     }
-    ck_assert_int_eq(skycrate_presign_upload_parts(parts, p, BUCKET, "k", "id", 9999, 3, 60),
+    ck_assert_int_eq(skycrate_presigner_sign_parts(parts, 3, p, BUCKET, "k", "id", 9999, 60),
                      SKYCRATE_EINVAL);
     ck_assert_ptr_null(parts[0]);
-    ck_assert_int_eq(skycrate_presign_upload_parts(parts, p, BUCKET, "k", "id", 0, 1, 60),
+    ck_assert_int_eq(skycrate_presigner_sign_parts(parts, 1, p, BUCKET, "k", "id", 0, 60),
                      SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_upload_parts(parts, p, BUCKET, "k", NULL, 1, 1, 60),
+    ck_assert_int_eq(skycrate_presigner_sign_parts(parts, 1, p, BUCKET, "k", NULL, 1, 60),
                      SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_upload_parts(parts, p, BUCKET, "k", "id", 1, 1, 0),
+    ck_assert_int_eq(skycrate_presigner_sign_parts(parts, 1, p, BUCKET, "k", "id", 1, 0),
                      SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_upload_parts(parts, p, BUCKET, "k", "id", 1, 0, 60),
+    ck_assert_int_eq(skycrate_presigner_sign_parts(parts, 0, p, BUCKET, "k", "id", 1, 60),
                      SKYCRATE_EINVAL);
-    ck_assert_sky_ok(skycrate_presign_upload_parts(parts, p, BUCKET, "k", "id", 10000, 1, 60));
+    ck_assert_sky_ok(skycrate_presigner_sign_parts(parts, 1, p, BUCKET, "k", "id", 10000, 60));
     skycrate_presigned_free(parts[0]);
     skycrate_presigner_free(p);
 }
@@ -517,11 +520,11 @@ START_TEST(fast_path_allocates_nothing)
     skycrate_presigner *p = make_presigner("token", 0);
     skycrate_presign_request *r = typical_request();
     char buf[4096];
-    ck_assert_sky_ok(skycrate_presign_url(buf, sizeof(buf), NULL, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r));
     testalloc_reset_count();
     for (int i = 0; i < 100; i++) {
         frozen_ms += 500;
-        ck_assert_sky_ok(skycrate_presign_url(buf, sizeof(buf), NULL, p, r));
+        ck_assert_sky_ok(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r));
     }
     ck_assert_int_eq(testalloc_count(), 0);
     skycrate_presign_request_free(r);
@@ -542,7 +545,7 @@ START_TEST(presign_allocation_failures)
     skycrate_presigner *p = NULL;
     skycrate_presigned *c = NULL;
     ck_assert_sky_ok(skycrate_presigner_new(&p, client));
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     long total = testalloc_count();
     char want[4096];
     strcpy(want, skycrate_presigned_url(c));
@@ -555,14 +558,14 @@ START_TEST(presign_allocation_failures)
         testalloc_fail_at(n);
         int rc = skycrate_presigner_new(&p, client);
         if (rc == 0)
-            rc = skycrate_presign(&c, p, r);
+            rc = skycrate_presigner_sign(&c, p, r);
         testalloc_fail_at(0);
         ck_assert_msg(rc == SKYCRATE_ENOMEM, "allocation %ld of %ld: rc %d", n, total, rc);
         ck_assert_ptr_null(c);
         skycrate_presigner_free(p);
     }
     ck_assert_sky_ok(skycrate_presigner_new(&p, client));
-    ck_assert_sky_ok(skycrate_presign(&c, p, r));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_str_eq(skycrate_presigned_url(c), want);
     skycrate_presigned_free(c);
     skycrate_presigner_free(p);

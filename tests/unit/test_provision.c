@@ -36,19 +36,18 @@ START_TEST(every_step_is_sent_as_botocore_sends_it)
 {
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     prov_push_ok(&fx, 8);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_str_eq(skycrate_provision_record_region(rec), "eu-west-1");
-    ck_assert_str_eq(skycrate_provision_record_endpoint(rec), "https://s3.eu-west-1.amazonaws.com");
-    ck_assert_str_eq(skycrate_provision_record_mode(rec), "aws");
-    for (int s = 0; skycrate_provision_step_name((skycrate_provision_step)s); s++)
-        ck_assert_int_eq(skycrate_provision_record_step(rec, (skycrate_provision_step)s),
-                         SKYCRATE_STEP_STATUS_DONE);
-    ck_assert_int_eq(skycrate_provision_record_created_at(rec), PROV_T0_MS / 1000);
-    ck_assert_str_eq(skycrate_provision_record_error(rec), "");
-    skycrate_provision_record_free(rec);
+    ck_assert_str_eq(skycrate_record_bucket(rec), PROV_BUCKET);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    ck_assert_str_eq(skycrate_record_region(rec), "eu-west-1");
+    ck_assert_str_eq(skycrate_record_endpoint(rec), "https://s3.eu-west-1.amazonaws.com");
+    ck_assert_str_eq(skycrate_record_mode(rec), "aws");
+    for (int s = 0; skycrate_step_name((skycrate_step)s); s++)
+        ck_assert_int_eq(skycrate_record_step(rec, (skycrate_step)s), SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_int_eq(skycrate_record_created_at(rec), PROV_T0_MS / 1000);
+    ck_assert_str_eq(skycrate_record_error(rec), "");
+    skycrate_record_free(rec);
 
     ck_assert_uint_eq(mock_request_count(fx.mock), 8);
     ck_assert_uint_eq(mock_pending(fx.mock), 0);
@@ -143,15 +142,13 @@ START_TEST(steps_left_out_send_nothing)
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
     prov_push_ok(&fx, 1);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
     ck_assert_uint_eq(mock_request_count(fx.mock), 1);
     ck_assert_ptr_null(mock_request_header(mock_request(fx.mock, 0), "x-amz-object-ownership"));
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CREATE),
-                     SKYCRATE_STEP_STATUS_DONE);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_TAGS),
-                     SKYCRATE_STEP_STATUS_OFF);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_CREATE), SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_TAGS), SKYCRATE_STEP_STATUS_OFF);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -163,9 +160,9 @@ START_TEST(a_taken_name_gets_a_new_suffix)
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     mock_push_str(fx.mock, 409, "", prov_error_doc("BucketAlreadyExists"));
     prov_push_ok(&fx, 8);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    const char *bucket = skycrate_provision_record_bucket(rec);
+    const char *bucket = skycrate_record_bucket(rec);
     ck_assert_uint_eq(strlen(bucket), strlen(PROV_BUCKET) + 9);
     ck_assert_int_eq(strncmp(bucket, PROV_BUCKET "-", strlen(PROV_BUCKET) + 1), 0);
     ck_assert_str_ne(mock_request(fx.mock, 0)->url, mock_request(fx.mock, 1)->url);
@@ -175,7 +172,7 @@ START_TEST(a_taken_name_gets_a_new_suffix)
     json_t *r = prov_record(&fx, "u42");
     ck_assert_int_eq(json_integer_value(json_object_get(r, "nameAttempts")), 2);
     json_decref(r);
-    skycrate_provision_record_free(rec);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -189,11 +186,11 @@ START_TEST(names_run_out)
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EEXISTS);
     ck_assert_uint_eq(mock_request_count(fx.mock), 3);
     ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ""), 0);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_FAILED);
-    ck_assert_ptr_nonnull(strstr(skycrate_provision_record_error(rec), "taken"));
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_FAILED);
+    ck_assert_ptr_nonnull(strstr(skycrate_record_error(rec), "taken"));
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -203,13 +200,13 @@ START_TEST(owned_by_you_counts_only_when_the_record_says_so)
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     mock_push_str(fx.mock, 409, "", prov_error_doc("BucketAlreadyOwnedByYou"));
     prov_push_ok(&fx, 7);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
+    ck_assert_str_eq(skycrate_record_bucket(rec), PROV_BUCKET);
     ck_assert_uint_eq(mock_request_count(fx.mock), 8);
     ck_assert_uint_eq(prov_count_creates(fx.mock), 1);
     ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ""), 0);
-    skycrate_provision_record_free(rec);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -218,7 +215,7 @@ END_TEST
  * proof of ownership then. */
 static int lie;
 static skycrate_user_store inner;
-static int lying_get(skycrate_store_value *out, const char *user_id, uint32_t flags, void *ud)
+static int lying_get(skycrate_user_store_value *out, const char *user_id, uint32_t flags, void *ud)
 {
     (void)ud;
     int rc = inner.get(out, user_id, flags, inner.user_data);
@@ -275,27 +272,27 @@ START_TEST(dev_mode_touches_no_network)
     skycrate_provisioner *p = NULL;
     ck_assert_sky_ok(skycrate_provisioner_new(&p, NULL, cfg));
     skycrate_provisioner_config_free(cfg);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "User 42@example.com"));
-    ck_assert_str_eq(skycrate_provision_record_mode(rec), "dev");
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
+    ck_assert_str_eq(skycrate_record_mode(rec), "dev");
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
     char name[64];
-    snprintf(name, sizeof(name), "%s", skycrate_provision_record_bucket(rec));
+    snprintf(name, sizeof(name), "%s", skycrate_record_bucket(rec));
     ck_assert_int_eq(strncmp(name, "skycrate-dev-user-42-example-com-", 33), 0);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
                      SKYCRATE_STEP_STATUS_DONE);
-    ck_assert_str_eq(skycrate_provision_record_endpoint(rec), "");
-    skycrate_provision_record_free(rec);
+    ck_assert_str_eq(skycrate_record_endpoint(rec), "");
+    skycrate_record_free(rec);
     /* Deterministic and idempotent. */
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "User 42@example.com"));
-    ck_assert_str_eq(skycrate_provision_record_bucket(rec), name);
-    skycrate_provision_record_free(rec);
+    ck_assert_str_eq(skycrate_record_bucket(rec), name);
+    skycrate_record_free(rec);
 
     skycrate_verify_report *v = NULL;
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, p, "User 42@example.com"));
     ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CORS),
-                     SKYCRATE_VERIFY_NOT_CHECKED);
+                     SKYCRATE_VERIFY_STATUS_NOT_CHECKED);
     skycrate_verify_report_free(v);
     skycrate_usage_report *u = NULL;
     ck_assert_sky_ok(skycrate_provisioner_usage(&u, p, "User 42@example.com"));
@@ -303,8 +300,8 @@ START_TEST(dev_mode_touches_no_network)
     skycrate_usage_report_free(u);
     skycrate_deprovision_report *d = NULL;
     ck_assert_sky_ok(skycrate_provisioner_deprovision(&d, p, "User 42@example.com", 0));
-    ck_assert_int_eq(skycrate_provision_record_state(skycrate_deprovision_report_record(d)),
-                     SKYCRATE_RECORD_DELETED);
+    ck_assert_int_eq(skycrate_record_state(skycrate_deprovision_report_record(d)),
+                     SKYCRATE_STATE_DELETED);
     skycrate_deprovision_report_free(d);
     skycrate_provisioner_free(p);
     ck_assert_uint_eq(mock_request_count(fx.mock), 0);
@@ -360,18 +357,18 @@ START_TEST(an_active_record_is_returned_without_requests)
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
     ck_assert_uint_eq(mock_request_count(fx.mock), 8);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "nobody"), SKYCRATE_ENOTFOUND);
     ck_assert_ptr_null(rec);
     ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, "u42"));
     char *json = NULL;
-    ck_assert_sky_ok(skycrate_provision_record_to_json(&json, rec, SKYCRATE_PROVISION_JSON_PRETTY));
+    ck_assert_sky_ok(skycrate_record_to_json(&json, rec, SKYCRATE_JSON_PRETTY));
     ck_assert_int_eq(strncmp(json, "{\n  \"userId\": \"u42\",\n  \"bucket\": \"" PROV_BUCKET, 47),
                      0);
     skycrate_free(json);
-    ck_assert_int_eq(skycrate_provision_record_to_json(&json, rec, 2), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_provision_record_updated_at(rec), PROV_T0_MS / 1000);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_to_json(&json, rec, 2), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_record_updated_at(rec), PROV_T0_MS / 1000);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -397,13 +394,13 @@ START_TEST(the_application_keeps_its_own_fields)
     ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
     ck_assert_sky_ok(skycrate_user_store_put(&store, "u7", "{\"plan\":\"free\",\"n\":1}", NULL));
     skycrate_user_store_dispose(&store);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "u7"), SKYCRATE_ENOTFOUND);
     ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u7", 0), SKYCRATE_ENOTFOUND);
     prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    skycrate_record_free(rec);
     r = prov_record(&fx, "u7");
     ck_assert_str_eq(prov_str(r, "plan"), "free");
     ck_assert_str_eq(prov_str(r, "userId"), "u7");
@@ -455,7 +452,7 @@ START_TEST(arguments_and_configuration_are_checked)
                      SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_provisioner_config_set_bucket_prefix(cfg, "xn--a"), SKYCRATE_EINVAL);
     ck_assert_sky_ok(skycrate_provisioner_config_set_bucket_prefix(cfg, "acme"));
-    ck_assert_int_eq(skycrate_provisioner_config_set_mode(cfg, (skycrate_provision_mode)7),
+    ck_assert_int_eq(skycrate_provisioner_config_set_failure_mode(cfg, (skycrate_failure_mode)7),
                      SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_provisioner_config_set_public_access_block(cfg, 0x10),
                      SKYCRATE_EINVAL);
@@ -468,9 +465,8 @@ START_TEST(arguments_and_configuration_are_checked)
     ck_assert_int_eq(
         skycrate_provisioner_config_set_encryption(cfg, (skycrate_encryption)9, NULL, 0),
         SKYCRATE_EINVAL);
-    ck_assert_int_eq(
-        skycrate_provisioner_config_set_object_ownership(cfg, (skycrate_object_ownership)4),
-        SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_set_object_ownership(cfg, (skycrate_ownership)4),
+                     SKYCRATE_EINVAL);
     const char *bad_origins[] = {"",
                                  "ftp://x",
                                  "https://",
@@ -519,14 +515,13 @@ START_TEST(arguments_and_configuration_are_checked)
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "bad\xff"), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, NULL, "u42"), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u42", 4), SKYCRATE_EINVAL);
-    ck_assert_ptr_null(skycrate_provision_step_name((skycrate_provision_step)8));
-    ck_assert_str_eq(skycrate_provision_step_name(SKYCRATE_STEP_OWNERSHIP_CONTROLS),
-                     "ownership-controls");
-    ck_assert_str_eq(skycrate_record_state_name(SKYCRATE_RECORD_DEPROVISIONING), "deprovisioning");
-    ck_assert_ptr_null(skycrate_record_state_name((skycrate_record_state)0));
+    ck_assert_ptr_null(skycrate_step_name((skycrate_step)8));
+    ck_assert_str_eq(skycrate_step_name(SKYCRATE_STEP_OWNERSHIP_CONTROLS), "ownership-controls");
+    ck_assert_str_eq(skycrate_state_name(SKYCRATE_STATE_DEPROVISIONING), "deprovisioning");
+    ck_assert_ptr_null(skycrate_state_name((skycrate_state)0));
     /* Accessors accept NULL. */
-    ck_assert_str_eq(skycrate_provision_record_bucket(NULL), "");
-    ck_assert_int_eq(skycrate_provision_record_state(NULL), 0);
+    ck_assert_str_eq(skycrate_record_bucket(NULL), "");
+    ck_assert_int_eq(skycrate_record_state(NULL), 0);
     skycrate_provisioner_free(p);
     skycrate_provisioner_free(NULL);
     skycrate_provisioner_config_free(NULL);
@@ -548,10 +543,10 @@ START_TEST(long_and_odd_user_ids_are_tagged_by_hash)
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     prov_push_ok(&fx, 8);
     const char *id = "Ünïcödé user <with> \"odd\" chars";
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, id));
-    ck_assert_str_eq(skycrate_provision_record_user_id(rec), id);
-    skycrate_provision_record_free(rec);
+    ck_assert_str_eq(skycrate_record_user_id(rec), id);
+    skycrate_record_free(rec);
     bool found = false;
     for (size_t i = 0; i < mock_request_count(fx.mock); i++) {
         const mock_req *r = mock_request(fx.mock, i);

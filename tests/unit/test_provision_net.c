@@ -130,12 +130,12 @@ static skycrate_client *make_client(void)
 }
 
 /* A provisioner with the seven configuration steps. */
-static skycrate_provisioner *make_provisioner(skycrate_client *client, skycrate_provision_mode mode)
+static skycrate_provisioner *make_provisioner(skycrate_client *client, skycrate_failure_mode mode)
 {
     skycrate_provisioner_config *cfg;
     ck_assert_sky_ok(skycrate_provisioner_config_new(&cfg));
     ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, store_path));
-    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, mode));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_failure_mode(cfg, mode));
     ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "https://app.example.com"));
     skycrate_provisioner *p = NULL;
     ck_assert_sky_ok(skycrate_provisioner_new(&p, client, cfg));
@@ -147,14 +147,14 @@ static skycrate_provisioner *make_provisioner(skycrate_client *client, skycrate_
 START_TEST(the_lanes_connect_while_the_create_is_in_flight)
 {
     skycrate_client *client = make_client();
-    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_PROVISION_STRICT);
+    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_FAILURE_MODE_STRICT);
     ck_assert_uint_eq(p->config_lanes, 6);
     st.wait_for = 6;
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_str_eq(skycrate_provision_record_bucket(rec), st.bucket);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    ck_assert_str_eq(skycrate_record_bucket(rec), st.bucket);
+    skycrate_record_free(rec);
     /* While the create was in flight, five more lanes had connected, and nothing else was sent:
      * every configuration request came after the create's answer, for its bucket. */
     ck_assert_uint_eq(st.connections_at_create, 6);
@@ -175,7 +175,7 @@ START_TEST(one_lane_starts_nothing_early)
 {
     /* Compatible mode runs one configuration lane by default: the sequential order. */
     skycrate_client *client = make_client();
-    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_PROVISION_COMPATIBLE);
+    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_FAILURE_MODE_COMPATIBLE);
     ck_assert_uint_eq(p->config_lanes, 1);
     st.wait_for = 2; /* would wait 2 s for a second connection that never comes */
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
@@ -187,7 +187,7 @@ START_TEST(one_lane_starts_nothing_early)
     memset(st.bucket, 0, sizeof(st.bucket));
     st.created = false;
     st.configured = 0;
-    p = make_provisioner(client, SKYCRATE_PROVISION_STRICT);
+    p = make_provisioner(client, SKYCRATE_FAILURE_MODE_STRICT);
     p->tuning.late_lanes = true;
     st.wait_for = 2;
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u43"));
@@ -203,12 +203,12 @@ END_TEST
 START_TEST(a_renamed_bucket_gets_requests_for_its_new_name_only)
 {
     skycrate_client *client = make_client();
-    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_PROVISION_STRICT);
+    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_FAILURE_MODE_STRICT);
     st.taken_creates = 1;
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_str_eq(skycrate_provision_record_bucket(rec), st.bucket);
-    skycrate_provision_record_free(rec);
+    ck_assert_str_eq(skycrate_record_bucket(rec), st.bucket);
+    skycrate_record_free(rec);
     /* The requests that waited for the first name were never sent. */
     ck_assert_int_eq(st.creates, 2);
     ck_assert_int_eq(st.configured, 7);
@@ -223,13 +223,13 @@ END_TEST
 START_TEST(a_refused_create_sends_no_configuration)
 {
     skycrate_client *client = make_client();
-    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_PROVISION_STRICT);
+    skycrate_provisioner *p = make_provisioner(client, SKYCRATE_FAILURE_MODE_STRICT);
     st.refuse_create = true;
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EACCESS);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_show(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_FAILED);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_FAILED);
+    skycrate_record_free(rec);
     ck_assert_int_eq(st.creates, 1);
     ck_assert_int_eq(st.configured, 0);
     ck_assert_uint_eq(hs_request_count(st.server), 1);

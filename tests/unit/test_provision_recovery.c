@@ -39,7 +39,7 @@ static const char *const put_subresources[] = {
 
 START_TEST(a_failing_step_rolls_back)
 {
-    skycrate_provision_step failing = (skycrate_provision_step)_i;
+    skycrate_step failing = (skycrate_step)_i;
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     mock_push_str(fx.mock, 200, "", ""); /* the create */
     mock_route(fx.mock, "PUT", put_subresources[failing], 403, "", prov_error_doc("AccessDenied"));
@@ -48,23 +48,22 @@ START_TEST(a_failing_step_rolls_back)
     int rc = skycrate_provisioner_provision(NULL, p, "u42");
     ck_assert_int_eq(rc, SKYCRATE_EACCESS);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "rolled back"));
-    ck_assert_ptr_nonnull(
-        strstr(skycrate_error_last()->message, skycrate_provision_step_name(failing)));
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, skycrate_step_name(failing)));
     ck_assert_uint_eq(mock_count(fx.mock, "DELETE", PROV_BUCKET), 1);
     json_t *r = prov_record(&fx, "u42");
     ck_assert_str_eq(prov_str(r, "state"), "failed");
-    ck_assert_str_eq(prov_str(r, "failedStep"), skycrate_provision_step_name(failing));
+    ck_assert_str_eq(prov_str(r, "failedStep"), skycrate_step_name(failing));
     ck_assert(json_is_true(json_object_get(r, "rolledBack")));
     ck_assert_str_eq(prov_str(r, "bucket"), PROV_BUCKET);
     json_decref(r);
 
     /* The next call starts over. */
     prov_push_ok(&fx, 8);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_str_eq(skycrate_provision_record_error(rec), "");
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    ck_assert_str_eq(skycrate_record_error(rec), "");
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -214,7 +213,8 @@ START_TEST(compatible_mode_skips_what_the_server_lacks)
 {
     skycrate_provisioner_config *cfg = prov_config(&fx);
     prov_golden_profile(cfg);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));
     skycrate_provisioner *p = prov_new(&fx, cfg);
     /* One configuration write at a time on S3-compatible servers, unless asked otherwise. */
     ck_assert_uint_eq(p->config_lanes, 1);
@@ -233,27 +233,25 @@ START_TEST(compatible_mode_skips_what_the_server_lacks)
     mock_route(fx.mock, "PUT", "?ownershipControls", 501, "", "");
     mock_route(fx.mock, "PUT", "?lifecycle", 405, "", prov_error_doc("MethodNotAllowed"));
     prov_push_ok(&fx, 4);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
                      SKYCRATE_STEP_STATUS_SKIPPED);
-    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_ENCRYPTION),
+    ck_assert_str_eq(skycrate_record_step_note(rec, SKYCRATE_STEP_ENCRYPTION),
                      "HTTP 400 InvalidArgument: InvalidArgument here");
-    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
-                     "HTTP 501");
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_LIFECYCLE),
+    ck_assert_str_eq(skycrate_record_step_note(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS), "HTTP 501");
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_LIFECYCLE),
                      SKYCRATE_STEP_STATUS_SKIPPED);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_CORS),
-                     SKYCRATE_STEP_STATUS_DONE);
-    ck_assert_str_eq(skycrate_provision_record_step_note(rec, SKYCRATE_STEP_CORS), "");
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_CORS), SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_str_eq(skycrate_record_step_note(rec, SKYCRATE_STEP_CORS), "");
     char *json = NULL;
-    ck_assert_sky_ok(skycrate_provision_record_to_json(&json, rec, 0));
+    ck_assert_sky_ok(skycrate_record_to_json(&json, rec, 0));
     ck_assert_ptr_nonnull(strstr(json, "\"failureMode\":\"compatible\""));
     ck_assert_ptr_nonnull(strstr(json, "{\"step\":\"encryption\",\"status\":400,"
                                        "\"code\":\"InvalidArgument\""));
     skycrate_free(json);
-    skycrate_provision_record_free(rec);
+    skycrate_record_free(rec);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -261,7 +259,8 @@ END_TEST
 START_TEST(compatible_mode_still_fails_on_other_answers)
 {
     skycrate_provisioner_config *cfg = prov_config(&fx);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
     mock_push_str(fx.mock, 200, "", "");
@@ -351,11 +350,11 @@ START_TEST(provisioning_writes_the_record_three_times)
     prov_push_ok(&fx, 8);
     writes = 0;
     skycrate__file_store_test_hook = count_writes;
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
     ck_assert_int_eq(writes, PROVISION_WRITES);
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    skycrate_provision_record_free(rec);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    skycrate_record_free(rec);
     /* The record lists the steps: the create first, the others as they completed. */
     json_t *r = prov_record(&fx, "u42");
     json_t *done = json_object_get(r, "stepsDone");
@@ -368,7 +367,8 @@ START_TEST(provisioning_writes_the_record_three_times)
     /* Compatible mode with skips, on one lane: the same three writes. */
     skycrate_provisioner_config *cfg = prov_config(&fx);
     prov_golden_profile(cfg);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_mode(cfg, SKYCRATE_PROVISION_COMPATIBLE));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));
     p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
     ck_assert_uint_eq(p->config_lanes, 1);
@@ -379,11 +379,11 @@ START_TEST(provisioning_writes_the_record_three_times)
     writes = 0;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
     ck_assert_int_eq(writes, PROVISION_WRITES);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
                      SKYCRATE_STEP_STATUS_SKIPPED);
-    ck_assert_int_eq(skycrate_provision_record_step(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_OWNERSHIP_CONTROLS),
                      SKYCRATE_STEP_STATUS_SKIPPED);
-    skycrate_provision_record_free(rec);
+    skycrate_record_free(rec);
     /* The sequential order completes the steps in the profile's order. */
     r = prov_record(&fx, "u7");
     done = json_object_get(r, "stepsDone");
@@ -449,14 +449,13 @@ START_TEST(a_crash_at_every_journal_write_resumes)
     if (had_record && !create_done)
         mock_route(fx.mock, "HEAD", PROV_BUCKET, creates ? 200 : 404, "", "");
     prov_push_ok(&fx, 8);
-    skycrate_provision_record *rec = NULL;
+    skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
-    ck_assert_int_eq(skycrate_provision_record_state(rec), SKYCRATE_RECORD_ACTIVE);
-    ck_assert_str_eq(skycrate_provision_record_bucket(rec), PROV_BUCKET);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    ck_assert_str_eq(skycrate_record_bucket(rec), PROV_BUCKET);
     for (int s = 0; s < 8; s++)
-        ck_assert_int_eq(skycrate_provision_record_step(rec, (skycrate_provision_step)s),
-                         SKYCRATE_STEP_STATUS_DONE);
-    skycrate_provision_record_free(rec);
+        ck_assert_int_eq(skycrate_record_step(rec, (skycrate_step)s), SKYCRATE_STEP_STATUS_DONE);
+    skycrate_record_free(rec);
     /* The create is sent once in all (a resume without its record asks HeadBucket); the
      * idempotent configuration steps are sent again, all of them. */
     ck_assert_uint_eq(prov_count_creates(fx.mock) + creates, 1);

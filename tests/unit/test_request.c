@@ -165,7 +165,7 @@ START_TEST(streams_are_never_replayed)
     mock_push_str(mock, 200, "", "");
     int calls = 0;
     ck_assert_int_eq(
-        skycrate_object_put_stream(NULL, client, "bkt", "k", 3, read_once, NULL, &calls),
+        skycrate_object_put_stream(NULL, client, "bkt", "k", 3, NULL, read_once, &calls),
         SKYCRATE_ETHROTTLED);
     ck_assert_uint_eq(mock_request_count(mock), 1);
     ck_assert_uint_eq(mock_pending(mock), 1);

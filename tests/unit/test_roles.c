@@ -420,7 +420,7 @@ START_TEST(no_secret_in_freed_memory_or_log_lines)
     http = NULL;
     skycrate_global_cleanup();
     ck_assert_int_eq(skycrate_global_init(&inspecting), 1);
-    skycrate_log_set(SKYCRATE_LOG_TRACE, capture_log, NULL);
+    skycrate_log_set(SKYCRATE_LOG_LEVEL_TRACE, capture_log, NULL);
     skycrate_http_transport t;
     mock_table(mock, &t);
     ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
@@ -463,7 +463,7 @@ START_TEST(no_secret_in_freed_memory_or_log_lines)
     ck_assert_uint_eq(mock_pending(mock), 0);
     skycrate__creds_http_unref(http);
     http = NULL;
-    skycrate_log_set(SKYCRATE_LOG_NONE, NULL, NULL);
+    skycrate_log_set(SKYCRATE_LOG_LEVEL_NONE, NULL, NULL);
     skycrate_global_cleanup();
     ck_assert_int_eq(skycrate_global_init(&testalloc), 1); /* for the fixture */
     mock_table(mock, &t);

@@ -702,7 +702,7 @@ typedef struct {
     int get_mode; /* 0 normal, 1 positive rc, 2 no value, 3 not an object, 4 message */
 } mem_store;
 
-static int mem_get(skycrate_store_value *out, const char *user_id, uint32_t flags, void *ud)
+static int mem_get(skycrate_user_store_value *out, const char *user_id, uint32_t flags, void *ud)
 {
     mem_store *m = ud;
     ck_assert_uint_eq(flags, 0);
@@ -712,14 +712,14 @@ static int mem_get(skycrate_store_value *out, const char *user_id, uint32_t flag
     switch (m->get_mode) {
     case 1: return 7;
     case 2: return 0;
-    case 3: return skycrate_store_value_set(out, "[1,2]", 5);
+    case 3: return skycrate_user_store_value_set(out, "[1,2]", 5);
     case 4: skycrate_error_set_str(SKYCRATE_EUSER, "database is down"); return SKYCRATE_EUSER;
     default: break;
     }
     if (!m->text)
         return SKYCRATE_ENOTFOUND;
     /* not NUL-terminated on purpose: the length counts */
-    return skycrate_store_value_set(out, m->text, strlen(m->text));
+    return skycrate_user_store_value_set(out, m->text, strlen(m->text));
 }
 
 static int mem_put(const char *user_id, const char *json, const char *expected, uint32_t flags,
@@ -823,7 +823,7 @@ START_TEST(wrappers_check_their_inputs)
     long_id[1024] = '\0';
     ck_assert_int_eq(skycrate_user_store_get(&got, &t, long_id), SKYCRATE_ENOTFOUND);
     ck_assert_int_eq(skycrate_user_store_get(&got, &t, "\xe6\x97\xa5"), SKYCRATE_ENOTFOUND);
-    ck_assert_int_eq(skycrate_store_value_set(NULL, "{}", 2), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_value_set(NULL, "{}", 2), SKYCRATE_EINVAL);
 }
 END_TEST
 
