@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes tests/vectors/sts-golden/<case>.json: STS requests exactly as botocore sends them.
 
-Run with Debian's Python (it has botocore) and the pure-Python signer:
+Run with Debian's Python (it has botocore; tools/deps installs the pinned version) and the
+pure-Python signer:
 
     BOTO_DISABLE_CRT=true /usr/bin/python3 tools/gen-golden-sts.py
 
@@ -12,21 +13,15 @@ what botocore sent: method, URL, body, and the headers libskycrate must send byt
 (Content-Type, X-Amz-Date, X-Amz-Security-Token, Authorization). The tests read these files;
 they never run botocore. Commit the output with the generator.
 """
-import datetime
 import json
 import os
-import sys
 import types
 
-if os.environ.get('BOTO_DISABLE_CRT') != 'true':
-    sys.exit('set BOTO_DISABLE_CRT=true so that botocore uses its pure-Python signer')
+import golden  # first: checks BOTO_DISABLE_CRT and the botocore version
+import botocore.session
+from botocore.awsrequest import AWSResponse
 
-import botocore.auth as auth  # noqa: E402
-import botocore.session  # noqa: E402
-from botocore.awsrequest import AWSResponse  # noqa: E402
-
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'vectors',
-                   'sts-golden')
+OUT = os.path.join(golden.vectors_dir(), 'sts-golden')
 
 AKID = 'AKIDEXAMPLE'
 SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
@@ -66,23 +61,8 @@ CASES = {
 }
 
 
-def freeze(epoch):
-    fixed = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).replace(tzinfo=None)
-
-    class Frozen(datetime.datetime):
-        @classmethod
-        def utcnow(cls):
-            return fixed
-
-        @classmethod
-        def now(cls, tz=None):
-            return fixed if tz is None else fixed.replace(tzinfo=datetime.timezone.utc)
-
-    auth.datetime = types.SimpleNamespace(datetime=Frozen)
-
-
 def build_case(c):
-    freeze(T1)
+    golden.freeze(T1)
     session = botocore.session.Session()
     # The regional endpoint (sts.{region}.amazonaws.com), the default of current SDKs.
     session.set_config_variable('sts_regional_endpoints', 'regional')
