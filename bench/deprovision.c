@@ -58,14 +58,17 @@ typedef struct run_result {
 } run_result;
 
 /* A provisioner in compatible mode (the test server rejects encryption and ownership
- * controls), with no BlockPublicAcls (radosgw 16 then refuses every upload; see DESIGN.md). */
+ * controls), with no BlockPublicAcls (radosgw 16 then refuses every upload; see docs/HACKING.md). */
 static int make_provisioner(skycrate_provisioner **out, skycrate_client *client,
                             const char *store_path, unsigned int concurrency)
 {
     skycrate_provisioner_config *cfg = NULL;
+    skycrate_user_store *store = NULL;
     int error = skycrate_provisioner_config_new(&cfg);
     if (error == 0)
-        error = skycrate_provisioner_config_set_store_file(cfg, store_path);
+        error = skycrate_user_store_new_file(&store, store_path, 0);
+    if (error == 0)
+        error = skycrate_provisioner_config_set_store(cfg, store);
     if (error == 0)
         error = skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE);
     if (error == 0)
@@ -76,6 +79,7 @@ static int make_provisioner(skycrate_provisioner **out, skycrate_client *client,
     if (error == 0)
         error = skycrate_provisioner_new(out, client, cfg);
     skycrate_provisioner_config_free(cfg);
+    skycrate_user_store_unref(store);
     return error;
 }
 

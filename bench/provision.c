@@ -68,7 +68,7 @@ typedef struct context {
     const options *opt;
     delayproxy *proxy;
     char proxied_url[64];
-    skycrate_user_store store;
+    skycrate_user_store *store;
 } context;
 
 /* An order: provisions `user_id`'s bucket with a fresh client pointed at `url`. */
@@ -88,7 +88,7 @@ static void seed_options_for(seed_options *so, context *ctx, const char *user_id
                          .compatible = ctx->opt->compatible,
                          .exists_check = ctx->opt->exists_check,
                          .abort_multipart_days = 7,
-                         .store = &ctx->store};
+                         .store = ctx->store};
 }
 
 /* The seed's and the bench's own orders share this shape: name, client, time, steps. */
@@ -169,7 +169,7 @@ static int run_provisioner(context *ctx, const char *user_id, run_result *out, u
     if (error == 0)
         error = skycrate_provisioner_config_new(&cfg);
     if (error == 0)
-        error = skycrate_provisioner_config_set_store(cfg, &ctx->store);
+        error = skycrate_provisioner_config_set_store(cfg, ctx->store);
     if (error == 0)
         error = skycrate_provisioner_config_set_failure_mode(
             cfg,
@@ -321,7 +321,7 @@ static void run_once(context *ctx, const order *o, unsigned int run, run_result 
         skycrate_client_last_response(direct)->http_status != 404)
         fprintf(stderr, "warning: could not delete %s: %s\n", r->bucket,
                 skycrate_error_last()->message);
-    skycrate_user_store_remove(&ctx->store, user_id, NULL);
+    skycrate_user_store_remove(ctx->store, user_id, NULL);
     skycrate_error_clear();
 }
 
@@ -573,8 +573,7 @@ int main(int argc, char **argv)
 done:
     delayproxy_stop(ctx.proxy);
     skycrate_client_free(direct);
-    if (ctx.store.version)
-        skycrate_user_store_dispose(&ctx.store);
+    skycrate_user_store_unref(ctx.store);
     bench_store_remove(store_path);
     free(results);
     skycrate_global_cleanup();

@@ -326,7 +326,7 @@ int seed_provision_lanes(skycrate_client *client, const char *bucket, const seed
     int error = begin(client, bucket, options, result);
     if (error < 0)
         return error;
-    unsigned int lanes = client->transport.max_concurrency ? client->transport.max_concurrency : 1;
+    unsigned int lanes = skycrate__http_transport_lanes(client->transport);
     if (lanes > CONFIGURATION_STEPS)
         lanes = CONFIGURATION_STEPS;
     lanes_run run = {client, bucket, options, result, result->count, PTHREAD_MUTEX_INITIALIZER,

@@ -5,7 +5,7 @@
  * user store.
  *
  * The requests are those of libskycrate's provisioner for its default security profile with
- * one CORS origin and an application tag (DESIGN.md §6, issue 4), with bodies built the same
+ * one CORS origin and an application tag (docs/HACKING.md), with bodies built the same
  * way (for user ids that need no hashing in the owner tag), signed and sent through the
  * client's request layer (skycrate__s3_send) with Content-MD5 on each. It needs only the
  * client; the benchmark also compares the request lines the proxy saw.

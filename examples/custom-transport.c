@@ -106,10 +106,16 @@ int main(int argc, char **argv)
     if (skycrate_global_init(NULL) < 0)
         return 1;
     my_transport mine = {curl_easy_init(), 0};
-    skycrate_http_transport table = SKYCRATE_HTTP_TRANSPORT_INIT;
-    table.perform = perform;
-    table.free = destroy;
-    table.user_data = &mine;
+    skycrate_http_transport_callbacks callbacks = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
+    callbacks.perform = perform;
+    callbacks.free = destroy;
+    callbacks.user_data = &mine;
+    skycrate_http_transport *transport = NULL;
+    if (skycrate_http_transport_new(&transport, &callbacks) < 0) {
+        fprintf(stderr, "failed: %s\n", skycrate_error_last()->message);
+        curl_easy_cleanup(mine.curl);
+        return 1;
+    }
 
     int status = 1;
     skycrate_client_config *cfg = NULL;
@@ -119,7 +125,7 @@ int main(int argc, char **argv)
     if (skycrate_client_config_new(&cfg) < 0 ||
         skycrate_client_config_set_endpoint(cfg, argv[1]) < 0 ||
         skycrate_client_config_set_allow_http(cfg, 1) < 0 ||
-        skycrate_client_config_set_transport(cfg, &table) < 0 ||
+        skycrate_client_config_set_transport(cfg, transport) < 0 ||
         skycrate_client_new(&client, cfg) < 0 || skycrate_bucket_create(client, argv[2]) < 0 ||
         skycrate_object_put(NULL, client, argv[2], "via custom transport.txt", "hi", 2,
                             "text/plain") < 0 ||
@@ -132,8 +138,9 @@ int main(int argc, char **argv)
         status = len == 2 && !memcmp(data, "hi", 2) ? 0 : 1;
     }
     skycrate_free(data);
-    skycrate_client_free(client); /* calls destroy() */
+    skycrate_client_free(client);
     skycrate_client_config_free(cfg);
+    skycrate_http_transport_unref(transport); /* the last reference: calls destroy() */
     skycrate_global_cleanup();
     return status;
 }

@@ -96,6 +96,7 @@ int main(int argc, char **argv)
     skycrate_presign_request *req = NULL;
     skycrate_presigned *put = NULL, *get = NULL;
     skycrate_provisioner_config *pcfg = NULL;
+    skycrate_user_store *users = NULL;
     skycrate_provisioner *provisioner = NULL;
     skycrate_record *record = NULL;
     skycrate_usage_report *usage = NULL;
@@ -119,7 +120,8 @@ int main(int argc, char **argv)
      * encryption nor ownership controls (compatible mode records them as skipped), and denies
      * every upload once BlockPublicAcls is set (a radosgw 16 bug), so that one flag is left off. */
     if (skycrate_provisioner_config_new(&pcfg) < 0 ||
-        skycrate_provisioner_config_set_store_file(pcfg, argv[2]) < 0 ||
+        skycrate_user_store_new_file(&users, argv[2], 0) < 0 ||
+        skycrate_provisioner_config_set_store(pcfg, users) < 0 ||
         skycrate_provisioner_config_set_failure_mode(pcfg, SKYCRATE_FAILURE_MODE_COMPATIBLE) < 0 ||
         skycrate_provisioner_config_set_tls_only_policy(pcfg, 0) < 0 ||
         skycrate_provisioner_config_set_public_access_block(
@@ -209,6 +211,7 @@ done:
     skycrate_record_free(record);
     skycrate_provisioner_free(provisioner);
     skycrate_provisioner_config_free(pcfg);
+    skycrate_user_store_unref(users);
     skycrate_free(json);
     skycrate_free(key);
     skycrate_presigned_free(put);

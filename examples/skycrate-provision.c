@@ -178,6 +178,7 @@ int main(int argc, char **argv)
     skycrate_client_config *ccfg = NULL;
     skycrate_client *client = NULL;
     skycrate_provisioner_config *pcfg = NULL;
+    skycrate_user_store *users = NULL;
     skycrate_provisioner *p = NULL;
     const char *failed = "client";
     /* The client: region, endpoint and addressing as given, the rest (credentials first) from
@@ -192,7 +193,8 @@ int main(int argc, char **argv)
         goto fail;
     failed = "configuration";
     if (skycrate_provisioner_config_new(&pcfg) < 0 ||
-        (store && skycrate_provisioner_config_set_store_file(pcfg, store) < 0) ||
+        (store && (skycrate_user_store_new_file(&users, store, 0) < 0 ||
+                   skycrate_provisioner_config_set_store(pcfg, users) < 0)) ||
         (compatible && skycrate_provisioner_config_set_failure_mode(
                            pcfg, SKYCRATE_FAILURE_MODE_COMPATIBLE) < 0) ||
         skycrate_provisioner_config_set_dev_mode(pcfg, dev) < 0)
@@ -210,6 +212,7 @@ fail:
 done:
     skycrate_provisioner_free(p);
     skycrate_provisioner_config_free(pcfg);
+    skycrate_user_store_unref(users);
     skycrate_client_free(client);
     skycrate_client_config_free(ccfg);
     skycrate_global_cleanup();

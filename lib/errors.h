@@ -1,5 +1,5 @@
 /*
- * The one place where the dependencies' errors become library errors (STYLE.md): libcurl's
+ * The one place where the dependencies' errors become library errors (docs/HACKING.md): libcurl's
  * CURLcode, jansson's parse errors and mbedTLS's return codes reach the caller only as a
  * library code with a message made here.
  * SPDX-License-Identifier: MIT

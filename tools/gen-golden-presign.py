@@ -22,7 +22,7 @@ presign-golden/<case>/context.json holds what a skycrate presigner needs to make
 and canonical-request.txt, string-to-sign.txt, signature.txt.
 
 botocore presigns non-us-east-1 AWS regions on the global host `{bucket}.s3.amazonaws.com`;
-libskycrate always uses the regional host (DESIGN.md section 6), so for those cases botocore
+libskycrate always uses the regional host (docs/HACKING.md, "S3 rules that bite"), so for those cases botocore
 gets the regional endpoint explicitly with virtual addressing, which gives the same URL form.
 
 post-golden/<case>/context.json: config, credentials, time, expires, bucket, the policy inputs
@@ -239,7 +239,7 @@ def build_post_case(name, c):
 
 def url_cases():
     out = {}
-    # The benchmark's typical upload (DESIGN.md section 4): a PUT with a signed content type.
+    # The benchmark's typical upload (skycrate/presigner.h): a PUT with a signed content type.
     out['put-typical'] = {'method': 'PUT', 'key': 'uploads/user42/report 2024.pdf',
                           'params': {'ContentType': 'application/pdf'}}
     out['put-plain'] = {'method': 'PUT', 'key': 'uploads/user42/report 2024.pdf'}

@@ -200,7 +200,7 @@ def cases():
         out[n + '-header'] = dict(p, mode='header', method='GET')
         out[n + '-query'] = dict(p, mode='query', method='GET')
 
-    # Virtual-hosted style, the DESIGN.md §4 upload contract: PUT with a signed content type.
+    # Virtual-hosted style, the upload contract of skycrate/presigner.h: PUT with a signed content type.
     out['virtual-put-query'] = {'mode': 'query', 'method': 'PUT', 'netloc': aws,
                                 'path': '/uploads/u42/2f1c-report.pdf',
                                 'headers': {'Content-Type': 'application/pdf'}, 'expires': 900,

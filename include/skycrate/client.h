@@ -21,8 +21,6 @@
 
 SKYCRATE_BEGIN_DECLS
 
-struct skycrate_http_transport;
-
 /** How bucket names are placed into URLs. */
 typedef enum skycrate_addressing {
     /** Virtual-hosted regional for AWS; path style for custom endpoints, IP hosts, and bucket
@@ -166,15 +164,14 @@ SKYCRATE_API int skycrate_client_config_set_ca(skycrate_client_config *config, c
 /**
  * @brief Replaces the default libcurl transport.
  *
- * The table is copied (the prefix known for its version). The client calls its `free` when it
- * is freed; if skycrate_client_new() is never called or fails, `free` is not called.
+ * The configuration takes its own reference to the transport (and drops the one it held), and
+ * each client made from it takes another; the caller keeps its own reference.
  * @param[in] config the configuration.
- * @param[in] transport the table, or NULL for the default.
- * @return 0, or #SKYCRATE_EINVAL for an unknown version or a missing `perform`.
+ * @param[in] transport a transport (skycrate_http_transport_new()), or NULL for the default.
+ * @return 0, or #SKYCRATE_EINVAL for an invalid handle.
  */
-SKYCRATE_API int
-skycrate_client_config_set_transport(skycrate_client_config *config,
-                                     const struct skycrate_http_transport *transport);
+SKYCRATE_API int skycrate_client_config_set_transport(skycrate_client_config *config,
+                                                      skycrate_http_transport *transport);
 
 /**
  * @brief Sets the credentials provider (else the default provider).

@@ -63,6 +63,8 @@ typedef struct skycrate_client_config skycrate_client_config;
 typedef struct skycrate_credentials skycrate_credentials;
 /** A source of credentials (opaque, reference-counted). */
 typedef struct skycrate_credentials_provider skycrate_credentials_provider;
+/** An HTTP transport: the seam a client sends its requests through (opaque, reference-counted). */
+typedef struct skycrate_http_transport skycrate_http_transport;
 /** A request handed to a transport (opaque). */
 typedef struct skycrate_http_request skycrate_http_request;
 /** The response a transport fills (opaque). */
@@ -93,6 +95,8 @@ typedef struct skycrate_verify_report skycrate_verify_report;
 typedef struct skycrate_usage_report skycrate_usage_report;
 /** The result of skycrate_provisioner_deprovision() (opaque). */
 typedef struct skycrate_deprovision_report skycrate_deprovision_report;
+/** A user store: where the provisioner keeps one record per user (opaque, reference-counted). */
+typedef struct skycrate_user_store skycrate_user_store;
 /** The sink that receives the record text a user store's `get` callback returns (opaque;
  *  owned by the library, valid only during that callback). */
 typedef struct skycrate_user_store_value skycrate_user_store_value;

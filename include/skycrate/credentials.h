@@ -92,14 +92,14 @@ SKYCRATE_API int64_t skycrate_credentials_expiration(const skycrate_credentials 
 typedef int (*skycrate_credentials_get_fn)(skycrate_credentials **out, void *user_data);
 
 /** The current version of #skycrate_credentials_provider_callbacks. */
-#define SKYCRATE_CREDENTIALS_PROVIDER_VERSION 1
+#define SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION 1
 
 /**
  * A provider's callbacks: a versioned table; fields are only appended. Set `version` with
- * #SKYCRATE_CREDENTIALS_PROVIDER_INIT or skycrate_credentials_provider_callbacks_init().
+ * #SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_INIT or skycrate_credentials_provider_callbacks_init().
  */
 typedef struct skycrate_credentials_provider_callbacks {
-    /** #SKYCRATE_CREDENTIALS_PROVIDER_VERSION. */
+    /** #SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION. */
     unsigned int version;
     /** Produces credentials (required). */
     skycrate_credentials_get_fn get;
@@ -112,15 +112,15 @@ typedef struct skycrate_credentials_provider_callbacks {
 } skycrate_credentials_provider_callbacks;
 
 /** Static initialiser for #skycrate_credentials_provider_callbacks. */
-#define SKYCRATE_CREDENTIALS_PROVIDER_INIT                                                         \
+#define SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_INIT                                               \
     {                                                                                              \
-        SKYCRATE_CREDENTIALS_PROVIDER_VERSION, NULL, NULL, NULL, NULL                              \
+        SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION, NULL, NULL, NULL, NULL                    \
     }
 
 /**
  * @brief Zero-fills a callback table and sets its version.
  * @param[out] callbacks the table.
- * @param[in] version #SKYCRATE_CREDENTIALS_PROVIDER_VERSION.
+ * @param[in] version #SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION.
  * @return 0, or #SKYCRATE_EINVAL for NULL or an unknown version.
  */
 SKYCRATE_API int

@@ -20,8 +20,6 @@
 
 SKYCRATE_BEGIN_DECLS
 
-struct skycrate_user_store;
-
 /** What a configuration step the server rejects means. */
 typedef enum skycrate_failure_mode {
     /** Every step must succeed; a failing one rolls the transaction back (the default). */
@@ -79,28 +77,19 @@ SKYCRATE_API int skycrate_provisioner_config_new(skycrate_provisioner_config **o
 SKYCRATE_API void skycrate_provisioner_config_free(skycrate_provisioner_config *config);
 
 /**
- * @brief Keeps the records in an application's user store.
+ * @brief Keeps the records in a user store (@ref skycrate_store): the JSON file of
+ *        skycrate_user_store_new_file() at another path, or an application's own store.
  *
- * The table is copied (the prefix known for its version) but its `user_data` stays the
- * caller's: keep the store alive while any provisioner made with this configuration exists,
- * then release it with skycrate_user_store_dispose(). Its callbacks are only called from the
- * thread that calls the provisioner.
+ * The configuration takes its own reference to the store (and drops the one it held), and each
+ * provisioner made from it takes another; the caller keeps its own reference. Without a store,
+ * each provisioner opens the file store `users.json` in the current directory when it is
+ * created. The store's callbacks are called from the thread that calls the provisioner.
  * @param[in] config the configuration.
- * @param[in] store the store table (see @ref skycrate_store).
- * @return 0, or #SKYCRATE_EINVAL for an unknown version or missing callbacks.
+ * @param[in] store the store, or NULL for the default file.
+ * @return 0, or #SKYCRATE_EINVAL for an invalid handle.
  */
 SKYCRATE_API int skycrate_provisioner_config_set_store(skycrate_provisioner_config *config,
-                                                       const struct skycrate_user_store *store);
-
-/**
- * @brief Keeps the records in a JSON file (skycrate_user_store_new_file()), which each
- *        provisioner opens when it is created. This is the default, with `users.json`.
- * @param[in] config the configuration.
- * @param[in] path the file, or NULL for `users.json` in the current directory; copied.
- * @return 0 or #SKYCRATE_ENOMEM.
- */
-SKYCRATE_API int skycrate_provisioner_config_set_store_file(skycrate_provisioner_config *config,
-                                                            const char *path);
+                                                       skycrate_user_store *store);
 
 /**
  * @brief Sets the prefix of bucket names: `{prefix}-{user}-{yyyymmddhhmmss}`.

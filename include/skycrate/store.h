@@ -22,8 +22,15 @@
  * @endcode
  *
  * The library ships one store, a JSON file (skycrate_user_store_new_file(), `users.json` by
- * default). An application that keeps its users in a database supplies its own store as a
- * #skycrate_user_store callback table instead.
+ * default). An application that keeps its users in a database supplies its own: it fills a
+ * #skycrate_user_store_callbacks table and makes a store of it with skycrate_user_store_new().
+ *
+ * **Ownership.** Like every seam of the library (the HTTP transport and the credentials
+ * provider too), a store is an opaque, reference-counted object made from a versioned callback
+ * table. The table is copied (the part its version defines); the store owns `user_data` from
+ * then on and calls `free(user_data)` exactly once, when its last reference goes. A provisioner
+ * configuration and each provisioner made from it hold a reference. If skycrate_user_store_new()
+ * fails, `free` is not called and `user_data` stays the caller's.
  *
  * **Why compare-and-swap.** Every change to a record is a read-modify-write: read the record,
  * change it, write it back. Two writers (threads, processes, hosts) must never lose each
@@ -59,31 +66,31 @@ SKYCRATE_BEGIN_DECLS
 SKYCRATE_API int skycrate_user_store_value_set(skycrate_user_store_value *value, const char *json,
                                                size_t length);
 
-/** The version of #skycrate_user_store this header describes. */
-#define SKYCRATE_USER_STORE_VERSION 1
+/** The current version of #skycrate_user_store_callbacks. */
+#define SKYCRATE_USER_STORE_CALLBACKS_VERSION 1
 
 /**
- * @brief A user store as a callback table (a seam: an application may supply its own).
+ * @brief A user store's callbacks: a versioned table (an application's own store).
  *
- * Fill it with #SKYCRATE_USER_STORE_INIT or skycrate_user_store_init(), then set the members.
- * The library copies the prefix of the table known for `version`; members are only ever
+ * Fill it with #SKYCRATE_USER_STORE_CALLBACKS_INIT or skycrate_user_store_callbacks_init(),
+ * set the members, and make a store of it with skycrate_user_store_new(). Members are only ever
  * appended. `get`, `put` and `remove` are required.
  *
  * Every callback returns 0 or a negative #skycrate_error_code, and may describe a failure with
  * skycrate_error_set_str() before returning. User ids given to callbacks are non-empty UTF-8
  * strings of at most 1024 bytes; record texts are JSON objects. Callbacks may be invoked from
- * any thread that uses the handle owning the store, and from several handles at once if the
- * application shares the table: make them thread-safe, or give each handle its own store.
+ * any thread that uses a handle holding the store, and from several handles at once: make them
+ * thread-safe, or give each handle its own store.
  */
-typedef struct skycrate_user_store {
-    /** #SKYCRATE_USER_STORE_VERSION when the table was filled in. */
+typedef struct skycrate_user_store_callbacks {
+    /** #SKYCRATE_USER_STORE_CALLBACKS_VERSION when the table was filled in. */
     unsigned int version;
 
     /**
-     * Reads the record of `user_id`: passes its text to skycrate_user_store_value_set(`out`, ...)
-     * and returns 0, or returns #SKYCRATE_ENOTFOUND when there is none. The text must be the
-     * record as last written (as JSON: a store may reformat it, but must then return the same
-     * text until the record changes). `flags` is reserved and 0.
+     * Reads the record of `user_id`: passes its text to skycrate_user_store_value_set(`out`,
+     * ...) and returns 0, or returns #SKYCRATE_ENOTFOUND when there is none. The text must be
+     * the record as last written (as JSON: a store may reformat it, but must then return the
+     * same text until the record changes). `flags` is reserved and 0.
      */
     int (*get)(skycrate_user_store_value *out, const char *user_id, uint32_t flags,
                void *user_data);
@@ -108,31 +115,46 @@ typedef struct skycrate_user_store {
      */
     int (*remove)(const char *user_id, const char *expected_json, uint32_t flags, void *user_data);
 
-    /** Optional: releases `user_data` when the owner of the table is freed. */
+    /** Optional: releases `user_data` when the store's last reference goes. */
     void (*free)(void *user_data);
 
     /** Passed to every callback. */
     void *user_data;
-} skycrate_user_store;
+} skycrate_user_store_callbacks;
 
 /**
- * A static initialiser for a #skycrate_user_store of the current version. Every member is
- * listed, so that it compiles without warnings in C and C++ (-Wmissing-field-initializers).
+ * A static initialiser for a #skycrate_user_store_callbacks table of the current version. Every
+ * member is listed, so that it compiles without warnings in C and C++
+ * (-Wmissing-field-initializers).
  */
-#define SKYCRATE_USER_STORE_INIT                                                                   \
+#define SKYCRATE_USER_STORE_CALLBACKS_INIT                                                         \
     {                                                                                              \
-        SKYCRATE_USER_STORE_VERSION, 0, 0, 0, 0, 0                                                 \
+        SKYCRATE_USER_STORE_CALLBACKS_VERSION, 0, 0, 0, 0, 0                                       \
     }
 
 /**
- * @brief Initialises a #skycrate_user_store table: all members zero, `version` set.
+ * @brief Initialises a #skycrate_user_store_callbacks table: all members zero, `version` set.
  *
- * Thread-safe (it touches only `store`).
- * @param[out] store the table to fill.
- * @param[in] version #SKYCRATE_USER_STORE_VERSION.
+ * Thread-safe (it touches only `callbacks`).
+ * @param[out] callbacks the table to fill.
+ * @param[in] version #SKYCRATE_USER_STORE_CALLBACKS_VERSION.
  * @return 0, or #SKYCRATE_EINVAL for a NULL table or an unknown version.
  */
-SKYCRATE_API int skycrate_user_store_init(skycrate_user_store *store, unsigned int version);
+SKYCRATE_API int skycrate_user_store_callbacks_init(skycrate_user_store_callbacks *callbacks,
+                                                    unsigned int version);
+
+/**
+ * @brief Creates a user store from a callback table.
+ *
+ * The table is copied (the prefix its version defines). The store owns `user_data` and calls
+ * `free` once, when its last reference goes; if this call fails, `free` is not called.
+ * Thread-safe.
+ * @param[out] out the new store (one reference); release it with skycrate_user_store_unref().
+ * @param[in] callbacks the table; `get`, `put` and `remove` are required.
+ * @return 0, #SKYCRATE_EINVAL for a bad table, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int skycrate_user_store_new(skycrate_user_store **out,
+                                         const skycrate_user_store_callbacks *callbacks);
 
 /**
  * @brief Creates the JSON-file user store.
@@ -146,9 +168,8 @@ SKYCRATE_API int skycrate_user_store_init(skycrate_user_store *store, unsigned i
  * shape or a newer version, is an error (#SKYCRATE_EPARSE) and is never overwritten. Reads take
  * no lock. Numbers in records are kept as 64-bit integers or doubles.
  *
- * The file is checked once here. The table's callbacks are thread-safe. Release the store with
- * skycrate_user_store_dispose(), unless it was handed to a handle that takes ownership.
- * @param[out] out the table to fill; its `user_data` is owned by the table's `free`.
+ * The file is checked once here. The store is thread-safe.
+ * @param[out] out the new store (one reference); release it with skycrate_user_store_unref().
  * @param[in] path the file, or NULL for `users.json` in the current directory; copied.
  *            The directory must exist and be writable (for the temporary and lock files).
  * @param[in] lock_timeout_ms how long a write waits for the lock before failing with
@@ -156,30 +177,35 @@ SKYCRATE_API int skycrate_user_store_init(skycrate_user_store *store, unsigned i
  * @return 0, #SKYCRATE_EINVAL, #SKYCRATE_EPARSE for a corrupt or foreign file, #SKYCRATE_EIO
  *         when the file cannot be read, or #SKYCRATE_ENOMEM.
  */
-SKYCRATE_API int skycrate_user_store_new_file(skycrate_user_store *out, const char *path,
+SKYCRATE_API int skycrate_user_store_new_file(skycrate_user_store **out, const char *path,
                                               uint32_t lock_timeout_ms);
 
 /**
- * @brief Releases a store's `user_data` through its `free` callback, then zeroes the table.
- *
- * Do not call it for a table whose ownership passed to a handle. NULL, and a table already
- * disposed of, do nothing. Not thread-safe with respect to other uses of the table.
- * @param[in,out] store the table.
+ * @brief Takes another reference to a store. Thread-safe.
+ * @param[in] store the store, or NULL.
+ * @return `store`.
  */
-SKYCRATE_API void skycrate_user_store_dispose(skycrate_user_store *store);
+SKYCRATE_API skycrate_user_store *skycrate_user_store_ref(skycrate_user_store *store);
+
+/**
+ * @brief Drops a reference; the last one calls the table's `free` and frees the store. NULL
+ *        does nothing. Thread-safe.
+ * @param[in] store the store, or NULL.
+ */
+SKYCRATE_API void skycrate_user_store_unref(skycrate_user_store *store);
 
 /**
  * @brief Reads a user's record from a store.
  *
  * Thread-safe if the store's callbacks are.
- * @param[out] json_out the record as a NUL-terminated JSON object text; free it with
+ * @param[out] out the record as a NUL-terminated JSON object text; free it with
  *             skycrate_free(). Set to NULL on failure.
  * @param[in] store the store.
  * @param[in] user_id the user id (non-empty UTF-8, at most 1024 bytes).
  * @return 0, #SKYCRATE_ENOTFOUND when the user has no record, #SKYCRATE_EINVAL, #SKYCRATE_EPARSE
  *         when the store returns something else than a JSON object, or the store's own code.
  */
-SKYCRATE_API int skycrate_user_store_get(char **json_out, const skycrate_user_store *store,
+SKYCRATE_API int skycrate_user_store_get(char **out, const skycrate_user_store *store,
                                          const char *user_id);
 
 /**

@@ -12,9 +12,16 @@
  *
  * A client sends every request through one transport. The default, used when none is set, is
  * built on libcurl: it reuses connections across requests, verifies TLS and streams bodies both
- * ways. An application can supply its own (to use its event loop, a proxy, or for tests) by
- * filling a #skycrate_http_transport and passing it to
- * skycrate_client_config_set_transport().
+ * ways. An application can supply its own (to use its event loop, a proxy, or for tests): it
+ * fills a #skycrate_http_transport_callbacks table, makes a transport of it with
+ * skycrate_http_transport_new(), and passes that to skycrate_client_config_set_transport().
+ *
+ * Like every seam of the library (the credentials provider and the user store too), a
+ * transport is an opaque, reference-counted object made from a versioned callback table. The
+ * table is copied (the part its version defines); the transport owns `user_data` from then on
+ * and calls `free(user_data)` exactly once, when its last reference goes. Each configuration and
+ * client that uses it holds a reference. If skycrate_http_transport_new() fails, `free` is not
+ * called and `user_data` stays the caller's.
  *
  * The request and response are opaque; a transport reads the request and fills the response
  * through the accessor functions below. Strings are borrowed for the duration of the
@@ -26,26 +33,26 @@
 
 SKYCRATE_BEGIN_DECLS
 
-/** The current version of #skycrate_http_transport. */
-#define SKYCRATE_HTTP_TRANSPORT_VERSION 1
+/** The current version of #skycrate_http_transport_callbacks. */
+#define SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION 1
 
 /**
- * A transport: a versioned callback table. Fields are only ever appended; set `version` to
- * #SKYCRATE_HTTP_TRANSPORT_VERSION (use #SKYCRATE_HTTP_TRANSPORT_INIT or
- * skycrate_http_transport_init()).
+ * A transport's callbacks: a versioned table. Fields are only ever appended; set `version` with
+ * #SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT or skycrate_http_transport_callbacks_init().
  */
-typedef struct skycrate_http_transport {
-    /** #SKYCRATE_HTTP_TRANSPORT_VERSION. */
+typedef struct skycrate_http_transport_callbacks {
+    /** #SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION. */
     unsigned int version;
     /**
-     * Sends `request` and fills `response`. Returns 0 when an HTTP answer (of any status) was
-     * received completely, or a negative code: #SKYCRATE_ECONNECT, #SKYCRATE_ETIMEOUT,
-     * #SKYCRATE_ETLS for transport failures (these may be retried), or the code returned by a
-     * response accessor, which must be passed on. `flags` is reserved and is 0.
+     * Sends `request` and fills `response` (required). Returns 0 when an HTTP answer (of any
+     * status) was received completely, or a negative code: #SKYCRATE_ECONNECT,
+     * #SKYCRATE_ETIMEOUT, #SKYCRATE_ETLS for transport failures (these may be retried), or the
+     * code returned by a response accessor, which must be passed on. `flags` is reserved and is
+     * 0. Called on the thread that makes the request; see `max_concurrency`.
      */
     int (*perform)(skycrate_http_request *request, skycrate_http_response *response, uint32_t flags,
                    void *user_data);
-    /** Optional: releases `user_data`; called once from skycrate_client_free(). */
+    /** Optional: releases `user_data` when the transport's last reference goes. */
     void (*free)(void *user_data);
     /** Passed to `perform` and `free`. */
     void *user_data;
@@ -54,22 +61,54 @@ typedef struct skycrate_http_transport {
      * The provisioner uses this many concurrent lanes for independent requests.
      */
     unsigned int max_concurrency;
-} skycrate_http_transport;
+} skycrate_http_transport_callbacks;
 
-/** Static initialiser for a #skycrate_http_transport. */
-#define SKYCRATE_HTTP_TRANSPORT_INIT                                                               \
+/** Static initialiser for a #skycrate_http_transport_callbacks table of the current version. */
+#define SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT                                                     \
     {                                                                                              \
-        SKYCRATE_HTTP_TRANSPORT_VERSION, NULL, NULL, NULL, 0                                       \
+        SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION, NULL, NULL, NULL, 0                             \
     }
 
 /**
- * @brief Zero-fills a transport table and sets its version.
- * @param[out] transport the table to initialise.
- * @param[in] version #SKYCRATE_HTTP_TRANSPORT_VERSION.
+ * @brief Zero-fills a callback table and sets its version.
+ *
+ * Thread-safe (it touches only `callbacks`).
+ * @param[out] callbacks the table to initialise.
+ * @param[in] version #SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION.
  * @return 0, or #SKYCRATE_EINVAL for a NULL table or an unknown version.
  */
-SKYCRATE_API int skycrate_http_transport_init(skycrate_http_transport *transport,
-                                              unsigned int version);
+SKYCRATE_API int
+skycrate_http_transport_callbacks_init(skycrate_http_transport_callbacks *callbacks,
+                                       unsigned int version);
+
+/**
+ * @brief Creates a transport from a callback table.
+ *
+ * The table is copied (the prefix its version defines). The transport owns `user_data` and
+ * calls `free` once, when its last reference goes; if this call fails, `free` is not called.
+ * Thread-safe.
+ * @param[out] out the new transport (one reference); release it with
+ *             skycrate_http_transport_unref().
+ * @param[in] callbacks the table; `perform` is required.
+ * @return 0, #SKYCRATE_EINVAL for a bad table, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int skycrate_http_transport_new(skycrate_http_transport **out,
+                                             const skycrate_http_transport_callbacks *callbacks);
+
+/**
+ * @brief Takes another reference to a transport. Thread-safe.
+ * @param[in] transport the transport, or NULL.
+ * @return `transport`.
+ */
+SKYCRATE_API skycrate_http_transport *
+skycrate_http_transport_ref(skycrate_http_transport *transport);
+
+/**
+ * @brief Drops a reference; the last one calls the table's `free` and frees the transport.
+ *        NULL does nothing. Thread-safe.
+ * @param[in] transport the transport, or NULL.
+ */
+SKYCRATE_API void skycrate_http_transport_unref(skycrate_http_transport *transport);
 
 /**
  * @brief The request method ("GET", "PUT", ...).

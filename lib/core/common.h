@@ -39,10 +39,27 @@
             return skycrate__error_set(SKYCRATE_EINVAL, "invalid handle: %s", #h);                 \
     } while (0)
 
-#define SKYCRATE_MAGIC_CLIENT 0x534b4331u      /* "SKC1" */
-#define SKYCRATE_MAGIC_CONFIG 0x534b4346u      /* "SKCF" */
-#define SKYCRATE_MAGIC_PRESIGNER 0x534b5053u   /* "SKPS" */
-#define SKYCRATE_MAGIC_PROVISIONER 0x534b5056u /* "SKPV" */
+/*
+ * The magic numbers that start every handle, one per kind and all different, so that a handle of
+ * one kind passed where another is expected is refused (SKYCRATE_ASSERT_HANDLE) instead of
+ * being read or written as the wrong struct. The one list: X(NAME, value, "four letters").
+ */
+#define SKYCRATE__HANDLE_KINDS(X)                                                                  \
+    X(CLIENT, 0x534b4331, "SKC1")                                                                  \
+    X(CLIENT_CONFIG, 0x534b4346, "SKCF")                                                           \
+    X(HTTP_TRANSPORT, 0x534b4854, "SKHT")                                                          \
+    X(PRESIGNER, 0x534b5053, "SKPS")                                                               \
+    X(PRESIGN_REQUEST, 0x534b5052, "SKPR")                                                         \
+    X(PRESIGNED, 0x534b5043, "SKPC")                                                               \
+    X(POST_POLICY, 0x534b5050, "SKPP")                                                             \
+    X(POST_FORM, 0x534b5046, "SKPF")                                                               \
+    X(PROVISIONER, 0x534b5056, "SKPV")                                                             \
+    X(PROVISIONER_CONFIG, 0x534b5643, "SKVC")                                                      \
+    X(USER_STORE, 0x534b5553, "SKUS")
+
+#define SKYCRATE__MAGIC_ENUM(name, value, text) SKYCRATE_MAGIC_##name = value,
+enum { SKYCRATE__HANDLE_KINDS(SKYCRATE__MAGIC_ENUM) };
+#undef SKYCRATE__MAGIC_ENUM
 
 /* True once skycrate_global_init() has run (and not been undone). */
 bool skycrate__global_initialized(void);

@@ -19,10 +19,8 @@
 
 struct skycrate__creds_http {
     atomic_int refcount;
-    pthread_mutex_t lock; /* guards the lazy creation of the libcurl transport */
-    bool ready;           /* `transport` is usable */
-    bool curl;            /* make the libcurl transport on first use */
-    skycrate_http_transport transport;
+    pthread_mutex_t lock;               /* guards the lazy creation of the libcurl transport */
+    skycrate_http_transport *transport; /* NULL: the libcurl transport, made on first use */
     char *ca_file, *ca_path, *user_agent;
 };
 
@@ -36,8 +34,7 @@ static int dup_opt(char **out, const char *s)
 
 static void http_free(skycrate__creds_http *h)
 {
-    if (h->ready && h->transport.free)
-        h->transport.free(h->transport.user_data);
+    skycrate_http_transport_unref(h->transport);
     skycrate__free(h->ca_file);
     skycrate__free(h->ca_path);
     skycrate__free(h->user_agent);
@@ -45,7 +42,7 @@ static void http_free(skycrate__creds_http *h)
     skycrate__free(h);
 }
 
-int skycrate__creds_http_new(skycrate__creds_http **out, const skycrate_http_transport *transport,
+int skycrate__creds_http_new(skycrate__creds_http **out, skycrate_http_transport *transport,
                              const skycrate__curl_options *curl)
 {
     SKYCRATE_ASSERT_ARG(out);
@@ -60,19 +57,10 @@ int skycrate__creds_http_new(skycrate__creds_http **out, const skycrate_http_tra
     atomic_init(&h->refcount, 1);
     int error = 0;
     if (transport) {
-        if ((error = skycrate__http_transport_copy(&h->transport, transport)) < 0)
-            goto done;
-        h->ready = true;
-    } else {
-        h->curl = true;
-        if (curl && ((error = dup_opt(&h->ca_file, curl->ca_file)) < 0 ||
-                     (error = dup_opt(&h->ca_path, curl->ca_path)) < 0 ||
-                     (error = dup_opt(&h->user_agent, curl->user_agent)) < 0))
-            goto done;
-    }
-done:
-    if (error < 0) {
-        h->ready = false; /* a copied table stays the caller's */
+        h->transport = skycrate_http_transport_ref(transport);
+    } else if (curl && ((error = dup_opt(&h->ca_file, curl->ca_file)) < 0 ||
+                        (error = dup_opt(&h->ca_path, curl->ca_path)) < 0 ||
+                        (error = dup_opt(&h->user_agent, curl->user_agent)) < 0)) {
         http_free(h);
         return error;
     }
@@ -98,13 +86,12 @@ static int transport_of(const skycrate_http_transport **out, skycrate__creds_htt
 {
     pthread_mutex_lock(&h->lock);
     int error = 0;
-    if (!h->ready) {
+    if (!h->transport) {
         skycrate__curl_options opts = {h->ca_file, h->ca_path, h->user_agent, 2};
-        if ((error = skycrate__curl_transport_new(&h->transport, &opts)) == 0)
-            h->ready = true;
+        error = skycrate__curl_transport_new(&h->transport, &opts);
     }
+    *out = h->transport;
     pthread_mutex_unlock(&h->lock);
-    *out = &h->transport;
     return error;
 }
 

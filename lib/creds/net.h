@@ -22,11 +22,10 @@ typedef struct skycrate__creds_http skycrate__creds_http;
 
 /*
  * Creates a context. `transport` NULL: the libcurl transport, made on the first request with
- * `curl` (copied; NULL: system CA, no user agent). Otherwise the table is copied and the
- * context owns it: its `free` runs at the last unref. Returns 0, SKYCRATE_EINVAL (a bad table)
- * or SKYCRATE_ENOMEM; on failure the table stays the caller's.
+ * `curl` (copied; NULL: system CA, no user agent). Otherwise the context takes a reference to
+ * the transport. Returns 0 or SKYCRATE_ENOMEM.
  */
-int skycrate__creds_http_new(skycrate__creds_http **out, const skycrate_http_transport *transport,
+int skycrate__creds_http_new(skycrate__creds_http **out, skycrate_http_transport *transport,
                              const skycrate__curl_options *curl);
 skycrate__creds_http *skycrate__creds_http_ref(skycrate__creds_http *http);
 void skycrate__creds_http_unref(skycrate__creds_http *http);

@@ -1,6 +1,6 @@
 /*
  * The credentials-provider seam: versioned callback tables, reference counting, and the
- * error conventions every provider shares (STYLE.md §6). The delegate and static providers.
+ * error conventions every provider shares (docs/HACKING.md). The delegate and static providers.
  * SPDX-License-Identifier: MIT
  */
 #include "creds/creds.h"
@@ -9,31 +9,23 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/table.h"
 #include "core/time.h"
 
 #define PROVIDER_MESSAGE_PREFIX "credentials provider '"
 
-/* How many bytes of the table each version defines: fields are only appended. */
-static size_t callbacks_size(unsigned int version)
-{
-    switch (version) {
-    case 1: return offsetof(skycrate_credentials_provider_callbacks, name) + sizeof(const char *);
-    default: return 0;
-    }
-}
+static const size_t callbacks_prefix[] = {
+    0, SKYCRATE__PREFIX_THROUGH(skycrate_credentials_provider_callbacks, name), /* 1 */
+};
+
+static const skycrate__table_layout callbacks_layout = {
+    "credentials provider callbacks", SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION,
+    callbacks_prefix, sizeof(skycrate_credentials_provider_callbacks)};
 
 int skycrate_credentials_provider_callbacks_init(skycrate_credentials_provider_callbacks *callbacks,
                                                  unsigned int version)
 {
-    SKYCRATE_ASSERT_ARG(callbacks);
-    if (version == 0 || version > SKYCRATE_CREDENTIALS_PROVIDER_VERSION)
-        return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "unknown credentials provider table version %u (this library "
-                                   "knows 1 to %d)",
-                                   version, SKYCRATE_CREDENTIALS_PROVIDER_VERSION);
-    memset(callbacks, 0, callbacks_size(version));
-    callbacks->version = version;
-    return 0;
+    return skycrate__table_init(callbacks, version, &callbacks_layout);
 }
 
 int skycrate_credentials_provider_new(skycrate_credentials_provider **out,
@@ -41,21 +33,18 @@ int skycrate_credentials_provider_new(skycrate_credentials_provider **out,
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    SKYCRATE_ASSERT_ARG(callbacks);
-    if (callbacks->version == 0 || callbacks->version > SKYCRATE_CREDENTIALS_PROVIDER_VERSION)
+    skycrate_credentials_provider_callbacks cb;
+    int error = skycrate__table_copy(&cb, callbacks, &callbacks_layout);
+    if (error < 0)
+        return error;
+    if (!cb.get)
         return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "unknown credentials provider table version %u (this library "
-                                   "knows 1 to %d)",
-                                   callbacks->version, SKYCRATE_CREDENTIALS_PROVIDER_VERSION);
-    if (!callbacks->get)
-        return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "credentials provider table has no get function");
+                                   "credentials provider callbacks without a get function");
 
     skycrate_credentials_provider *p = skycrate__calloc(1, sizeof(*p));
     if (!p)
         return skycrate__error_nomem();
-    /* Only the prefix the caller's version defines; calloc zero-filled the rest. */
-    memcpy(&p->callbacks, callbacks, callbacks_size(callbacks->version));
+    p->callbacks = cb;
     const char *name = p->callbacks.name && *p->callbacks.name ? p->callbacks.name : "custom";
     p->name = skycrate__strdup(name);
     if (!p->name) {
@@ -147,7 +136,7 @@ int skycrate__credentials_provider_wrap(skycrate_credentials_provider **out,
 {
     skycrate_credentials_provider_callbacks cb;
     memset(&cb, 0, sizeof(cb)); /* padding too: the table is copied byte for byte */
-    cb.version = SKYCRATE_CREDENTIALS_PROVIDER_VERSION;
+    cb.version = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION;
     cb.get = get;
     cb.free = free_fn;
     cb.user_data = user_data;

@@ -386,11 +386,6 @@ done:
     return error;
 }
 
-bool skycrate__curl_transport_connects_early(const skycrate_http_transport *transport)
-{
-    return LIBCURL_VERSION_NUM >= 0x075000 && transport && transport->perform == curl_perform;
-}
-
 static void curl_transport_free(void *user_data)
 {
     curl_transport *ct = user_data;
@@ -416,10 +411,11 @@ static int dup_option(char **out, const char *value)
     return *out ? 0 : skycrate__error_nomem();
 }
 
-int skycrate__curl_transport_new(skycrate_http_transport *out,
+int skycrate__curl_transport_new(skycrate_http_transport **out,
                                  const skycrate__curl_options *options)
 {
     SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
     SKYCRATE_ASSERT_ARG(options);
     unsigned int lanes = options->lanes ? options->lanes : 1;
     int error = 0;
@@ -447,11 +443,13 @@ int skycrate__curl_transport_new(skycrate_http_transport *out,
         (error = dup_option(&ct->user_agent, options->user_agent)) < 0)
         goto done;
 
-    skycrate_http_transport_init(out, SKYCRATE_HTTP_TRANSPORT_VERSION);
-    out->perform = curl_perform;
-    out->free = curl_transport_free;
-    out->user_data = ct;
-    out->max_concurrency = lanes;
+    skycrate_http_transport_callbacks cb = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
+    cb.perform = curl_perform;
+    cb.free = curl_transport_free;
+    cb.user_data = ct;
+    cb.max_concurrency = lanes;
+    /* With libcurl 7.80's pre-request callback a request connects, then waits at its gate. */
+    error = skycrate__http_transport_make(out, &cb, LIBCURL_VERSION_NUM >= 0x075000);
 
 done:
     if (error < 0)

@@ -7,6 +7,7 @@
 #define SKYCRATE_HTTP_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,8 +100,25 @@ const char *skycrate__http_response_header(const struct skycrate_http_response *
 int skycrate__http_perform(const skycrate_http_transport *transport,
                            struct skycrate_http_request *req, struct skycrate_http_response *resp);
 
-/* Validates a user table and copies the prefix known for its version (STYLE.md §5). */
-int skycrate__http_transport_copy(skycrate_http_transport *dst, const skycrate_http_transport *src);
+struct skycrate_http_transport {
+    uint32_t magic;
+    atomic_uint refs;
+    skycrate_http_transport_callbacks callbacks; /* a complete current table */
+    bool connects_early; /* recorded by its maker: connects, then waits at a request's gate */
+};
+
+/* Makes a transport from a table (skycrate_http_transport_new() with `connects_early` false;
+ * the default transport records true when its libcurl can wait at a gate once connected). */
+int skycrate__http_transport_make(skycrate_http_transport **out,
+                                  const skycrate_http_transport_callbacks *callbacks,
+                                  bool connects_early);
+
+/* Whether the transport connects first and waits at a request's gate just before sending: only
+ * then is starting requests before their gate opens worth it. The one place that decides it. */
+bool skycrate__http_transport_connects_early(const skycrate_http_transport *transport);
+
+/* How many requests the transport takes at once (max_concurrency, at least 1). */
+unsigned int skycrate__http_transport_lanes(const skycrate_http_transport *transport);
 
 /* Options of the default transport. */
 typedef struct skycrate__curl_options {
@@ -111,13 +129,10 @@ typedef struct skycrate__curl_options {
 } skycrate__curl_options;
 
 /* Creates the libcurl transport: keep-alive reuse per lane, CURLOPT_PATH_AS_IS, TLS verified,
- * streaming both ways. The table's free() releases it. 0 or SKYCRATE_ENOMEM/ERROR. */
-int skycrate__curl_transport_new(skycrate_http_transport *out,
+ * streaming both ways, and (libcurl 7.80 or later) connecting before a request's gate opens.
+ * 0 or SKYCRATE_ENOMEM/ERROR. */
+int skycrate__curl_transport_new(skycrate_http_transport **out,
                                  const skycrate__curl_options *options);
-
-/* True when `transport` is the default transport and waits at a request's gate after connecting
- * (libcurl 7.80 or later): starting requests early is worth it only then. */
-bool skycrate__curl_transport_connects_early(const skycrate_http_transport *transport);
 
 /* Full-jitter exponential backoff: a random delay in [0, min(max_ms, base_ms * 2^(attempt-1))].
  * `attempt` counts from 1 (the delay before the second attempt). */

@@ -1,56 +1,86 @@
 /*
- * The transport table: versioned initialisation and copy (STYLE.md §5), and the call into a
- * transport with the library's callback error conventions (STYLE.md §6).
+ * The transport seam: the object made from a versioned callback table, and the call into a
+ * transport with the library's callback error conventions.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
 
 #include "core/common.h"
+#include "core/table.h"
 #include "core/log.h"
 #include "http/http.h"
 
-/* The bytes of a table that a given version knows: up to the end of its last field. */
-#define PREFIX_THROUGH(field)                                                                      \
-    (offsetof(skycrate_http_transport, field) + sizeof(((skycrate_http_transport *)0)->field))
+static const size_t callbacks_prefix[] = {
+    0, SKYCRATE__PREFIX_THROUGH(skycrate_http_transport_callbacks, max_concurrency), /* 1 */
+};
 
-static size_t known_prefix(unsigned int version)
+static const skycrate__table_layout callbacks_layout = {
+    "transport callbacks", SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION, callbacks_prefix,
+    sizeof(skycrate_http_transport_callbacks)};
+
+int skycrate_http_transport_callbacks_init(skycrate_http_transport_callbacks *callbacks,
+                                           unsigned int version)
 {
-    switch (version) {
-    case 1: return PREFIX_THROUGH(max_concurrency);
-    default: return 0;
-    }
+    return skycrate__table_init(callbacks, version, &callbacks_layout);
 }
 
-int skycrate_http_transport_init(skycrate_http_transport *transport, unsigned int version)
+int skycrate__http_transport_make(skycrate_http_transport **out,
+                                  const skycrate_http_transport_callbacks *callbacks,
+                                  bool connects_early)
 {
-    SKYCRATE_ASSERT_ARG(transport);
-    size_t size = known_prefix(version);
-    if (size == 0)
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    skycrate_http_transport_callbacks cb;
+    int error = skycrate__table_copy(&cb, callbacks, &callbacks_layout);
+    if (error < 0)
+        return error;
+    if (!cb.perform)
         return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "unknown transport table version %u (this library knows 1..%u)",
-                                   version, (unsigned int)SKYCRATE_HTTP_TRANSPORT_VERSION);
-    /* Only the caller's prefix: a table compiled against an older header is shorter. */
-    memset(transport, 0, size);
-    transport->version = version;
+                                   "transport callbacks without a perform function");
+    skycrate_http_transport *t = skycrate__calloc(1, sizeof(*t));
+    if (!t)
+        return skycrate__error_nomem();
+    t->magic = SKYCRATE_MAGIC_HTTP_TRANSPORT;
+    atomic_init(&t->refs, 1);
+    t->callbacks = cb;
+    t->connects_early = connects_early;
+    *out = t;
     return 0;
 }
 
-int skycrate__http_transport_copy(skycrate_http_transport *dst, const skycrate_http_transport *src)
+int skycrate_http_transport_new(skycrate_http_transport **out,
+                                const skycrate_http_transport_callbacks *callbacks)
 {
-    SKYCRATE_ASSERT_ARG(dst);
-    SKYCRATE_ASSERT_ARG(src);
-    size_t size = known_prefix(src->version);
-    if (size == 0)
-        return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "unknown transport table version %u (this library knows 1..%u)",
-                                   src->version, (unsigned int)SKYCRATE_HTTP_TRANSPORT_VERSION);
-    if (!src->perform)
-        return skycrate__error_set(SKYCRATE_EINVAL, "transport table without a perform function");
-    memset(dst, 0, sizeof(*dst));
-    memcpy(dst, src, size);
-    /* The copy is a complete current table: later fields are zero, their documented default. */
-    dst->version = SKYCRATE_HTTP_TRANSPORT_VERSION;
-    return 0;
+    return skycrate__http_transport_make(out, callbacks, false);
+}
+
+skycrate_http_transport *skycrate_http_transport_ref(skycrate_http_transport *transport)
+{
+    if (transport && transport->magic == SKYCRATE_MAGIC_HTTP_TRANSPORT)
+        atomic_fetch_add_explicit(&transport->refs, 1, memory_order_relaxed);
+    return transport;
+}
+
+void skycrate_http_transport_unref(skycrate_http_transport *transport)
+{
+    if (!transport || transport->magic != SKYCRATE_MAGIC_HTTP_TRANSPORT ||
+        atomic_fetch_sub_explicit(&transport->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    if (transport->callbacks.free)
+        transport->callbacks.free(transport->callbacks.user_data);
+    transport->magic = 0;
+    skycrate__free(transport);
+}
+
+bool skycrate__http_transport_connects_early(const skycrate_http_transport *transport)
+{
+    return transport->connects_early;
+}
+
+unsigned int skycrate__http_transport_lanes(const skycrate_http_transport *transport)
+{
+    unsigned int n = transport->callbacks.max_concurrency;
+    return n < 1 ? 1 : n;
 }
 
 /* "METHOD scheme://host/path" without the query (it may carry a presigned signature). */
@@ -64,7 +94,7 @@ static void describe(char *out, size_t size, const struct skycrate_http_request 
 int skycrate__http_perform(const skycrate_http_transport *transport,
                            struct skycrate_http_request *req, struct skycrate_http_response *resp)
 {
-    SKYCRATE_ASSERT_ARG(transport && transport->perform);
+    SKYCRATE_ASSERT_HANDLE(transport, SKYCRATE_MAGIC_HTTP_TRANSPORT);
     SKYCRATE_ASSERT_ARG(req && req->method && req->url);
     SKYCRATE_ASSERT_ARG(resp);
 
@@ -75,14 +105,13 @@ int skycrate__http_perform(const skycrate_http_transport *transport,
     skycrate__http_response_reset(resp);
 
     /* The default transport waits at the gate once connected; any other, before perform. */
-    if (req->gate && !skycrate__curl_transport_connects_early(transport) &&
-        !skycrate__http_gate_wait(req->gate))
+    if (req->gate && !transport->connects_early && !skycrate__http_gate_wait(req->gate))
         return skycrate__http_gate_refused(req);
 
     char what[256];
     describe(what, sizeof(what), req);
     skycrate_error_clear(); /* so that a stale message is not taken for the transport's */
-    rc = transport->perform(req, resp, 0, transport->user_data);
+    rc = transport->callbacks.perform(req, resp, 0, transport->callbacks.user_data);
     if (rc < 0) {
         skycrate__error_after_callback(rc, "transport");
         if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_DEBUG))

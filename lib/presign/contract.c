@@ -1,7 +1,7 @@
 /*
  * The presign contract: method, bucket, key, URL, the headers the client must send with their
  * exact values, the real expiry (and whether it was clamped), as accessors and as JSON
- * (DESIGN.md §4); and, for diagnostics, the canonical request and string to sign.
+ * (skycrate/presigner.h); and, for diagnostics, the canonical request and string to sign.
  * SPDX-License-Identifier: MIT
  */
 #include <jansson.h>

@@ -15,8 +15,6 @@
 #include "sigv4/sigv4.h"
 #include "skycrate/post_policy.h"
 
-#define SKYCRATE_MAGIC_POST_POLICY 0x534b5050u /* "SKPP" */
-#define SKYCRATE_MAGIC_POST_FORM 0x534b5046u   /* "SKPF" */
 #define FILENAME_VAR "${filename}"
 #define MAX_KEY 1024
 #define MAX_FIELDS 32

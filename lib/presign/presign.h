@@ -15,9 +15,6 @@
 #include "skycrate/credentials.h"
 #include "skycrate/presigner.h"
 
-#define SKYCRATE_MAGIC_PRESIGN_REQUEST 0x534b5052u /* "SKPR" */
-#define SKYCRATE_MAGIC_PRESIGNED 0x534b5043u       /* "SKPC" */
-
 #define SKYCRATE__PRESIGN_MAX_EXPIRES 604800
 #define SKYCRATE__PRESIGN_DEFAULT_EXPIRES 900
 #define SKYCRATE__PRESIGN_MAX_TIME INT64_C(253402300799) /* 9999-12-31T23:59:59Z */

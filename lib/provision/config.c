@@ -20,7 +20,7 @@ int skycrate_provisioner_config_new(skycrate_provisioner_config **out)
     skycrate_provisioner_config *cfg = skycrate__calloc(1, sizeof(*cfg));
     if (!cfg)
         return skycrate__error_nomem();
-    cfg->magic = SKYCRATE__MAGIC_PROVISIONER_CONFIG;
+    cfg->magic = SKYCRATE_MAGIC_PROVISIONER_CONFIG;
     cfg->mode = SKYCRATE_FAILURE_MODE_STRICT;
     skycrate__profile_defaults(&cfg->profile);
     *out = cfg;
@@ -29,9 +29,9 @@ int skycrate_provisioner_config_new(skycrate_provisioner_config **out)
 
 void skycrate_provisioner_config_free(skycrate_provisioner_config *cfg)
 {
-    if (!cfg || cfg->magic != SKYCRATE__MAGIC_PROVISIONER_CONFIG)
+    if (!cfg || cfg->magic != SKYCRATE_MAGIC_PROVISIONER_CONFIG)
         return;
-    skycrate__free(cfg->store_path);
+    skycrate_user_store_unref(cfg->store);
     skycrate__free(cfg->prefix);
     skycrate__profile_dispose(&cfg->profile);
     cfg->magic = 0;
@@ -49,33 +49,20 @@ static int set_string(char **slot, const char *value)
 }
 
 int skycrate_provisioner_config_set_store(skycrate_provisioner_config *cfg,
-                                          const skycrate_user_store *store)
+                                          skycrate_user_store *store)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
-    skycrate_user_store copy;
-    int error = skycrate__user_store_copy(&copy, store);
-    if (error < 0)
-        return error;
-    cfg->store = copy;
-    cfg->has_store = true;
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
+    if (store)
+        SKYCRATE_ASSERT_HANDLE(store, SKYCRATE_MAGIC_USER_STORE);
+    skycrate_user_store_unref(cfg->store);
+    cfg->store = skycrate_user_store_ref(store);
     return 0;
-}
-
-int skycrate_provisioner_config_set_store_file(skycrate_provisioner_config *cfg, const char *path)
-{
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
-    int error = set_string(&cfg->store_path, path);
-    if (error == 0) {
-        cfg->has_store = false;
-        memset(&cfg->store, 0, sizeof(cfg->store));
-    }
-    return error;
 }
 
 int skycrate_provisioner_config_set_bucket_prefix(skycrate_provisioner_config *cfg,
                                                   const char *prefix)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     int error;
     if (prefix && (error = skycrate__bucket_prefix_check(prefix)) < 0)
         return error;
@@ -85,7 +72,7 @@ int skycrate_provisioner_config_set_bucket_prefix(skycrate_provisioner_config *c
 int skycrate_provisioner_config_set_failure_mode(skycrate_provisioner_config *cfg,
                                                  skycrate_failure_mode mode)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     if (mode != SKYCRATE_FAILURE_MODE_STRICT && mode != SKYCRATE_FAILURE_MODE_COMPATIBLE)
         return skycrate__error_set(SKYCRATE_EINVAL, "unknown provisioning mode %d", (int)mode);
     cfg->mode = mode;
@@ -94,7 +81,7 @@ int skycrate_provisioner_config_set_failure_mode(skycrate_provisioner_config *cf
 
 int skycrate_provisioner_config_set_dev_mode(skycrate_provisioner_config *cfg, int enabled)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     cfg->dev = enabled != 0;
     return 0;
 }
@@ -102,7 +89,7 @@ int skycrate_provisioner_config_set_dev_mode(skycrate_provisioner_config *cfg, i
 int skycrate_provisioner_config_set_public_access_block(skycrate_provisioner_config *cfg,
                                                         uint32_t flags)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     if (flags & ~SKYCRATE_PAB_ALL)
         return skycrate__error_set(SKYCRATE_EINVAL, "unknown public access block flags 0x%x",
                                    flags & ~SKYCRATE_PAB_ALL);
@@ -126,7 +113,7 @@ int skycrate_provisioner_config_set_encryption(skycrate_provisioner_config *cfg,
                                                skycrate_encryption encryption,
                                                const char *kms_key_id, int bucket_key)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     if (encryption != SKYCRATE_ENCRYPTION_NONE && encryption != SKYCRATE_ENCRYPTION_AES256 &&
         encryption != SKYCRATE_ENCRYPTION_KMS)
         return skycrate__error_set(SKYCRATE_EINVAL, "unknown encryption %d", (int)encryption);
@@ -146,7 +133,7 @@ int skycrate_provisioner_config_set_encryption(skycrate_provisioner_config *cfg,
 int skycrate_provisioner_config_set_object_ownership(skycrate_provisioner_config *cfg,
                                                      skycrate_ownership ownership)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     if (ownership != SKYCRATE_OWNERSHIP_UNSET && !skycrate__ownership_name(ownership))
         return skycrate__error_set(SKYCRATE_EINVAL, "unknown object ownership %d", (int)ownership);
     cfg->profile.ownership = ownership;
@@ -171,7 +158,7 @@ static bool origin_valid(const char *origin)
 int skycrate_provisioner_config_add_cors_origin(skycrate_provisioner_config *cfg,
                                                 const char *origin)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     SKYCRATE_ASSERT_ARG(origin);
     skycrate__profile *p = &cfg->profile;
     if (!origin_valid(origin))
@@ -192,14 +179,14 @@ int skycrate_provisioner_config_add_cors_origin(skycrate_provisioner_config *cfg
 
 int skycrate_provisioner_config_set_cors_max_age(skycrate_provisioner_config *cfg, uint32_t seconds)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     cfg->profile.cors_max_age = seconds;
     return 0;
 }
 
 int skycrate_provisioner_config_set_tls_only_policy(skycrate_provisioner_config *cfg, int enabled)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     cfg->profile.tls_only = enabled != 0;
     return 0;
 }
@@ -207,7 +194,7 @@ int skycrate_provisioner_config_set_tls_only_policy(skycrate_provisioner_config 
 int skycrate_provisioner_config_set_abort_multipart_days(skycrate_provisioner_config *cfg,
                                                          uint32_t days)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     if (days > LIFECYCLE_DAYS_MAX)
         return skycrate__error_set(SKYCRATE_EINVAL, "abort-multipart days are 0..%d, not %u",
                                    LIFECYCLE_DAYS_MAX, days);
@@ -217,7 +204,7 @@ int skycrate_provisioner_config_set_abort_multipart_days(skycrate_provisioner_co
 
 int skycrate_provisioner_config_set_tagging(skycrate_provisioner_config *cfg, int enabled)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     cfg->profile.tagging = enabled != 0;
     return 0;
 }
@@ -239,7 +226,7 @@ static bool tag_text_valid(const char *s, size_t min, size_t max)
 
 int skycrate_provisioner_config_set_application(skycrate_provisioner_config *cfg, const char *name)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     if (name && !tag_text_valid(name, 1, TAG_VALUE_MAX))
         return skycrate__error_set(SKYCRATE_EINVAL,
                                    "the application name must be 1..%d tag characters "
@@ -251,7 +238,7 @@ int skycrate_provisioner_config_set_application(skycrate_provisioner_config *cfg
 int skycrate_provisioner_config_add_tag(skycrate_provisioner_config *cfg, const char *key,
                                         const char *value)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     SKYCRATE_ASSERT_ARG(key);
     SKYCRATE_ASSERT_ARG(value);
     skycrate__profile *p = &cfg->profile;
@@ -287,7 +274,7 @@ int skycrate_provisioner_config_add_tag(skycrate_provisioner_config *cfg, const 
 int skycrate_provisioner_config_set_concurrency(skycrate_provisioner_config *cfg,
                                                 unsigned int lanes)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE__MAGIC_PROVISIONER_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
     cfg->lanes = lanes;
     return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * Bucket names: generated per-user names (DESIGN.md §6); the validator is lib/s3/bucket_name.c.
+ * Bucket names: generated per-user names (docs/HACKING.md); the validator is lib/s3/bucket_name.c.
  * SPDX-License-Identifier: MIT
  */
 #include "provision/naming.h"

@@ -1,5 +1,5 @@
 /*
- * Bucket names: generated per-user names and a validator for any name (DESIGN.md §6).
+ * Bucket names: generated per-user names and a validator for any name (docs/HACKING.md).
  * SPDX-License-Identifier: MIT
  */
 #ifndef SKYCRATE_PROVISION_NAMING_H

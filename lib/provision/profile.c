@@ -172,7 +172,7 @@ static int create_body(skycrate__buf *out, const char *region)
 {
     int error;
     if (!strcmp(region, "us-east-1"))
-        return 0; /* us-east-1 takes no LocationConstraint (DESIGN.md §6) */
+        return 0; /* us-east-1 takes no LocationConstraint (docs/HACKING.md) */
     if ((error = skycrate__buf_puts(out, "<CreateBucketConfiguration xmlns=\"" S3_XMLNS "\">")) <
             0 ||
         (error = element(out, "LocationConstraint", region)) < 0)

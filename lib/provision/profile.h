@@ -47,14 +47,10 @@ typedef struct skycrate__profile {
     size_t tag_count;
 } skycrate__profile;
 
-#define SKYCRATE__MAGIC_PROVISIONER_CONFIG 0x534b5043u /* "SKPC" */
-
 struct skycrate_provisioner_config {
     uint32_t magic;
-    bool has_store;
-    skycrate_user_store store; /* borrowed user_data */
-    char *store_path;          /* NULL: users.json */
-    char *prefix;              /* NULL: "skycrate" */
+    skycrate_user_store *store; /* NULL: users.json */
+    char *prefix;               /* NULL: "skycrate" */
     skycrate_failure_mode mode;
     bool dev;
     unsigned int lanes; /* 0: the transport's */

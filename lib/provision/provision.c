@@ -381,7 +381,7 @@ static skycrate__lanes *start_early(run *r, skycrate__http_gate *gate)
 {
     skycrate_provisioner *p = r->p;
     if (p->config_lanes < 2 || p->tuning.late_lanes ||
-        !skycrate__curl_transport_connects_early(&p->client->transport))
+        !skycrate__http_transport_connects_early(p->client->transport))
         return NULL;
     plan(r);
     size_t lanes = r->job_count < p->config_lanes ? r->job_count : p->config_lanes;
@@ -532,7 +532,9 @@ static int attempt(run *r)
     return fresh(r, old_bucket, skycrate__state_name(state));
 }
 
-int skycrate__provision_run(json_t **record_out, skycrate_provisioner *p, const char *user_id)
+/* The transaction: attempts that start over (at most RESTARTS times) when the record changed
+ * under them; on success the record as stored at the end. */
+static int provision_run(json_t **record_out, skycrate_provisioner *p, const char *user_id)
 {
     run r;
     memset(&r, 0, sizeof(r));
@@ -549,5 +551,20 @@ int skycrate__provision_run(json_t **record_out, skycrate_provisioner *p, const 
     if (error == 0)
         *record_out = json_incref(r.record);
     json_decref(r.record);
+    return error;
+}
+
+int skycrate_provisioner_provision(skycrate_record **out, skycrate_provisioner *p,
+                                   const char *user_id)
+{
+    json_t *record = NULL;
+    if (out)
+        *out = NULL;
+    int error = skycrate__provisioner_check_call(p, user_id);
+    if (error == 0)
+        error = provision_run(&record, p, user_id);
+    if (error == 0 && out)
+        error = skycrate__record_wrap(out, record);
+    json_decref(record);
     return error;
 }

@@ -1,6 +1,6 @@
 /*
- * The provisioner handle: creation from a configuration, the user store, and the public entry
- * points of the operations (which live in provision.c, deprovision.c, verify.c and usage.c).
+ * The provisioner handle: creation from a configuration, the user store, loading records, and
+ * show. The operations live in provision.c, deprovision.c, verify.c and usage.c.
  * SPDX-License-Identifier: MIT
  */
 #include "provision/provisioner.h"
@@ -26,8 +26,7 @@ void skycrate_provisioner_free(skycrate_provisioner *p)
 {
     if (!p || p->magic != SKYCRATE_MAGIC_PROVISIONER)
         return;
-    if (p->owns_store)
-        skycrate_user_store_dispose(&p->store);
+    skycrate_user_store_unref(p->store);
     skycrate__profile_dispose(&p->profile);
     skycrate__free(p->region);
     skycrate__free(p->endpoint);
@@ -71,7 +70,7 @@ int skycrate_provisioner_new(skycrate_provisioner **out, skycrate_client *client
         cfg_in = defaults;
     }
     const skycrate_provisioner_config *cfg = cfg_in;
-    if (cfg->magic != SKYCRATE__MAGIC_PROVISIONER_CONFIG) {
+    if (cfg->magic != SKYCRATE_MAGIC_PROVISIONER_CONFIG) {
         error = skycrate__error_set(SKYCRATE_EINVAL, "invalid handle: config");
         goto done;
     }
@@ -94,9 +93,7 @@ int skycrate_provisioner_new(skycrate_provisioner **out, skycrate_client *client
     p->tuning = default_tuning;
     snprintf(p->prefix, sizeof(p->prefix), "%s",
              cfg->prefix ? cfg->prefix : SKYCRATE__BUCKET_PREFIX_DEFAULT);
-    unsigned int transport_lanes = client ? client->transport.max_concurrency : 1;
-    if (transport_lanes < 1)
-        transport_lanes = 1;
+    unsigned int transport_lanes = client ? skycrate__http_transport_lanes(client->transport) : 1;
     p->lanes = cfg->lanes && cfg->lanes < transport_lanes ? cfg->lanes : transport_lanes;
     /* S3-compatible servers may lose concurrent configuration writes of one bucket (radosgw 16
      * keeps them all in the bucket's attributes and rewrites them without a lock). */
@@ -114,13 +111,10 @@ int skycrate_provisioner_new(skycrate_provisioner **out, skycrate_client *client
         error = skycrate__error_nomem();
         goto done;
     }
-    if (cfg->has_store) {
-        p->store = cfg->store;
-    } else {
-        if ((error = skycrate_user_store_new_file(&p->store, cfg->store_path, 0)) < 0)
-            goto done;
-        p->owns_store = true;
-    }
+    if (cfg->store)
+        p->store = skycrate_user_store_ref(cfg->store);
+    else if ((error = skycrate_user_store_new_file(&p->store, NULL, 0)) < 0)
+        goto done;
 done:
     if (error < 0) {
         skycrate_provisioner_free(p);
@@ -141,7 +135,7 @@ int skycrate__provisioner_load(json_t **out, skycrate_provisioner *p, const char
     char *text = NULL;
     json_t *record = NULL;
     *out = NULL;
-    int error = skycrate_user_store_get(&text, &p->store, user_id);
+    int error = skycrate_user_store_get(&text, p->store, user_id);
     if (error == 0)
         error = skycrate__record_parse(&record, text, strlen(text), SKYCRATE_EPARSE,
                                        "the user's record");
@@ -220,26 +214,11 @@ int skycrate__provisioner_target(skycrate_provisioner *p, const json_t *record)
     return error;
 }
 
-static int check_call(skycrate_provisioner *p, const char *user_id)
+int skycrate__provisioner_check_call(const skycrate_provisioner *p, const char *user_id)
 {
     SKYCRATE_ASSERT_HANDLE(p, SKYCRATE_MAGIC_PROVISIONER);
     SKYCRATE_ASSERT_ARG(user_id);
     return skycrate__user_id_check(user_id);
-}
-
-int skycrate_provisioner_provision(skycrate_record **out, skycrate_provisioner *p,
-                                   const char *user_id)
-{
-    json_t *record = NULL;
-    if (out)
-        *out = NULL;
-    int error = check_call(p, user_id);
-    if (error == 0)
-        error = skycrate__provision_run(&record, p, user_id);
-    if (error == 0 && out)
-        error = skycrate__record_wrap(out, record);
-    json_decref(record);
-    return error;
 }
 
 int skycrate_provisioner_show(skycrate_record **out, skycrate_provisioner *p, const char *user_id)
@@ -247,7 +226,7 @@ int skycrate_provisioner_show(skycrate_record **out, skycrate_provisioner *p, co
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
     json_t *record = NULL;
-    int error = check_call(p, user_id);
+    int error = skycrate__provisioner_check_call(p, user_id);
     if (error == 0)
         error = skycrate__provisioner_load(&record, p, user_id);
     if (error == 0)

@@ -29,8 +29,7 @@ typedef struct skycrate__provision_tuning {
 struct skycrate_provisioner {
     uint32_t magic;
     skycrate_client *client; /* borrowed; NULL in dev mode */
-    skycrate_user_store store;
-    bool owns_store; /* a file store opened by skycrate_provisioner_new() */
+    skycrate_user_store *store;
     char prefix[SKYCRATE__BUCKET_PREFIX_MAX + 1];
     skycrate_failure_mode mode;
     bool dev;
@@ -42,8 +41,9 @@ struct skycrate_provisioner {
     skycrate__provision_tuning tuning;
 };
 
-/* The operations (provision.c, deprovision.c, verify.c, usage.c); arguments are checked. */
-int skycrate__provision_run(json_t **record_out, skycrate_provisioner *p, const char *user_id);
+/* The checks every operation starts with: the handle, then the user id (non-empty UTF-8 of at
+ * most SKYCRATE__USER_ID_MAX bytes). 0 or SKYCRATE_EINVAL. */
+int skycrate__provisioner_check_call(const skycrate_provisioner *p, const char *user_id);
 
 /* Loads a user's record: 0, SKYCRATE_ENOTFOUND (no record, or one with neither "state" nor
  * "bucket": the application's own fields only), SKYCRATE_EPARSE (a broken provisioner record:

@@ -446,5 +446,5 @@ int skycrate__journal(json_t **result_out, skycrate_provisioner *p, const char *
                       skycrate__journal_op *op)
 {
     journal_ctx ctx = {op, user_id};
-    return skycrate__user_store_update(result_out, &p->store, user_id, modify, &ctx);
+    return skycrate__user_store_update(result_out, p->store, user_id, modify, &ctx);
 }

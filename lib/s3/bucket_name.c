@@ -1,5 +1,5 @@
 /*
- * Bucket names: the S3 naming rules for a bucket to be created (DESIGN.md §6).
+ * Bucket names: the S3 naming rules for a bucket to be created (docs/HACKING.md).
  * SPDX-License-Identifier: MIT
  */
 #include "s3/bucket_name.h"

@@ -24,7 +24,7 @@ int skycrate_client_config_new(skycrate_client_config **out)
     skycrate_client_config *cfg = skycrate__calloc(1, sizeof(*cfg));
     if (!cfg)
         return skycrate__error_nomem();
-    cfg->magic = SKYCRATE_MAGIC_CONFIG;
+    cfg->magic = SKYCRATE_MAGIC_CLIENT_CONFIG;
     cfg->addressing = SKYCRATE_ADDRESSING_AUTO;
     cfg->connect_timeout_ms = 10000;
     cfg->request_timeout_ms = 300000;
@@ -37,7 +37,7 @@ int skycrate_client_config_new(skycrate_client_config **out)
 
 void skycrate_client_config_free(skycrate_client_config *cfg)
 {
-    if (!cfg || cfg->magic != SKYCRATE_MAGIC_CONFIG)
+    if (!cfg || cfg->magic != SKYCRATE_MAGIC_CLIENT_CONFIG)
         return;
     skycrate__free(cfg->region);
     skycrate__free(cfg->endpoint_url);
@@ -45,6 +45,7 @@ void skycrate_client_config_free(skycrate_client_config *cfg)
     skycrate__free(cfg->ca_file);
     skycrate__free(cfg->ca_path);
     skycrate_credentials_provider_unref(cfg->provider);
+    skycrate_http_transport_unref(cfg->transport);
     cfg->magic = 0;
     skycrate__free(cfg);
 }
@@ -73,7 +74,7 @@ static bool region_valid(const char *r)
 
 int skycrate_client_config_set_region(skycrate_client_config *cfg, const char *region)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     SKYCRATE_ASSERT_ARG(region);
     if (!region_valid(region))
         return skycrate__error_set(
@@ -84,7 +85,7 @@ int skycrate_client_config_set_region(skycrate_client_config *cfg, const char *r
 
 int skycrate_client_config_set_endpoint(skycrate_client_config *cfg, const char *url)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     if (url) {
         skycrate__endpoint ep;
         int error = skycrate__endpoint_parse(&ep, url);
@@ -100,7 +101,7 @@ int skycrate_client_config_set_endpoint(skycrate_client_config *cfg, const char 
 
 int skycrate_client_config_set_allow_http(skycrate_client_config *cfg, int allow)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     cfg->allow_http = allow != 0;
     return 0;
 }
@@ -108,7 +109,7 @@ int skycrate_client_config_set_allow_http(skycrate_client_config *cfg, int allow
 int skycrate_client_config_set_addressing(skycrate_client_config *cfg,
                                           skycrate_addressing addressing)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     if (addressing != SKYCRATE_ADDRESSING_AUTO && addressing != SKYCRATE_ADDRESSING_VIRTUAL &&
         addressing != SKYCRATE_ADDRESSING_PATH)
         return skycrate__error_set(SKYCRATE_EINVAL, "unknown addressing style %d", (int)addressing);
@@ -119,7 +120,7 @@ int skycrate_client_config_set_addressing(skycrate_client_config *cfg,
 
 int skycrate_client_config_set_endpoint_flags(skycrate_client_config *cfg, uint32_t flags)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     if (flags & ~(uint32_t)(SKYCRATE_ENDPOINT_DUALSTACK | SKYCRATE_ENDPOINT_FIPS))
         return skycrate__error_set(SKYCRATE_EINVAL, "unknown endpoint flags 0x%x", (unsigned)flags);
     cfg->endpoint_flags = flags;
@@ -143,7 +144,7 @@ static uint32_t endpoint_flags_from_env(void)
 int skycrate_client_config_set_timeouts(skycrate_client_config *cfg, uint32_t connect_timeout_ms,
                                         uint32_t request_timeout_ms)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     cfg->connect_timeout_ms = connect_timeout_ms;
     cfg->request_timeout_ms = request_timeout_ms;
     return 0;
@@ -152,7 +153,7 @@ int skycrate_client_config_set_timeouts(skycrate_client_config *cfg, uint32_t co
 int skycrate_client_config_set_retry(skycrate_client_config *cfg, uint32_t max_attempts,
                                      uint32_t base_delay_ms, uint32_t max_delay_ms)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     if (max_attempts < 1 || max_attempts > 20)
         return skycrate__error_set(SKYCRATE_EINVAL, "max_attempts must be 1..20, not %u",
                                    max_attempts);
@@ -167,7 +168,7 @@ int skycrate_client_config_set_retry(skycrate_client_config *cfg, uint32_t max_a
 
 int skycrate_client_config_set_user_agent_suffix(skycrate_client_config *cfg, const char *suffix)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     for (const char *p = suffix; p && *p; p++)
         if (*p < 0x20 || *p > 0x7e)
             return skycrate__error_set(SKYCRATE_EINVAL,
@@ -178,7 +179,7 @@ int skycrate_client_config_set_user_agent_suffix(skycrate_client_config *cfg, co
 int skycrate_client_config_set_ca(skycrate_client_config *cfg, const char *ca_file,
                                   const char *ca_path)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     char *old_file = cfg->ca_file, *old_path = cfg->ca_path;
     cfg->ca_file = cfg->ca_path = NULL;
     if (set_string(&cfg->ca_file, ca_file) < 0 || set_string(&cfg->ca_path, ca_path) < 0) {
@@ -193,24 +194,20 @@ int skycrate_client_config_set_ca(skycrate_client_config *cfg, const char *ca_fi
 }
 
 int skycrate_client_config_set_transport(skycrate_client_config *cfg,
-                                         const skycrate_http_transport *transport)
+                                         skycrate_http_transport *transport)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
-    if (!transport) {
-        cfg->has_transport = false;
-        memset(&cfg->transport, 0, sizeof(cfg->transport));
-        return 0;
-    }
-    int error = skycrate__http_transport_copy(&cfg->transport, transport);
-    if (error == 0)
-        cfg->has_transport = true;
-    return error;
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
+    if (transport)
+        SKYCRATE_ASSERT_HANDLE(transport, SKYCRATE_MAGIC_HTTP_TRANSPORT);
+    skycrate_http_transport_unref(cfg->transport);
+    cfg->transport = skycrate_http_transport_ref(transport);
+    return 0;
 }
 
 int skycrate_client_config_set_credentials_provider(skycrate_client_config *cfg,
                                                     skycrate_credentials_provider *provider)
 {
-    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CONFIG);
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     skycrate_credentials_provider_unref(cfg->provider);
     cfg->provider = skycrate_credentials_provider_ref(provider);
     return 0;
@@ -220,8 +217,7 @@ void skycrate_client_free(skycrate_client *client)
 {
     if (!client || client->magic != SKYCRATE_MAGIC_CLIENT)
         return;
-    if (client->transport.free)
-        client->transport.free(client->transport.user_data);
+    skycrate_http_transport_unref(client->transport);
     skycrate_credentials_provider_unref(client->provider);
     skycrate__endpoint_dispose(&client->endpoint);
     for (size_t i = 0; i < client->region_count; i++) {
@@ -254,7 +250,7 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
         cfg_in = defaults;
     }
     const skycrate_client_config *cfg = cfg_in;
-    if (cfg->magic != SKYCRATE_MAGIC_CONFIG) {
+    if (cfg->magic != SKYCRATE_MAGIC_CLIENT_CONFIG) {
         error = skycrate__error_set(SKYCRATE_EINVAL, "invalid handle: config");
         goto done;
     }
@@ -330,8 +326,8 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
             goto done;
     }
 
-    if (cfg->has_transport) {
-        c->transport = cfg->transport;
+    if (cfg->transport) {
+        c->transport = skycrate_http_transport_ref(cfg->transport);
     } else {
         skycrate__curl_options opts = {cfg->ca_file, cfg->ca_path, c->user_agent, DEFAULT_LANES};
         if ((error = skycrate__curl_transport_new(&c->transport, &opts)) < 0)
@@ -339,9 +335,6 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     }
 done:
     if (error < 0 && *out) {
-        /* A user transport stays the caller's when creation fails. */
-        if (cfg->has_transport)
-            (*out)->transport.free = NULL;
         skycrate_client_free(*out);
         *out = NULL;
     }

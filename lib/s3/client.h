@@ -29,8 +29,7 @@ struct skycrate_client_config {
     uint32_t max_attempts, base_delay_ms, max_delay_ms;
     char *user_agent_suffix;
     char *ca_file, *ca_path;
-    bool has_transport;
-    skycrate_http_transport transport;
+    skycrate_http_transport *transport;      /* NULL: the default transport */
     skycrate_credentials_provider *provider; /* NULL: the default provider */
 };
 
@@ -56,7 +55,7 @@ struct skycrate_client {
     uint32_t connect_timeout_ms, request_timeout_ms;
     uint32_t max_attempts, base_delay_ms, max_delay_ms;
     char *user_agent;
-    skycrate_http_transport transport;
+    skycrate_http_transport *transport;
     skycrate_credentials_provider *provider;
 
     /* Shared by concurrent lanes (the provisioner): guarded by `lock`. */

@@ -1,5 +1,5 @@
 /*
- * Endpoints and addressing (DESIGN.md §6): regional virtual-hosted URLs for AWS, path style for
+ * Endpoints and addressing (docs/HACKING.md): regional virtual-hosted URLs for AWS, path style for
  * custom endpoints, IP hosts and dotted bucket names over https.
  * SPDX-License-Identifier: MIT
  */

@@ -255,7 +255,7 @@ int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
             .gate = req->gate,
         };
         int64_t started = skycrate__monotonic_ms();
-        error = skycrate__http_perform(&client->transport, &hreq, resp);
+        error = skycrate__http_perform(client->transport, &hreq, resp);
         long long elapsed = (long long)(skycrate__monotonic_ms() - started);
         bool can_retry = replayable(req) && router.delivered == 0 && attempt < client->max_attempts;
 

@@ -1,6 +1,6 @@
 /*
  * SigV4 canonical request, string to sign and signature, for header and query signing.
- * S3 rules by default (DESIGN.md §6); the flags give the generic-service variants.
+ * S3 rules by default (docs/HACKING.md); the flags give the generic-service variants.
  * SPDX-License-Identifier: MIT
  */
 #include "sigv4/sigv4.h"

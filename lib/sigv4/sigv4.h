@@ -18,7 +18,7 @@
 #define SKYCRATE__UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 
 /* Generic AWS services (the AWS test suite) normalise the path and encode it twice. S3 does
- * neither (DESIGN.md §6): S3 callers pass 0.
+ * neither (docs/HACKING.md): S3 callers pass 0.
  * NORMALIZE_PATH: the canonical URI drops empty and "." segments and resolves ".." (botocore's
  * remove_dot_segments); the wire path (encoded_path) is not normalised.
  * DOUBLE_ENCODE: the canonical URI is the encoding of the wire path, i.e. the raw path encoded
@@ -79,7 +79,7 @@ typedef struct skycrate__sigv4_output {
     }
 
 /*
- * Canonicalisation (DESIGN.md §6): header names are lowercased and sorted, values trimmed with
+ * Canonicalisation (docs/HACKING.md): header names are lowercased and sorted, values trimmed with
  * inner runs of whitespace (SP, HT, CR, LF, VT, FF: folded lines too) collapsed to one space,
  * repeated names joined with ',' in the given order; query parameters are sorted by encoded
  * name then encoded value, empty or NULL values give "name=". A header named host is

@@ -404,14 +404,14 @@ static char *concat(const char *a, const char *b)
     return skycrate__buf_detach(&buf);
 }
 
-int skycrate_user_store_new_file(skycrate_user_store *out, const char *path,
+int skycrate_user_store_new_file(skycrate_user_store **out, const char *path,
                                  uint32_t lock_timeout_ms)
 {
     file_store *fs = NULL;
     document doc = {NULL, NULL, 0};
     int error = 0;
     SKYCRATE_ASSERT_ARG(out);
-    memset(out, 0, sizeof(*out));
+    *out = NULL;
     if (!path)
         path = "users.json";
     size_t len = strlen(path);
@@ -436,13 +436,14 @@ int skycrate_user_store_new_file(skycrate_user_store *out, const char *path,
     if ((error = document_load(&doc, fs->path)) < 0)
         goto done;
 
-    out->version = SKYCRATE_USER_STORE_VERSION;
-    out->get = file_get;
-    out->put = file_put;
-    out->remove = file_remove;
-    out->free = file_store_free;
-    out->user_data = fs;
-    fs = NULL;
+    skycrate_user_store_callbacks cb = SKYCRATE_USER_STORE_CALLBACKS_INIT;
+    cb.get = file_get;
+    cb.put = file_put;
+    cb.remove = file_remove;
+    cb.free = file_store_free;
+    cb.user_data = fs;
+    if ((error = skycrate_user_store_new(out, &cb)) == 0)
+        fs = NULL; /* the store owns it now */
 done:
     document_dispose(&doc);
     file_store_free(fs);

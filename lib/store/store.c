@@ -1,6 +1,6 @@
 /*
- * The user store seam: the value sink, table validation, checked calls through a table, and
- * the compare-and-swap read-modify-write helper.
+ * The user store seam: the value sink, the store object made from a versioned callback table,
+ * checked calls through it, and the compare-and-swap read-modify-write helper.
  * SPDX-License-Identifier: MIT
  */
 #include "store/store.h"
@@ -9,13 +9,17 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/table.h"
 #include "core/time.h"
 #include "errors.h"
 
-/* The size of the table prefix each version defines; a new version appends a member. */
-static const size_t table_size[] = {
-    0, offsetof(skycrate_user_store, user_data) + sizeof(void *), /* 1 */
+static const size_t callbacks_prefix[] = {
+    0, SKYCRATE__PREFIX_THROUGH(skycrate_user_store_callbacks, user_data), /* 1 */
 };
+
+static const skycrate__table_layout callbacks_layout = {
+    "user store callbacks", SKYCRATE_USER_STORE_CALLBACKS_VERSION, callbacks_prefix,
+    sizeof(skycrate_user_store_callbacks)};
 
 int skycrate_user_store_value_set(skycrate_user_store_value *value, const char *json, size_t length)
 {
@@ -28,43 +32,50 @@ int skycrate_user_store_value_set(skycrate_user_store_value *value, const char *
     return 0;
 }
 
-int skycrate_user_store_init(skycrate_user_store *store, unsigned int version)
+int skycrate_user_store_callbacks_init(skycrate_user_store_callbacks *callbacks,
+                                       unsigned int version)
 {
-    SKYCRATE_ASSERT_ARG(store);
-    if (version == 0 || version > SKYCRATE_USER_STORE_VERSION)
-        return skycrate__error_set(SKYCRATE_EINVAL, "unknown user store version %u", version);
-    memset(store, 0, sizeof(*store));
-    store->version = version;
+    return skycrate__table_init(callbacks, version, &callbacks_layout);
+}
+
+int skycrate_user_store_new(skycrate_user_store **out,
+                            const skycrate_user_store_callbacks *callbacks)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    skycrate_user_store_callbacks cb;
+    int error = skycrate__table_copy(&cb, callbacks, &callbacks_layout);
+    if (error < 0)
+        return error;
+    if (!cb.get || !cb.put || !cb.remove)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "user store callbacks lack a get, put or remove function");
+    skycrate_user_store *store = skycrate__calloc(1, sizeof(*store));
+    if (!store)
+        return skycrate__error_nomem();
+    store->magic = SKYCRATE_MAGIC_USER_STORE;
+    atomic_init(&store->refs, 1);
+    store->callbacks = cb;
+    *out = store;
     return 0;
 }
 
-int skycrate__user_store_copy(skycrate_user_store *dst, const skycrate_user_store *src)
+skycrate_user_store *skycrate_user_store_ref(skycrate_user_store *store)
 {
-    SKYCRATE_ASSERT_ARG(dst);
-    SKYCRATE_ASSERT_ARG(src);
-    if (src->version == 0 || src->version > SKYCRATE_USER_STORE_VERSION)
-        return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "unknown user store version %u (this library knows 1..%u)",
-                                   src->version, (unsigned)SKYCRATE_USER_STORE_VERSION);
-    skycrate_user_store copy;
-    memset(&copy, 0, sizeof(copy));
-    memcpy(&copy, src, table_size[src->version]);
-    if (!copy.get || !copy.put || !copy.remove)
-        return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "user store table lacks a get, put or remove callback");
-    *dst = copy;
-    return 0;
+    if (store && store->magic == SKYCRATE_MAGIC_USER_STORE)
+        atomic_fetch_add_explicit(&store->refs, 1, memory_order_relaxed);
+    return store;
 }
 
-void skycrate_user_store_dispose(skycrate_user_store *store)
+void skycrate_user_store_unref(skycrate_user_store *store)
 {
-    if (!store || store->version == 0 || store->version > SKYCRATE_USER_STORE_VERSION)
+    if (!store || store->magic != SKYCRATE_MAGIC_USER_STORE ||
+        atomic_fetch_sub_explicit(&store->refs, 1, memory_order_acq_rel) != 1)
         return;
-    void (*free_fn)(void *) = store->free;
-    void *user_data = store->user_data;
-    memset(store, 0, sizeof(*store));
-    if (free_fn)
-        free_fn(user_data);
+    if (store->callbacks.free)
+        store->callbacks.free(store->callbacks.user_data);
+    store->magic = 0;
+    skycrate__free(store);
 }
 
 /* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
@@ -153,7 +164,7 @@ static int after_callback(int rc, const char *what)
     return skycrate__error_after_callback(rc, what);
 }
 
-static int get_checked(char **json_out, const skycrate_user_store *t, const char *user_id)
+static int get_checked(char **json_out, const skycrate_user_store_callbacks *t, const char *user_id)
 {
     skycrate_user_store_value value = {SKYCRATE_BUF_INIT, false};
     json_t *parsed = NULL;
@@ -184,19 +195,19 @@ done:
     return error;
 }
 
-int skycrate_user_store_get(char **json_out, const skycrate_user_store *store, const char *user_id)
+int skycrate_user_store_get(char **out, const skycrate_user_store *store, const char *user_id)
 {
-    SKYCRATE_ASSERT_ARG(json_out);
-    *json_out = NULL;
-    skycrate_user_store t;
-    int error = skycrate__user_store_copy(&t, store);
-    if (error < 0 || (error = skycrate__user_id_check(user_id)) < 0)
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    SKYCRATE_ASSERT_HANDLE(store, SKYCRATE_MAGIC_USER_STORE);
+    int error = skycrate__user_id_check(user_id);
+    if (error < 0)
         return error;
-    return get_checked(json_out, &t, user_id);
+    return get_checked(out, &store->callbacks, user_id);
 }
 
-static int put_checked(const skycrate_user_store *t, const char *user_id, const char *json,
-                       const char *expected_json)
+static int put_checked(const skycrate_user_store_callbacks *t, const char *user_id,
+                       const char *json, const char *expected_json)
 {
     skycrate_error_clear();
     return after_callback(t->put(user_id, json, expected_json, 0, t->user_data), "user store put");
@@ -205,28 +216,29 @@ static int put_checked(const skycrate_user_store *t, const char *user_id, const 
 int skycrate_user_store_put(const skycrate_user_store *store, const char *user_id, const char *json,
                             const char *expected_json)
 {
+    SKYCRATE_ASSERT_HANDLE(store, SKYCRATE_MAGIC_USER_STORE);
     SKYCRATE_ASSERT_ARG(json);
-    skycrate_user_store t;
     json_t *parsed = NULL;
-    int error = skycrate__user_store_copy(&t, store);
-    if (error < 0 || (error = skycrate__user_id_check(user_id)) < 0)
+    int error = skycrate__user_id_check(user_id);
+    if (error < 0)
         return error;
     error = skycrate__record_parse(&parsed, json, strlen(json), SKYCRATE_EINVAL, "the record");
     json_decref(parsed);
     if (error < 0)
         return error;
-    return put_checked(&t, user_id, json, expected_json);
+    return put_checked(&store->callbacks, user_id, json, expected_json);
 }
 
 int skycrate_user_store_remove(const skycrate_user_store *store, const char *user_id,
                                const char *expected_json)
 {
-    skycrate_user_store t;
-    int error = skycrate__user_store_copy(&t, store);
-    if (error < 0 || (error = skycrate__user_id_check(user_id)) < 0)
+    SKYCRATE_ASSERT_HANDLE(store, SKYCRATE_MAGIC_USER_STORE);
+    int error = skycrate__user_id_check(user_id);
+    if (error < 0)
         return error;
+    const skycrate_user_store_callbacks *t = &store->callbacks;
     skycrate_error_clear();
-    return after_callback(t.remove(user_id, expected_json, 0, t.user_data), "user store remove");
+    return after_callback(t->remove(user_id, expected_json, 0, t->user_data), "user store remove");
 }
 
 /* A pause of 0..2^min(attempt,4) ms, so that retrying writers spread out. */
@@ -246,19 +258,19 @@ int skycrate__user_store_update(json_t **result_out, const skycrate_user_store *
                                 const char *user_id, skycrate__user_store_modify_fn modify,
                                 void *ctx)
 {
-    skycrate_user_store t;
     int error = 0;
     if (result_out)
         *result_out = NULL;
-    if ((error = skycrate__user_store_copy(&t, store)) < 0 ||
-        (error = skycrate__user_id_check(user_id)) < 0)
+    SKYCRATE_ASSERT_HANDLE(store, SKYCRATE_MAGIC_USER_STORE);
+    if ((error = skycrate__user_id_check(user_id)) < 0)
         return error;
     SKYCRATE_ASSERT_ARG(modify);
+    const skycrate_user_store_callbacks *t = &store->callbacks;
 
     for (unsigned int attempt = 1;; attempt++) {
         char *old_text = NULL, *new_text = NULL;
         json_t *record = NULL;
-        error = get_checked(&old_text, &t, user_id);
+        error = get_checked(&old_text, t, user_id);
         if (error == SKYCRATE_ENOTFOUND)
             error = 0;
         else if (error == 0)
@@ -269,7 +281,7 @@ int skycrate__user_store_update(json_t **result_out, const skycrate_user_store *
             if (error == 0 && !json_is_object(record))
                 error = skycrate__error_set(SKYCRATE_EINVAL, "the updated record is no object");
             if (error == 0 && (error = skycrate__record_dump(&new_text, record)) == 0)
-                error = put_checked(&t, user_id, new_text, old_text);
+                error = put_checked(t, user_id, new_text, old_text);
         }
         skycrate__free(old_text);
         skycrate__free(new_text);

@@ -7,6 +7,7 @@
 #define SKYCRATE_STORE_STORE_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "core/buf.h"
@@ -21,9 +22,11 @@ struct skycrate_user_store_value {
     bool set;
 };
 
-/* Validates a user table (version 1..current, get/put/remove present) and copies the prefix
- * known for its version, zero-filling the rest (STYLE.md §5). 0 or SKYCRATE_EINVAL. */
-int skycrate__user_store_copy(skycrate_user_store *dst, const skycrate_user_store *src);
+struct skycrate_user_store {
+    uint32_t magic;
+    atomic_uint refs;
+    skycrate_user_store_callbacks callbacks; /* a complete current table */
+};
 
 /* Checks a user id: non-empty, valid UTF-8, at most SKYCRATE__USER_ID_MAX bytes. 0 or EINVAL. */
 int skycrate__user_id_check(const char *user_id);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The code follows .clang-format (STYLE.md §9); tools/format applies it.
+# The code follows .clang-format (docs/HACKING.md); tools/format applies it.
 set -eu
 cd "$1"
 files=$(git ls-files '*.c' '*.h' 2>/dev/null || find include lib tests examples bench fuzz -name '*.[ch]')

@@ -1,5 +1,5 @@
 #!/bin/sh
-# All library memory goes through the allocator seam (STYLE.md §8): no raw malloc, calloc,
+# All library memory goes through the allocator seam (docs/HACKING.md): no raw malloc, calloc,
 # realloc, free or strdup under lib/ except the seam itself.
 set -eu
 cd "$1"

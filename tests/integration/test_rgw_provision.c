@@ -15,6 +15,7 @@
 #include "rgwenv.h"
 #include "s3/request.h"
 #include "store/store.h"
+#include "provfixture.h"
 #include "testutil.h"
 #include "xml/s3.h"
 
@@ -37,13 +38,16 @@ static void teardown(void)
     skycrate__file_store_test_hook = NULL;
     /* Leave no bucket behind, whatever the test did. */
     skycrate_provisioner_config *cfg = NULL;
+    skycrate_user_store *store = NULL;
     skycrate_provisioner *p = NULL;
     if (skycrate_provisioner_config_new(&cfg) == 0 &&
-        skycrate_provisioner_config_set_store_file(cfg, store_path) == 0 &&
+        skycrate_user_store_new_file(&store, store_path, 0) == 0 &&
+        skycrate_provisioner_config_set_store(cfg, store) == 0 &&
         skycrate_provisioner_new(&p, client, cfg) == 0)
         skycrate_provisioner_deprovision(NULL, p, user, 0);
     skycrate_provisioner_free(p);
     skycrate_provisioner_config_free(cfg);
+    skycrate_user_store_unref(store);
     unlink(store_path);
     char lock[160];
     snprintf(lock, sizeof(lock), "%s.lock", store_path);
@@ -58,7 +62,7 @@ static skycrate_provisioner *make_provisioner(bool block_acls, bool compatible)
 {
     skycrate_provisioner_config *cfg;
     ck_assert_sky_ok(skycrate_provisioner_config_new(&cfg));
-    ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, store_path));
+    prov_use_store_file(cfg, store_path);
     if (compatible)
         ck_assert_sky_ok(
             skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));

@@ -219,7 +219,7 @@ START_TEST(bucket_errors_are_typed)
     ck_assert_sky_ok(skycrate_object_put(NULL, client, bucket, "keep", "1", 1, NULL));
     ck_assert_int_eq(skycrate_bucket_delete(client, bucket), SKYCRATE_ECONFLICT);
     ck_assert_str_eq(skycrate_client_last_response(client)->s3_code, "BucketNotEmpty");
-    /* radosgw answers 200 to re-creating a bucket its owner already has (DESIGN.md §5). */
+    /* radosgw answers 200 to re-creating a bucket its owner already has (docs/HACKING.md, "The test servers"). */
     ck_assert_sky_ok(skycrate_bucket_create(client, bucket));
     ck_assert_int_eq(skycrate_bucket_create(client, "Invalid_Name"), SKYCRATE_EINVAL);
     ck_assert_int_eq(

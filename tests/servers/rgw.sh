@@ -6,7 +6,7 @@
 #   rgw.sh stop DIR    stops every process it started (by PID) and removes DIR
 #
 # radosgw checks SigV4 strictly (header and query signing, payload hash, clock skew): it is
-# the integration server of the project (DESIGN.md §5).
+# the integration server of the project (docs/HACKING.md, "The test servers").
 #
 # A second radosgw on the same cluster (SKYCRATE_TEST_STS_ENDPOINT) has its STS on
 # (rgw_s3_auth_use_sts, rgw_sts_key): the user may assume the role SKYCRATE_TEST_ROLE_ARN,

@@ -482,17 +482,22 @@ static int mock_perform(skycrate_http_request *req, skycrate_http_response *resp
     return rc;
 }
 
-static void fill(mock_transport *m, skycrate_http_transport *out)
+static skycrate_http_transport *make(mock_transport *m, void (*free_fn)(void *))
 {
-    skycrate_http_transport_init(out, SKYCRATE_HTTP_TRANSPORT_VERSION);
-    out->perform = mock_perform;
-    out->user_data = m;
-    out->max_concurrency = m->lanes;
+    skycrate_http_transport_callbacks cb = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
+    cb.perform = mock_perform;
+    cb.free = free_fn;
+    cb.user_data = m;
+    cb.max_concurrency = m->lanes;
+    skycrate_http_transport *t = NULL;
+    if (skycrate_http_transport_new(&t, &cb) < 0)
+        abort();
+    return t;
 }
 
-void mock_table(mock_transport *m, skycrate_http_transport *out)
+skycrate_http_transport *mock_transport_new(mock_transport *m)
 {
-    fill(m, out);
+    return make(m, NULL);
 }
 
 static void free_owned(void *user_data)
@@ -500,8 +505,7 @@ static void free_owned(void *user_data)
     mock_free(user_data);
 }
 
-void mock_table_owned(mock_transport *m, skycrate_http_transport *out)
+skycrate_http_transport *mock_transport_new_owned(mock_transport *m)
 {
-    fill(m, out);
-    out->free = free_owned;
+    return make(m, free_owned);
 }

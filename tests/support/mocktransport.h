@@ -1,5 +1,5 @@
 /*
- * A scripted mock transport for unit tests of the layers above lib/http (STYLE.md §10: no
+ * A scripted mock transport for unit tests of the layers above lib/http (docs/HACKING.md: no
  * network in unit tests, as aws-c-auth's s_mock_function_table).
  *
  * It answers each perform() with the next scripted response, in order, and records every
@@ -11,8 +11,7 @@
  *     mock_transport *m = mock_new();
  *     mock_push(m, 200, "ETag: \"x\"\r\nx-amz-request-id: 1\r\n", body, len);
  *     mock_push_error(m, SKYCRATE_ECONNECT);           // the next perform fails
- *     skycrate_http_transport t;
- *     mock_table(m, &t);                                // hand &t to the code under test
+ *     skycrate_http_transport *t = mock_transport_new(m); // hand t to the code under test
  *     ... run the code ...
  *     ck_assert_uint_eq(mock_request_count(m), 2);
  *     const mock_req *r = mock_request(m, 0);
@@ -53,7 +52,7 @@ typedef struct mock_req {
 } mock_req;
 
 mock_transport *mock_new(void);
-/* NULL does nothing. Do not free a mock while a table filled by mock_table() is in use. */
+/* NULL does nothing. Do not free a mock while a transport made by mock_transport_new() is in use. */
 void mock_free(mock_transport *m);
 
 /*
@@ -101,11 +100,12 @@ unsigned int mock_gathered_max(mock_transport *m);
  * sent at the same time). */
 void mock_delay(mock_transport *m, const char *url_part, unsigned int ms);
 
-/* Fills a transport table (version 1) whose perform() is the mock's. Its `free` is NULL: the
- * test keeps ownership and calls mock_free() itself. */
-void mock_table(mock_transport *m, skycrate_http_transport *out);
-/* Same, but the table's `free` is mock_free(): for code under test that takes ownership. */
-void mock_table_owned(mock_transport *m, skycrate_http_transport *out);
+/* A transport (one reference) whose perform() is the mock's. Its `free` is NULL: the test keeps
+ * the mock and calls mock_free() itself. */
+skycrate_http_transport *mock_transport_new(mock_transport *m);
+/* Same, but the transport's `free` is mock_free(): the mock goes with the transport's last
+ * reference. */
+skycrate_http_transport *mock_transport_new_owned(mock_transport *m);
 
 /* How many requests perform() got so far. */
 size_t mock_request_count(mock_transport *m);

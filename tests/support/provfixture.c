@@ -13,6 +13,7 @@
 
 #include "core/time.h"
 #include "provision/provisioner.h"
+#include "store/store.h"
 #include "testvectors.h"
 
 static int64_t frozen(void *ud)
@@ -41,9 +42,9 @@ void prov_fixture_client(prov_fixture *f, const char *region, const char *endpoi
     ck_assert_int_eq(skycrate_client_config_set_retry(cfg, 2, 1, 2), 0);
     ck_assert_int_eq(skycrate_client_config_set_credentials_provider(cfg, provider), 0);
     skycrate_credentials_provider_unref(provider);
-    skycrate_http_transport t;
-    mock_table(f->mock, &t);
-    ck_assert_int_eq(skycrate_client_config_set_transport(cfg, &t), 0);
+    skycrate_http_transport *t = mock_transport_new(f->mock);
+    ck_assert_int_eq(skycrate_client_config_set_transport(cfg, t), 0);
+    skycrate_http_transport_unref(t);
     int rc = skycrate_client_new(&f->client, cfg);
     ck_assert_msg(rc == 0, "client: %s", skycrate_error_last()->message);
     skycrate_client_config_free(cfg);
@@ -84,11 +85,19 @@ void prov_fixture_dispose(prov_fixture *f)
     skycrate__clock_override(NULL, NULL);
 }
 
+void prov_use_store_file(skycrate_provisioner_config *cfg, const char *path)
+{
+    skycrate_user_store *store = NULL;
+    ck_assert_int_eq(skycrate_user_store_new_file(&store, path, 0), 0);
+    ck_assert_int_eq(skycrate_provisioner_config_set_store(cfg, store), 0);
+    skycrate_user_store_unref(store);
+}
+
 skycrate_provisioner_config *prov_config(const prov_fixture *f)
 {
     skycrate_provisioner_config *cfg;
     ck_assert_int_eq(skycrate_provisioner_config_new(&cfg), 0);
-    ck_assert_int_eq(skycrate_provisioner_config_set_store_file(cfg, f->store_path), 0);
+    prov_use_store_file(cfg, f->store_path);
     return cfg;
 }
 
@@ -194,22 +203,25 @@ static void memory_free(void *ud)
     free(m);
 }
 
-void prov_memory_store(skycrate_user_store *out)
+skycrate_user_store *prov_memory_store(void)
 {
     memory_store *m = calloc(1, sizeof(*m));
     ck_assert_ptr_nonnull(m);
     pthread_mutex_init(&m->lock, NULL);
-    ck_assert_int_eq(skycrate_user_store_init(out, SKYCRATE_USER_STORE_VERSION), 0);
-    out->get = memory_get;
-    out->put = memory_put;
-    out->remove = memory_remove;
-    out->free = memory_free;
-    out->user_data = m;
+    skycrate_user_store_callbacks cb = SKYCRATE_USER_STORE_CALLBACKS_INIT;
+    cb.get = memory_get;
+    cb.put = memory_put;
+    cb.remove = memory_remove;
+    cb.free = memory_free;
+    cb.user_data = m;
+    skycrate_user_store *store = NULL;
+    ck_assert_int_eq(skycrate_user_store_new(&store, &cb), 0);
+    return store;
 }
 
 const char *prov_memory_record(const skycrate_user_store *store, const char *user_id)
 {
-    memory_store *m = store->user_data;
+    memory_store *m = store->callbacks.user_data;
     size_t i = memory_find(m, user_id);
     return i < m->count ? m->texts[i] : NULL;
 }

@@ -41,8 +41,10 @@ void prov_golden_profile(skycrate_provisioner_config *cfg);
 skycrate_provisioner *prov_new(prov_fixture *f, const skycrate_provisioner_config *cfg);
 
 /* An in-memory user store (one record per user, compared byte for byte; no fsync): fast
- * enough for allocation-failure loops. Release it with skycrate_user_store_dispose(). */
-void prov_memory_store(skycrate_user_store *out);
+ * enough for allocation-failure loops. Release it with skycrate_user_store_unref(). */
+skycrate_user_store *prov_memory_store(void);
+/* Sets the JSON-file store at `path` on a provisioner configuration. */
+void prov_use_store_file(skycrate_provisioner_config *cfg, const char *path);
 /* The record text a memory store holds for a user, or NULL. */
 const char *prov_memory_record(const skycrate_user_store *store, const char *user_id);
 

@@ -1,6 +1,6 @@
 /*
  * A counting allocator for tests: checks that nothing leaks and can fail the Nth allocation
- * (STYLE.md §10, as nghttp2/tests/failmalloc_test.c).
+ * (docs/HACKING.md, as nghttp2/tests/failmalloc_test.c).
  */
 #ifndef SKYCRATE_TEST_ALLOC_H
 #define SKYCRATE_TEST_ALLOC_H

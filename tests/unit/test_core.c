@@ -255,6 +255,27 @@ START_TEST(version_matches_headers)
 }
 END_TEST
 
+/* The one list of handle magics: every value different, and each spells its four letters. */
+START_TEST(handle_magics_are_unique)
+{
+#define ENTRY(name, value, text) {#name, value, text},
+    static const struct {
+        const char *name;
+        unsigned int value;
+        const char *text;
+    } kinds[] = {SKYCRATE__HANDLE_KINDS(ENTRY)};
+#undef ENTRY
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(kinds); i++) {
+        char spelled[5] = {(char)(kinds[i].value >> 24), (char)(kinds[i].value >> 16),
+                           (char)(kinds[i].value >> 8), (char)kinds[i].value, 0};
+        ck_assert_str_eq(spelled, kinds[i].text);
+        for (size_t j = i + 1; j < SKYCRATE_ARRAY_SIZE(kinds); j++)
+            ck_assert_msg(kinds[i].value != kinds[j].value, "%s and %s share a magic",
+                          kinds[i].name, kinds[j].name);
+    }
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -263,6 +284,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, error_slot_records_and_clears);
     tcase_add_test(tc, error_after_callback_keeps_callback_message);
     tcase_add_test(tc, error_slot_is_per_thread);
+    tcase_add_test(tc, handle_magics_are_unique);
     suite_add_tcase(s, tc);
     tc = tcase_create("redaction");
     tcase_add_loop_test(tc, redaction_removes_secret_values, 0,

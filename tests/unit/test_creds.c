@@ -285,8 +285,8 @@ START_TEST(callbacks_init_checks_the_version)
     ck_assert_int_eq(skycrate_credentials_provider_callbacks_init(&cb, 0), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_credentials_provider_callbacks_init(&cb, 2), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_credentials_provider_callbacks_init(NULL, 1), SKYCRATE_EINVAL);
-    skycrate_credentials_provider_callbacks init = SKYCRATE_CREDENTIALS_PROVIDER_INIT;
-    ck_assert_uint_eq(init.version, SKYCRATE_CREDENTIALS_PROVIDER_VERSION);
+    skycrate_credentials_provider_callbacks init = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_INIT;
+    ck_assert_uint_eq(init.version, SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION);
 }
 END_TEST
 
@@ -294,7 +294,7 @@ START_TEST(provider_new_rejects_bad_tables)
 {
     fake f = {0};
     skycrate_credentials_provider *p = (skycrate_credentials_provider *)&p;
-    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_INIT;
+    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_INIT;
     cb.get = fake_get;
     cb.free = fake_free;
     cb.user_data = &f;
@@ -303,9 +303,9 @@ START_TEST(provider_new_rejects_bad_tables)
     ck_assert_int_eq(skycrate_credentials_provider_new(&p, &cb), SKYCRATE_EINVAL);
     ck_assert_ptr_null(p);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "version 0"));
-    cb.version = SKYCRATE_CREDENTIALS_PROVIDER_VERSION + 1;
+    cb.version = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION + 1;
     ck_assert_int_eq(skycrate_credentials_provider_new(&p, &cb), SKYCRATE_EINVAL);
-    cb.version = SKYCRATE_CREDENTIALS_PROVIDER_VERSION;
+    cb.version = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_VERSION;
     cb.get = NULL;
     ck_assert_int_eq(skycrate_credentials_provider_new(&p, &cb), SKYCRATE_EINVAL);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "get"));
@@ -321,7 +321,7 @@ START_TEST(provider_copies_its_table_and_name)
 {
     fake f = {.give_credentials = true};
     char name[] = "my-vault";
-    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_INIT;
+    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_INIT;
     cb.get = fake_get;
     cb.free = fake_free;
     cb.user_data = &f;
@@ -370,7 +370,7 @@ END_TEST
 
 static skycrate_credentials_provider *fake_provider(fake *f, const char *name)
 {
-    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_INIT;
+    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_INIT;
     cb.get = fake_get;
     cb.user_data = f;
     cb.name = name;
@@ -382,7 +382,7 @@ static skycrate_credentials_provider *fake_provider(fake *f, const char *name)
 START_TEST(provider_new_reports_enomem_and_leaks_nothing)
 {
     fake f = {0};
-    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_INIT;
+    skycrate_credentials_provider_callbacks cb = SKYCRATE_CREDENTIALS_PROVIDER_CALLBACKS_INIT;
     cb.get = fake_get;
     cb.free = fake_free;
     cb.user_data = &f;

@@ -302,10 +302,10 @@ END_TEST
 START_TEST(container_relative_uri_goes_to_the_ecs_host)
 {
     mock_transport *m = mock_new();
-    skycrate_http_transport t;
-    mock_table(m, &t);
+    skycrate_http_transport *t = mock_transport_new(m);
     skycrate__creds_http *mh = NULL;
-    ck_assert_sky_ok(skycrate__creds_http_new(&mh, &t, NULL));
+    ck_assert_sky_ok(skycrate__creds_http_new(&mh, t, NULL));
+    skycrate_http_transport_unref(t);
     mock_push_str(m, 200, NULL,
                   "{\"AccessKeyId\": \"AKIDECS\", \"SecretAccessKey\": \"" TEST_SECRET
                   "\", \"Token\": \"" TEST_TOKEN "\", \"Expiration\": \"2030-01-01T00:00:00Z\"}");

@@ -26,7 +26,7 @@
 extern char **environ;
 
 static httpserver *srv;
-static skycrate_http_transport tr;
+static skycrate_http_transport *tr;
 static char url[512];
 
 static void make_transport(unsigned int lanes, const char *ca_file)
@@ -44,9 +44,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (tr.free)
-        tr.free(tr.user_data);
-    memset(&tr, 0, sizeof(tr));
+    skycrate_http_transport_unref(tr);
+    tr = NULL;
     hs_stop(srv);
     srv = NULL;
     skycrate_global_cleanup();
@@ -93,7 +92,7 @@ START_TEST(get_sends_headers_and_receives_an_answer)
     req.header_count = SKYCRATE_ARRAY_SIZE(sent_headers);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_int_eq(resp.status, 200);
     ck_assert_str_eq(skycrate__http_response_header(&resp, "etag"), "\"abc\"");
     ck_assert_str_eq(skycrate__http_response_header(&resp, "X-Amz-Request-Id"), "R1");
@@ -127,7 +126,7 @@ START_TEST(put_sends_the_body_with_content_length)
     memory_body(&req, data, strlen(data));
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_int_eq(resp.status, 200);
     const hs_request *r = hs_request_at(srv, 0);
     ck_assert_str_eq(r->method, "PUT");
@@ -139,7 +138,7 @@ START_TEST(put_sends_the_body_with_content_length)
 
     /* an empty PUT (CreateBucket in us-east-1) still says Content-Length: 0 */
     struct skycrate_http_request empty = make_request("PUT", at("/newbucket"));
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &empty, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &empty, &resp));
     r = hs_request_at(srv, 1);
     ck_assert_str_eq(r->method, "PUT");
     ck_assert_str_eq(hs_request_header(r, "Content-Length"), "0");
@@ -153,7 +152,7 @@ START_TEST(head_reads_no_body)
     struct skycrate_http_request req = make_request("HEAD", at("/b/k"));
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_int_eq(resp.status, 200);
     ck_assert_str_eq(skycrate__http_response_header(&resp, "content-length"), "10");
     ck_assert_str_eq(skycrate__http_response_header(&resp, "x-amz-meta-a"), "b");
@@ -163,7 +162,7 @@ START_TEST(head_reads_no_body)
     /* the connection is still good for the next request */
     hs_push_str(srv, 204, NULL, "");
     struct skycrate_http_request del = make_request("DELETE", at("/b/k"));
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &del, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &del, &resp));
     ck_assert_int_eq(resp.status, 204);
     ck_assert_uint_eq(hs_connections(srv), 1);
     skycrate__http_response_dispose(&resp);
@@ -178,7 +177,7 @@ START_TEST(delete_and_post_with_and_without_body)
     skycrate__http_response_init(&resp);
 
     struct skycrate_http_request del = make_request("DELETE", at("/b/k"));
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &del, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &del, &resp));
     const hs_request *r = hs_request_at(srv, 0);
     ck_assert_str_eq(r->method, "DELETE");
     ck_assert_uint_eq(r->body_length, 0);
@@ -186,7 +185,7 @@ START_TEST(delete_and_post_with_and_without_body)
     static const char xml[] = "<Delete><Object><Key>a</Key></Object></Delete>";
     struct skycrate_http_request delb = make_request("DELETE", at("/b?x"));
     memory_body(&delb, xml, strlen(xml));
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &delb, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &delb, &resp));
     r = hs_request_at(srv, 1);
     ck_assert_str_eq(r->method, "DELETE");
     ck_assert_str_eq((const char *)r->body, xml);
@@ -194,7 +193,7 @@ START_TEST(delete_and_post_with_and_without_body)
 
     struct skycrate_http_request post = make_request("POST", at("/b?delete"));
     memory_body(&post, xml, strlen(xml));
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &post, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &post, &resp));
     r = hs_request_at(srv, 2);
     ck_assert_str_eq(r->method, "POST");
     ck_assert_str_eq((const char *)r->body, xml);
@@ -205,7 +204,7 @@ START_TEST(delete_and_post_with_and_without_body)
     struct skycrate_http_request post2 = make_request("POST", at("/b/k?uploads"));
     post2.headers = typed;
     post2.header_count = 1;
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &post2, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &post2, &resp));
     r = hs_request_at(srv, 3);
     ck_assert_str_eq(hs_request_header(r, "Content-Type"), "application/xml");
     ck_assert_str_eq(hs_request_header(r, "Content-Length"), "0");
@@ -222,7 +221,7 @@ START_TEST(header_injection_is_refused)
     req.header_count = 1;
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_EINVAL);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "line break"));
     ck_assert_uint_eq(hs_request_count(srv), 0);
     skycrate__http_response_dispose(&resp);
@@ -236,7 +235,7 @@ START_TEST(path_reaches_the_server_byte_for_byte)
     struct skycrate_http_request req = make_request("GET", at(path));
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_str_eq(hs_request_at(srv, 0)->target, path);
     skycrate__http_response_dispose(&resp);
 }
@@ -249,7 +248,7 @@ START_TEST(error_answers_are_returned_with_their_body)
     struct skycrate_http_request req = make_request("GET", at("/b/missing"));
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_int_eq(resp.status, 404);
     ck_assert_str_eq(skycrate__buf_cstr(&resp.body), "<Error><Code>NoSuchKey</Code></Error>");
     skycrate__http_response_dispose(&resp);
@@ -272,7 +271,7 @@ START_TEST(interim_answers_do_not_leak_headers)
     struct skycrate_http_request req = make_request("GET", at("/"));
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_int_eq(resp.status, 200);
     ck_assert_ptr_null(skycrate__http_response_header(&resp, "link"));
     ck_assert_str_eq(skycrate__http_response_header(&resp, "x-final"), "1");
@@ -288,7 +287,7 @@ START_TEST(buffered_body_over_the_limit_is_ehttp)
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
     resp.max_buffered = 8;
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_EHTTP);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_EHTTP);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "exceeds the 8 bytes"));
     skycrate__http_response_dispose(&resp);
 }
@@ -359,7 +358,7 @@ START_TEST(a_mebibyte_streams_both_ways)
     put.body_length = MIB;
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &put, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &put, &resp));
     const hs_request *r = hs_request_at(srv, 0);
     ck_assert_uint_eq(r->body_length, MIB);
     ck_assert_ptr_null(hs_request_header(r, "Expect"));
@@ -378,7 +377,7 @@ START_TEST(a_mebibyte_streams_both_ways)
     resp.sink_user_data = &c;
     struct skycrate_http_request get = make_request("GET", at("/b/big"));
     long before = testalloc_outstanding();
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &get, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &get, &resp));
     ck_assert_int_eq(resp.status, 200);
     ck_assert_uint_eq(c.pos, MIB);
     ck_assert(!c.mismatch);
@@ -405,7 +404,7 @@ START_TEST(a_file_body_is_sent_from_its_offset)
     req.body_length = 16;
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_str_eq((const char *)hs_request_at(srv, 0)->body, "the part to send");
     skycrate__http_response_dispose(&resp);
     fclose(f);
@@ -426,12 +425,12 @@ START_TEST(a_sink_error_aborts_with_its_code)
     skycrate__http_response_init(&resp);
     resp.sink = sink_check;
     resp.sink_user_data = &c;
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_EIO);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_EIO);
     ck_assert_str_eq(skycrate_error_last()->message, "disk full");
     ck_assert_int_eq(c.calls, 2);
     /* the transport is still usable (on a new connection) */
     resp.sink = NULL;
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_str_eq(skycrate__buf_cstr(&resp.body), "after");
     skycrate__http_response_dispose(&resp);
 }
@@ -447,7 +446,7 @@ START_TEST(a_read_error_aborts_with_its_code)
     req.body_length = MIB;
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_EUSER);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_EUSER);
     ck_assert_str_eq(skycrate_error_last()->message, "generator gave up");
 
     gen short_gen = {0, 1000, 0, 0}; /* declares 2000, supplies 1000 */
@@ -456,7 +455,7 @@ START_TEST(a_read_error_aborts_with_its_code)
     shortreq.body_read = gen_read;
     shortreq.body_read_user_data = &short_gen;
     shortreq.body_length = 2000;
-    ck_assert_int_eq(skycrate__http_perform(&tr, &shortreq, &resp), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate__http_perform(tr, &shortreq, &resp), SKYCRATE_EINVAL);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "ended after 1000"));
     skycrate__http_response_dispose(&resp);
 }
@@ -473,7 +472,7 @@ START_TEST(requests_reuse_one_connection)
         struct skycrate_http_request req = make_request(i % 2 ? "PUT" : "GET", at("/b/k"));
         if (i % 2)
             memory_body(&req, "body", 4);
-        ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+        ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
         ck_assert_int_eq(resp.status, 200);
     }
     ck_assert_uint_eq(hs_request_count(srv), 10);
@@ -500,7 +499,7 @@ static void *worker_main(void *arg)
         struct skycrate_http_request req = make_request("GET", url);
         struct skycrate_http_response resp;
         skycrate__http_response_init(&resp);
-        int rc = skycrate__http_perform(&tr, &req, &resp);
+        int rc = skycrate__http_perform(tr, &req, &resp);
         if (rc == 0 && resp.status == 200 && strcmp(skycrate__buf_cstr(&resp.body), "ok") == 0)
             w->ok++;
         else
@@ -515,9 +514,9 @@ START_TEST(four_lanes_serve_four_threads)
     static unsigned int delay = 60;
     hs_stop(srv);
     srv = hs_start(slow_ok, &delay);
-    tr.free(tr.user_data);
+    skycrate_http_transport_unref(tr);
     make_transport(4, NULL);
-    ck_assert_uint_eq(tr.max_concurrency, 4);
+    ck_assert_uint_eq(skycrate__http_transport_lanes(tr), 4);
     at("/concurrent");
     pthread_t threads[4];
     worker workers[4];
@@ -553,7 +552,7 @@ static void *gated_main(void *arg)
     req.gate = &g->gate;
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    g->rc = skycrate__http_perform(&tr, &req, &resp);
+    g->rc = skycrate__http_perform(tr, &req, &resp);
     g->status = resp.status;
     skycrate__http_response_dispose(&resp);
     return NULL;
@@ -576,7 +575,7 @@ static void wait_connections(unsigned int n)
 
 START_TEST(a_gated_request_connects_then_waits_for_its_gate)
 {
-    ck_assert(skycrate__curl_transport_connects_early(&tr)); /* libcurl >= 7.80 here */
+    ck_assert(skycrate__http_transport_connects_early(tr)); /* libcurl >= 7.80 here */
     hs_push_str(srv, 200, NULL, "first");
     hs_push_str(srv, 200, NULL, "second");
     at("/b?cors");
@@ -625,7 +624,7 @@ START_TEST(a_cancelled_gate_sends_nothing)
     struct skycrate_http_request req = make_request("GET", url);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&tr, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(tr, &req, &resp));
     ck_assert_uint_eq(hs_request_count(srv), 1);
     skycrate__http_response_dispose(&resp);
 }
@@ -636,7 +635,7 @@ START_TEST(more_threads_than_lanes_wait_for_a_lane)
     static unsigned int delay = 20;
     hs_stop(srv);
     srv = hs_start(slow_ok, &delay);
-    tr.free(tr.user_data);
+    skycrate_http_transport_unref(tr);
     make_transport(2, NULL);
     at("/queued");
     pthread_t threads[4];
@@ -681,7 +680,7 @@ START_TEST(connection_refused_is_econnect_without_the_query)
     struct skycrate_http_request req = make_request("GET", u);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_ECONNECT);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_ECONNECT);
     const char *msg = skycrate_error_last()->message;
     ck_assert_ptr_nonnull(strstr(msg, "GET http://127.0.0.1:"));
     ck_assert_ptr_nonnull(strstr(msg, "/b/k"));
@@ -704,7 +703,7 @@ START_TEST(a_slow_answer_is_etimeout)
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
     int64_t start = skycrate__monotonic_ms();
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_ETIMEOUT);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_ETIMEOUT);
     ck_assert_int_lt(skycrate__monotonic_ms() - start, 2500);
     ck_assert_ptr_null(strstr(skycrate_error_last()->message, "cafebabe"));
     skycrate__http_response_dispose(&resp);
@@ -725,7 +724,7 @@ START_TEST(a_connection_closed_mid_body_is_econnect)
     struct skycrate_http_request req = make_request("GET", at("/b/k"));
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_ECONNECT);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_ECONNECT);
     skycrate__http_response_dispose(&resp);
 }
 END_TEST
@@ -842,7 +841,7 @@ static int tls_get(const char *host)
     struct skycrate_http_request req = make_request("GET", u);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    int rc = skycrate__http_perform(&tr, &req, &resp);
+    int rc = skycrate__http_perform(tr, &req, &resp);
     if (rc == 0)
         ck_assert_int_eq(resp.status, 200);
     skycrate__http_response_dispose(&resp);
@@ -860,7 +859,7 @@ START_TEST(tls_trusts_the_given_ca_file_and_checks_the_name)
 {
     char cert[128];
     snprintf(cert, sizeof(cert), "%s/cert.pem", tls_dir);
-    tr.free(tr.user_data);
+    skycrate_http_transport_unref(tr);
     make_transport(1, cert);
     ck_assert_sky_ok(tls_get("localhost"));
     /* the same trusted certificate, reached under a name it does not carry */
@@ -875,12 +874,12 @@ START_TEST(tls_to_a_plain_http_server_is_etls)
     struct skycrate_http_request req = make_request("GET", u);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_int_eq(skycrate__http_perform(&tr, &req, &resp), SKYCRATE_ETLS);
+    ck_assert_int_eq(skycrate__http_perform(tr, &req, &resp), SKYCRATE_ETLS);
     skycrate__http_response_dispose(&resp);
 }
 END_TEST
 
-/* The source has no code path that turns verification off (STYLE.md: TLS verified, always). */
+/* The source has no code path that turns verification off (docs/HACKING.md: TLS verified, always). */
 START_TEST(no_code_path_turns_tls_verification_off)
 {
     FILE *f = fopen(SKYCRATE_SOURCE_ROOT "/lib/http/curl.c", "r");
@@ -924,7 +923,7 @@ START_TEST(perform_reports_enomem_and_leaks_nothing)
         struct skycrate_http_response resp;
         skycrate__http_response_init(&resp);
         testalloc_fail_at(nth);
-        int rc = skycrate__http_perform(&tr, &req, &resp);
+        int rc = skycrate__http_perform(tr, &req, &resp);
         testalloc_fail_at(0);
         skycrate__http_response_dispose(&resp);
         ck_assert_msg(testalloc_outstanding() == held, "nth %ld rc %d: %ld outstanding", nth, rc,

@@ -294,17 +294,17 @@ START_TEST(test_transport_lanes)
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", delayproxy_port(p));
 
-    skycrate_http_transport tr;
+    skycrate_http_transport *tr;
     skycrate__curl_options one = {NULL, NULL, "skycrate-test/0.1", 1};
     ck_assert_sky_ok(skycrate__curl_transport_new(&tr, &one));
     for (int i = 0; i < 3; i++) {
-        job j = {&tr, url, 0};
+        job j = {tr, url, 0};
         run_job(&j);
         ck_assert_int_eq(j.status, 200);
     }
     ck_assert_uint_eq(delayproxy_request_count(p), 3);
     ck_assert_uint_eq(delayproxy_connections(p), 1);
-    tr.free(tr.user_data);
+    skycrate_http_transport_unref(tr);
 
     delayproxy_reset(p);
     skycrate__curl_options three = {NULL, NULL, "skycrate-test/0.1", 3};
@@ -312,7 +312,7 @@ START_TEST(test_transport_lanes)
     job jobs[3];
     pthread_t threads[3];
     for (int i = 0; i < 3; i++) {
-        jobs[i] = (job){&tr, url, 0};
+        jobs[i] = (job){tr, url, 0};
         ck_assert_int_eq(pthread_create(&threads[i], NULL, run_job, &jobs[i]), 0);
     }
     for (int i = 0; i < 3; i++) {
@@ -321,7 +321,7 @@ START_TEST(test_transport_lanes)
     }
     ck_assert_uint_eq(delayproxy_request_count(p), 3);
     ck_assert_uint_eq(delayproxy_connections(p), 3);
-    tr.free(tr.user_data);
+    skycrate_http_transport_unref(tr);
 
     delayproxy_stop(p);
     hs_stop(s);

@@ -24,7 +24,7 @@ static skycrate_provisioner *prov;
 /* An active record of u42 for PROV_BUCKET in eu-west-1 (the client may be in another region). */
 static void write_record_skipped(const char *state, const char *skipped, const char *extra)
 {
-    skycrate_user_store store;
+    skycrate_user_store *store = NULL;
     char json[2048];
     snprintf(json, sizeof(json),
              "{\"userId\":\"u42\",\"bucket\":\"" PROV_BUCKET "\",\"region\":\"eu-west-1\","
@@ -37,8 +37,8 @@ static void write_record_skipped(const char *state, const char *skipped, const c
              state, skipped ? skipped : "", extra ? extra : "");
     unlink(fx.store_path);
     ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
-    ck_assert_sky_ok(skycrate_user_store_put(&store, "u42", json, NULL));
-    skycrate_user_store_dispose(&store);
+    ck_assert_sky_ok(skycrate_user_store_put(store, "u42", json, NULL));
+    skycrate_user_store_unref(store);
 }
 
 static void write_record(const char *state, const char *extra)
@@ -851,20 +851,20 @@ START_TEST(allocation_failures_are_enomem_and_leak_nothing)
 {
     /* The record, read from the users file once, goes into a memory store for each round. */
     char *record = NULL;
-    skycrate_user_store file;
+    skycrate_user_store *file = NULL;
     ck_assert_sky_ok(skycrate_user_store_new_file(&file, fx.store_path, 0));
-    ck_assert_sky_ok(skycrate_user_store_get(&record, &file, "u42"));
-    skycrate_user_store_dispose(&file);
+    ck_assert_sky_ok(skycrate_user_store_get(&record, file, "u42"));
+    skycrate_user_store_unref(file);
     int failures = 0;
     for (long n = 1; n < 5000; n++) {
         mock_free(fx.mock);
         fx.mock = mock_new();
         prov_fixture_client(&fx, "eu-west-1", NULL);
-        skycrate_user_store store;
-        prov_memory_store(&store);
-        ck_assert_sky_ok(skycrate_user_store_put(&store, "u42", record, NULL));
+        skycrate_user_store *store = NULL;
+        store = prov_memory_store();
+        ck_assert_sky_ok(skycrate_user_store_put(store, "u42", record, NULL));
         skycrate_provisioner_config *cfg = prov_config(&fx);
-        ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, &store));
+        ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, store));
         skycrate_provisioner_free(prov);
         prov = prov_new(&fx, cfg);
         skycrate_provisioner_config_free(cfg);
@@ -877,7 +877,7 @@ START_TEST(allocation_failures_are_enomem_and_leak_nothing)
         skycrate_deprovision_report_free(rep);
         skycrate_provisioner_free(prov);
         prov = NULL;
-        skycrate_user_store_dispose(&store);
+        skycrate_user_store_unref(store);
         ck_assert_msg(rc == 0 || rc == SKYCRATE_ENOMEM, "allocation %ld: %d %s", n, rc,
                       skycrate_error_last()->message);
         if (!hit) {

@@ -2,6 +2,7 @@
  * Unit tests of lib/http without a network: request and response accessors, body sources,
  * the transport table's version rules, perform's error conventions, and retry backoff.
  */
+#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/common.h"
+#include "core/table.h"
 #include "http/http.h"
 #include "mocktransport.h"
 #include "testalloc.h"
@@ -479,11 +481,9 @@ START_TEST(a_user_transport_is_called_once_the_gate_opens)
 {
     mock_transport *m = mock_new();
     mock_push_str(m, 200, NULL, "");
-    skycrate_http_transport t;
-    mock_table(m, &t);
-    ck_assert(!skycrate__curl_transport_connects_early(&t));
-    ck_assert(!skycrate__curl_transport_connects_early(NULL));
-    gated g = {.t = &t};
+    skycrate_http_transport *t = mock_transport_new(m);
+    ck_assert(!skycrate__http_transport_connects_early(t));
+    gated g = {.t = t};
     ck_assert_sky_ok(skycrate__http_gate_init(&g.gate));
     pthread_t thread;
     ck_assert_int_eq(pthread_create(&thread, NULL, gated_main, &g), 0);
@@ -506,6 +506,7 @@ START_TEST(a_user_transport_is_called_once_the_gate_opens)
     ck_assert(!skycrate__http_gate_wait(&g.gate));
     ck_assert_uint_eq(mock_request_count(m), 1);
     skycrate__http_gate_dispose(&g.gate);
+    skycrate_http_transport_unref(t);
     mock_free(m);
 }
 END_TEST
@@ -519,52 +520,62 @@ static int fake_perform(skycrate_http_request *req, skycrate_http_response *resp
     return 0;
 }
 
+static int fake_frees;
+
 static void fake_free(void *user_data)
 {
     (void)user_data;
+    fake_frees++;
 }
 
-#define V1_END (offsetof(skycrate_http_transport, max_concurrency) + sizeof(unsigned int))
+#define V1_END SKYCRATE__PREFIX_THROUGH(skycrate_http_transport_callbacks, max_concurrency)
 
-START_TEST(transport_init_checks_version)
+START_TEST(transport_callbacks_init_checks_version)
 {
-    skycrate_http_transport t;
+    skycrate_http_transport_callbacks t;
     memset(&t, 0xAA, sizeof(t));
-    ck_assert_int_eq(skycrate_http_transport_init(NULL, 1), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_http_transport_init(&t, 0), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_http_transport_init(&t, SKYCRATE_HTTP_TRANSPORT_VERSION + 1),
-                     SKYCRATE_EINVAL);
-    ck_assert_sky_ok(skycrate_http_transport_init(&t, SKYCRATE_HTTP_TRANSPORT_VERSION));
-    ck_assert_uint_eq(t.version, SKYCRATE_HTTP_TRANSPORT_VERSION);
+    ck_assert_int_eq(skycrate_http_transport_callbacks_init(NULL, 1), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_http_transport_callbacks_init(&t, 0), SKYCRATE_EINVAL);
+    ck_assert_int_eq(
+        skycrate_http_transport_callbacks_init(&t, SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION + 1),
+        SKYCRATE_EINVAL);
+    ck_assert_sky_ok(
+        skycrate_http_transport_callbacks_init(&t, SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION));
+    ck_assert_uint_eq(t.version, SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION);
     ck_assert(t.perform == NULL);
     ck_assert(t.free == NULL);
     ck_assert_ptr_null(t.user_data);
     ck_assert_uint_eq(t.max_concurrency, 0);
-    skycrate_http_transport s = SKYCRATE_HTTP_TRANSPORT_INIT;
+    skycrate_http_transport_callbacks s = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
     ck_assert_uint_eq(s.version, 1);
 }
 END_TEST
 
-START_TEST(transport_copy_checks_version_and_perform)
+START_TEST(transport_new_checks_version_and_perform)
 {
-    skycrate_http_transport src = SKYCRATE_HTTP_TRANSPORT_INIT, dst;
-    ck_assert_int_eq(skycrate__http_transport_copy(&dst, &src), SKYCRATE_EINVAL);
+    skycrate_http_transport_callbacks src = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
+    skycrate_http_transport *t = (skycrate_http_transport *)&src;
+    src.free = fake_free;
+    fake_frees = 0;
+    ck_assert_int_eq(skycrate_http_transport_new(&t, &src), SKYCRATE_EINVAL);
+    ck_assert_ptr_null(t);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "perform"));
     src.perform = fake_perform;
     src.version = 0;
-    ck_assert_int_eq(skycrate__http_transport_copy(&dst, &src), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_http_transport_new(&t, &src), SKYCRATE_EINVAL);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "version 0"));
-    src.version = SKYCRATE_HTTP_TRANSPORT_VERSION + 1;
-    ck_assert_int_eq(skycrate__http_transport_copy(&dst, &src), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate__http_transport_copy(NULL, &src), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate__http_transport_copy(&dst, NULL), SKYCRATE_EINVAL);
+    src.version = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION + 1;
+    ck_assert_int_eq(skycrate_http_transport_new(&t, &src), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_http_transport_new(NULL, &src), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_http_transport_new(&t, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(fake_frees, 0); /* a failed _new leaves user_data to the caller */
 }
 END_TEST
 
-START_TEST(transport_copy_reads_only_the_known_prefix_and_zero_fills)
+START_TEST(transport_new_reads_only_the_known_prefix_and_frees_once)
 {
     /* A version-1 table that ends exactly where version 1 ends (ASan catches a longer read). */
-    skycrate_http_transport *src = malloc(V1_END);
+    skycrate_http_transport_callbacks *src = malloc(V1_END);
     ck_assert_ptr_nonnull(src);
     memset(src, 0, V1_END);
     src->version = 1;
@@ -572,18 +583,20 @@ START_TEST(transport_copy_reads_only_the_known_prefix_and_zero_fills)
     src->free = fake_free;
     src->user_data = &src;
     src->max_concurrency = 4;
-    skycrate_http_transport dst;
-    memset(&dst, 0xAA, sizeof(dst));
-    ck_assert_sky_ok(skycrate__http_transport_copy(&dst, src));
-    ck_assert_uint_eq(dst.version, SKYCRATE_HTTP_TRANSPORT_VERSION);
-    ck_assert(dst.perform == fake_perform);
-    ck_assert(dst.free == fake_free);
-    ck_assert_ptr_eq(dst.user_data, &src);
-    ck_assert_uint_eq(dst.max_concurrency, 4);
-    const unsigned char *tail = (const unsigned char *)&dst + V1_END;
-    for (size_t i = 0; i < sizeof(dst) - V1_END; i++)
-        ck_assert_uint_eq(tail[i], 0);
-    free(src);
+    skycrate_http_transport *t = NULL;
+    ck_assert_sky_ok(skycrate_http_transport_new(&t, src));
+    free(src); /* the transport holds its own copy */
+    ck_assert_uint_eq(t->callbacks.version, SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION);
+    ck_assert(t->callbacks.perform == fake_perform);
+    ck_assert_uint_eq(skycrate__http_transport_lanes(t), 4);
+    ck_assert(!skycrate__http_transport_connects_early(t));
+    fake_frees = 0;
+    ck_assert_ptr_eq(skycrate_http_transport_ref(t), t);
+    skycrate_http_transport_unref(t);
+    ck_assert_int_eq(fake_frees, 0);
+    skycrate_http_transport_unref(t);
+    ck_assert_int_eq(fake_frees, 1);
+    skycrate_http_transport_unref(NULL);
 }
 END_TEST
 
@@ -593,14 +606,13 @@ START_TEST(perform_delivers_a_scripted_answer)
 {
     mock_transport *m = mock_new();
     mock_push_str(m, 200, "ETag: \"x\"\r\nx-amz-request-id:  1 \r\n", "hello body");
-    skycrate_http_transport t;
-    mock_table(m, &t);
+    skycrate_http_transport *t = mock_transport_new(m);
     struct skycrate_http_request req = make_request("PUT", "https://b.s3.example/k?uploadId=2");
     memory_body(&req, "payload bytes", 13);
     req.timeout_ms = 7;
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&t, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(t, &req, &resp));
     ck_assert_int_eq(resp.status, 200);
     ck_assert_str_eq(skycrate__http_response_header(&resp, "etag"), "\"x\"");
     ck_assert_str_eq(skycrate__http_response_header(&resp, "x-amz-request-id"), "1");
@@ -616,6 +628,7 @@ START_TEST(perform_delivers_a_scripted_answer)
     ck_assert_uint_eq(mock_pending(m), 0);
     ck_assert_ptr_null(mock_request(m, 1));
     skycrate__http_response_dispose(&resp);
+    skycrate_http_transport_unref(t);
     mock_free(m);
 }
 END_TEST
@@ -625,20 +638,20 @@ START_TEST(perform_retry_replays_a_memory_body_and_resets_the_response)
     mock_transport *m = mock_new();
     mock_push_str(m, 500, NULL, "<Error>first</Error>");
     mock_push_str(m, 200, NULL, "second");
-    skycrate_http_transport t;
-    mock_table(m, &t);
+    skycrate_http_transport *t = mock_transport_new(m);
     struct skycrate_http_request req = make_request("PUT", "http://h/k");
     memory_body(&req, "0123456789", 10);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&t, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(t, &req, &resp));
     ck_assert_int_eq(resp.status, 500);
-    ck_assert_sky_ok(skycrate__http_perform(&t, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(t, &req, &resp));
     ck_assert_int_eq(resp.status, 200);
     ck_assert_str_eq(skycrate__buf_cstr(&resp.body), "second");
     ck_assert_str_eq((const char *)mock_request(m, 0)->body, "0123456789");
     ck_assert_str_eq((const char *)mock_request(m, 1)->body, "0123456789");
     skycrate__http_response_dispose(&resp);
+    skycrate_http_transport_unref(t);
     mock_free(m);
 }
 END_TEST
@@ -648,17 +661,17 @@ START_TEST(perform_refuses_to_replay_a_consumed_stream)
     mock_transport *m = mock_new();
     mock_push_error(m, SKYCRATE_ECONNECT);
     mock_push_str(m, 200, NULL, "");
-    skycrate_http_transport t;
-    mock_table(m, &t);
+    skycrate_http_transport *t = mock_transport_new(m);
     stream_state s = {"abcdefghij", 10, 0, 0, -1, false, false};
     struct skycrate_http_request req = make_request("PUT", "http://h/k");
     stream_body(&req, &s, 10);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ECONNECT);
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ENOTIMPL);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ECONNECT);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ENOTIMPL);
     ck_assert_uint_eq(mock_request_count(m), 1);
     skycrate__http_response_dispose(&resp);
+    skycrate_http_transport_unref(t);
     mock_free(m);
 }
 END_TEST
@@ -670,27 +683,27 @@ START_TEST(perform_error_conventions)
     mock_push_error_msg(m, SKYCRATE_ETLS, "certificate expired");
     mock_push_error(m, SKYCRATE_EUSER);
     mock_push_error_msg(m, SKYCRATE_EUSER, "my proxy said no");
-    skycrate_http_transport t;
-    mock_table(m, &t);
+    skycrate_http_transport *t = mock_transport_new(m);
     struct skycrate_http_request req = make_request("GET", "http://h/k");
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
 
     /* a stale message with the same code is not taken for the transport's */
     skycrate__error_set(SKYCRATE_ECONNECT, "stale");
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ECONNECT);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ECONNECT);
     ck_assert_str_eq(skycrate_error_last()->message, "transport callback returned -18");
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ETLS);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ETLS);
     ck_assert_str_eq(skycrate_error_last()->message, "certificate expired");
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_EUSER);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_EUSER);
     ck_assert_int_eq(skycrate_error_last()->code, SKYCRATE_EUSER);
     ck_assert_str_eq(skycrate_error_last()->message, "transport callback returned -11");
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_EUSER);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_EUSER);
     ck_assert_str_eq(skycrate_error_last()->message, "my proxy said no");
     /* the script is exhausted */
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ERROR);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ERROR);
     ck_assert_str_eq(skycrate_error_last()->message, "mock transport: no scripted response left");
     skycrate__http_response_dispose(&resp);
+    skycrate_http_transport_unref(t);
     mock_free(m);
 }
 END_TEST
@@ -710,22 +723,24 @@ static int perform_without_status(skycrate_http_request *req, skycrate_http_resp
 START_TEST(perform_rejects_a_transport_that_set_no_final_status)
 {
     int mode = 0;
-    skycrate_http_transport t = SKYCRATE_HTTP_TRANSPORT_INIT;
-    t.perform = perform_without_status;
-    t.user_data = &mode;
+    skycrate_http_transport_callbacks cb = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
+    cb.perform = perform_without_status;
+    cb.user_data = &mode;
+    skycrate_http_transport *t;
+    ck_assert_sky_ok(skycrate_http_transport_new(&t, &cb));
     struct skycrate_http_request req = make_request("GET", "http://h/k");
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ERROR);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ERROR);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "without setting"));
     mode = 1;
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ERROR);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ERROR);
     mode = 2;
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_ERROR);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ERROR);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "interim HTTP 103"));
-    t.perform = NULL;
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate__http_perform(NULL, &req, &resp), SKYCRATE_EINVAL);
     skycrate__http_response_dispose(&resp);
+    skycrate_http_transport_unref(t);
 }
 END_TEST
 
@@ -734,16 +749,16 @@ START_TEST(perform_discards_interim_headers)
     mock_transport *m = mock_new();
     mock_push_interim(m, 100, "X-Interim: yes\r\n");
     mock_push_str(m, 200, "X-Final: yes\n", "ok");
-    skycrate_http_transport t;
-    mock_table(m, &t);
+    skycrate_http_transport *t = mock_transport_new(m);
     struct skycrate_http_request req = make_request("GET", "http://h/k");
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
-    ck_assert_sky_ok(skycrate__http_perform(&t, &req, &resp));
+    ck_assert_sky_ok(skycrate__http_perform(t, &req, &resp));
     ck_assert_int_eq(resp.status, 200);
     ck_assert_ptr_null(skycrate__http_response_header(&resp, "x-interim"));
     ck_assert_str_eq(skycrate__http_response_header(&resp, "x-final"), "yes");
     skycrate__http_response_dispose(&resp);
+    skycrate_http_transport_unref(t);
     mock_free(m);
 }
 END_TEST
@@ -753,19 +768,19 @@ START_TEST(perform_returns_the_sink_code)
     mock_transport *m = mock_new();
     mock_set_chunk(m, 3);
     mock_push_str(m, 200, NULL, "0123456789");
-    skycrate_http_transport t;
-    mock_table(m, &t);
+    skycrate_http_transport *t = mock_transport_new(m);
     struct skycrate_http_request req = make_request("GET", "http://h/k");
     sink_state s = {SKYCRATE_BUF_INIT, 0, 2, SKYCRATE_EUSER};
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
     resp.sink = sink_write;
     resp.sink_user_data = &s;
-    ck_assert_int_eq(skycrate__http_perform(&t, &req, &resp), SKYCRATE_EUSER);
+    ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_EUSER);
     ck_assert_str_eq(skycrate__buf_cstr(&s.got), "012");
     ck_assert_int_eq(s.calls, 2);
     skycrate__http_response_dispose(&resp);
     skycrate__buf_dispose(&s.got);
+    skycrate_http_transport_unref(t);
     mock_free(m);
 }
 END_TEST
@@ -861,15 +876,15 @@ START_TEST(perform_through_mock_reports_enomem)
     for (long nth = 1;; nth++) {
         mock_transport *m = mock_new();
         mock_push_str(m, 200, "A: 1\r\nB: 2\r\nC: 3\r\n", "some body that is buffered");
-        skycrate_http_transport t;
-        mock_table(m, &t);
+        skycrate_http_transport *t = mock_transport_new(m);
         struct skycrate_http_request req = make_request("GET", "http://h/k");
         struct skycrate_http_response resp;
         skycrate__http_response_init(&resp);
         testalloc_fail_at(nth);
-        int rc = skycrate__http_perform(&t, &req, &resp);
+        int rc = skycrate__http_perform(t, &req, &resp);
         testalloc_fail_at(0);
         skycrate__http_response_dispose(&resp);
+        skycrate_http_transport_unref(t);
         mock_free(m);
         ck_assert_int_eq(testalloc_outstanding(), 0);
         if (rc == 0)
@@ -887,26 +902,26 @@ START_TEST(curl_transport_new_reports_enomem)
                                    "skycrate-test/1", 4};
     long failures = 0;
     for (long nth = 1;; nth++) {
-        skycrate_http_transport t;
-        memset(&t, 0, sizeof(t));
+        skycrate_http_transport *t = NULL;
         testalloc_fail_at(nth);
         int rc = skycrate__curl_transport_new(&t, &opts);
         testalloc_fail_at(0);
         if (rc == 0) {
-            ck_assert_uint_eq(t.version, SKYCRATE_HTTP_TRANSPORT_VERSION);
-            ck_assert(t.perform != NULL);
-            ck_assert(t.free != NULL);
-            ck_assert_uint_eq(t.max_concurrency, 4);
-            t.free(t.user_data);
+            ck_assert(t->callbacks.perform != NULL);
+            ck_assert(t->callbacks.free != NULL);
+            ck_assert_uint_eq(skycrate__http_transport_lanes(t), 4);
+            ck_assert(skycrate__http_transport_connects_early(t) ==
+                      (LIBCURL_VERSION_NUM >= 0x075000));
+            skycrate_http_transport_unref(t);
             ck_assert_int_eq(testalloc_outstanding(), 0);
             break;
         }
         failures++;
         ck_assert_int_eq(rc, SKYCRATE_ENOMEM);
-        ck_assert(t.perform == NULL);
+        ck_assert_ptr_null(t);
         ck_assert_int_eq(testalloc_outstanding(), 0);
     }
-    ck_assert_int_eq(failures, 5); /* struct, lanes, three strings */
+    ck_assert_int_eq(failures, 6); /* struct, lanes, three strings, the transport object */
 }
 END_TEST
 
@@ -944,9 +959,9 @@ static Suite *http_suite(void)
 
     tc = tcase_create("table");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, transport_init_checks_version);
-    tcase_add_test(tc, transport_copy_checks_version_and_perform);
-    tcase_add_test(tc, transport_copy_reads_only_the_known_prefix_and_zero_fills);
+    tcase_add_test(tc, transport_callbacks_init_checks_version);
+    tcase_add_test(tc, transport_new_checks_version_and_perform);
+    tcase_add_test(tc, transport_new_reads_only_the_known_prefix_and_frees_once);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("perform");

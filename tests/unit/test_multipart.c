@@ -44,9 +44,9 @@ static void setup(void)
     ck_assert_sky_ok(skycrate_client_config_set_retry(cfg, 2, 1, 2));
     ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, provider));
     skycrate_credentials_provider_unref(provider);
-    skycrate_http_transport t;
-    mock_table(mock, &t);
-    ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, &t));
+    skycrate_http_transport *t = mock_transport_new(mock);
+    ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, t));
+    skycrate_http_transport_unref(t);
     ck_assert_sky_ok(skycrate_client_new(&client, cfg));
     skycrate_client_config_free(cfg);
 }

@@ -195,7 +195,7 @@ START_TEST(contract_accessors_and_json)
     ck_assert_str_eq(jstr(doc, "expiresAt"), "2024-11-22T18:41:40Z");
     ck_assert_int_eq(json_integer_value(json_object_get(doc, "expiresIn")), 900);
     ck_assert(json_is_false(json_object_get(doc, "expiresClamped")));
-    /* The DESIGN.md order: method, bucket, key, url, headers, expiresAt, expiresIn. */
+    /* The documented order (skycrate/presigner.h): method, bucket, key, url, headers, expiresAt, expiresIn. */
     ck_assert_ptr_nonnull(strstr(text, "{\"method\":\"PUT\",\"bucket\":"));
     ck_assert(strstr(text, "\"url\":") < strstr(text, "\"headers\":"));
     ck_assert(strstr(text, "\"headers\":") < strstr(text, "\"expiresAt\":"));
@@ -258,6 +258,13 @@ START_TEST(invalid_handles_are_refused)
     ck_assert_int_eq(skycrate_presigned_explain(NULL, NULL, NULL), SKYCRATE_EINVAL);
     skycrate_presigned_free(NULL);
     skycrate_presigner_free(NULL);
+
+    /* A contract is no provisioner configuration (their magics were once equal). */
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
+    ck_assert_int_eq(skycrate_provisioner_config_set_tagging((skycrate_provisioner_config *)c, 0),
+                     SKYCRATE_EINVAL);
+    ck_assert_str_eq(skycrate_presigned_method(c), "PUT");
+    skycrate_presigned_free(c);
     skycrate_presign_request_free(r);
     skycrate_presigner_free(p);
 }

@@ -214,11 +214,11 @@ END_TEST
 /* A store that reports, for the first `lie` gets, another user's bucket: the record is no
  * proof of ownership then. */
 static int lie;
-static skycrate_user_store inner;
+static skycrate_user_store *inner = NULL;
 static int lying_get(skycrate_user_store_value *out, const char *user_id, uint32_t flags, void *ud)
 {
     (void)ud;
-    int rc = inner.get(out, user_id, flags, inner.user_data);
+    int rc = inner->callbacks.get(out, user_id, flags, inner->callbacks.user_data);
     if (rc == 0 && lie > 0 && out->text.len) {
         lie--;
         char *s = strstr(out->text.ptr, PROV_BUCKET);
@@ -230,23 +230,26 @@ static int lying_get(skycrate_user_store_value *out, const char *user_id, uint32
 static int pass_put(const char *u, const char *j, const char *e, uint32_t f, void *ud)
 {
     (void)ud;
-    return inner.put(u, j, e, f, inner.user_data);
+    return inner->callbacks.put(u, j, e, f, inner->callbacks.user_data);
 }
 static int pass_remove(const char *u, const char *e, uint32_t f, void *ud)
 {
     (void)ud;
-    return inner.remove(u, e, f, inner.user_data);
+    return inner->callbacks.remove(u, e, f, inner->callbacks.user_data);
 }
 
 START_TEST(owned_by_you_without_the_record_is_someone_elses)
 {
     ck_assert_sky_ok(skycrate_user_store_new_file(&inner, fx.store_path, 0));
-    skycrate_user_store store = SKYCRATE_USER_STORE_INIT;
-    store.get = lying_get;
-    store.put = pass_put;
-    store.remove = pass_remove;
+    skycrate_user_store_callbacks cb = SKYCRATE_USER_STORE_CALLBACKS_INIT;
+    cb.get = lying_get;
+    cb.put = pass_put;
+    cb.remove = pass_remove;
+    skycrate_user_store *store = NULL;
+    ck_assert_sky_ok(skycrate_user_store_new(&store, &cb));
     skycrate_provisioner_config *cfg = prov_config(&fx);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, &store));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, store));
+    skycrate_user_store_unref(store);
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
     mock_push_str(fx.mock, 409, "", prov_error_doc("BucketAlreadyOwnedByYou"));
@@ -259,7 +262,7 @@ START_TEST(owned_by_you_without_the_record_is_someone_elses)
     ck_assert_int_eq(json_integer_value(json_object_get(r, "nameAttempts")), 2);
     json_decref(r);
     skycrate_provisioner_free(p);
-    skycrate_user_store_dispose(&inner);
+    skycrate_user_store_unref(inner);
 }
 END_TEST
 
@@ -329,14 +332,14 @@ START_TEST(dev_and_aws_records_do_not_mix)
     skycrate_provisioner_free(dev);
 
     /* A dev provisioner without a client cannot clean up a failed aws record's bucket. */
-    skycrate_user_store store;
+    skycrate_user_store *store = NULL;
     ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
     ck_assert_sky_ok(skycrate_user_store_put(
-        &store, "u9",
+        store, "u9",
         "{\"userId\":\"u9\",\"bucket\":\"b-u9\",\"mode\":\"aws\",\"state\":\"failed\","
         "\"rolledBack\":false,\"endpoint\":\"https://s3.eu-west-1.amazonaws.com\"}",
         NULL));
-    skycrate_user_store_dispose(&store);
+    skycrate_user_store_unref(store);
     cfg = prov_config(&fx);
     ck_assert_sky_ok(skycrate_provisioner_config_set_dev_mode(cfg, 1));
     ck_assert_sky_ok(skycrate_provisioner_new(&dev, NULL, cfg));
@@ -375,13 +378,13 @@ END_TEST
 
 START_TEST(the_application_keeps_its_own_fields)
 {
-    skycrate_user_store store;
+    skycrate_user_store *store = NULL;
     ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
-    ck_assert_sky_ok(skycrate_user_store_put(&store, "u42",
+    ck_assert_sky_ok(skycrate_user_store_put(store, "u42",
                                              "{\"userId\":\"u42\",\"bucket\":\"old-bucket\","
                                              "\"state\":\"deleted\",\"plan\":\"pro\"}",
                                              NULL));
-    skycrate_user_store_dispose(&store);
+    skycrate_user_store_unref(store);
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     prov_push_ok(&fx, 8);
     ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
@@ -392,8 +395,8 @@ START_TEST(the_application_keeps_its_own_fields)
 
     /* A record with the application's fields only: no bucket yet. */
     ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
-    ck_assert_sky_ok(skycrate_user_store_put(&store, "u7", "{\"plan\":\"free\",\"n\":1}", NULL));
-    skycrate_user_store_dispose(&store);
+    ck_assert_sky_ok(skycrate_user_store_put(store, "u7", "{\"plan\":\"free\",\"n\":1}", NULL));
+    skycrate_user_store_unref(store);
     skycrate_record *rec = NULL;
     ck_assert_int_eq(skycrate_provisioner_show(&rec, p, "u7"), SKYCRATE_ENOTFOUND);
     ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u7", 0), SKYCRATE_ENOTFOUND);
@@ -408,8 +411,8 @@ START_TEST(the_application_keeps_its_own_fields)
     /* A broken provisioner record is an error, never overwritten. */
     ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
     ck_assert_sky_ok(
-        skycrate_user_store_put(&store, "u8", "{\"bucket\":\"b\",\"state\":\"odd\"}", NULL));
-    skycrate_user_store_dispose(&store);
+        skycrate_user_store_put(store, "u8", "{\"bucket\":\"b\",\"state\":\"odd\"}", NULL));
+    skycrate_user_store_unref(store);
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u8"), SKYCRATE_EPARSE);
     r = prov_record(&fx, "u8");
     ck_assert_str_eq(prov_str(r, "state"), "odd");
@@ -422,9 +425,9 @@ START_TEST(the_application_keeps_its_own_fields)
     };
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(broken); i++) {
         ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
-        skycrate_user_store_remove(&store, "u9", NULL);
-        ck_assert_sky_ok(skycrate_user_store_put(&store, "u9", broken[i], NULL));
-        skycrate_user_store_dispose(&store);
+        skycrate_user_store_remove(store, "u9", NULL);
+        ck_assert_sky_ok(skycrate_user_store_put(store, "u9", broken[i], NULL));
+        skycrate_user_store_unref(store);
         size_t sent = mock_request_count(fx.mock);
         ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u9"), SKYCRATE_EPARSE);
         ck_assert_int_eq(skycrate_provisioner_deprovision(NULL, p, "u9", 0), SKYCRATE_EPARSE);
@@ -432,8 +435,8 @@ START_TEST(the_application_keeps_its_own_fields)
         ck_assert_uint_eq(mock_request_count(fx.mock), sent);
         char *text = NULL;
         ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));
-        ck_assert_sky_ok(skycrate_user_store_get(&text, &store, "u9"));
-        skycrate_user_store_dispose(&store);
+        ck_assert_sky_ok(skycrate_user_store_get(&text, store, "u9"));
+        skycrate_user_store_unref(store);
         json_t *want = json_loads(broken[i], 0, NULL), *got = json_loads(text, 0, NULL);
         ck_assert(json_equal(want, got));
         json_decref(want);
@@ -499,8 +502,8 @@ START_TEST(arguments_and_configuration_are_checked)
         ck_assert_sky_ok(skycrate_provisioner_config_add_tag(cfg, key, "v"));
     }
     ck_assert_int_eq(skycrate_provisioner_config_add_tag(cfg, "one-more", "v"), SKYCRATE_EINVAL);
-    skycrate_user_store bad = SKYCRATE_USER_STORE_INIT;
-    ck_assert_int_eq(skycrate_provisioner_config_set_store(cfg, &bad), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_set_store(cfg, (skycrate_user_store *)fx.client),
+                     SKYCRATE_EINVAL);
 
     /* No client outside dev mode; a foreign handle is refused. */
     skycrate_provisioner *p = NULL;
@@ -508,7 +511,7 @@ START_TEST(arguments_and_configuration_are_checked)
     ck_assert_int_eq(
         skycrate_provisioner_new(&p, fx.client, (skycrate_provisioner_config *)fx.mock),
         SKYCRATE_EINVAL);
-    ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, fx.store_path));
+    prov_use_store_file(cfg, fx.store_path);
     ck_assert_sky_ok(skycrate_provisioner_new(&p, fx.client, cfg));
     skycrate_provisioner_config_free(cfg);
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, ""), SKYCRATE_EINVAL);
@@ -526,15 +529,13 @@ START_TEST(arguments_and_configuration_are_checked)
     skycrate_provisioner_free(NULL);
     skycrate_provisioner_config_free(NULL);
 
-    /* A users file that is not one is refused when the provisioner is made. */
+    /* A users file that is not one is refused when the store is opened. */
     FILE *f = fopen(fx.store_path, "w");
     fputs("[1, 2]", f);
     fclose(f);
-    ck_assert_sky_ok(skycrate_provisioner_config_new(&cfg));
-    ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, fx.store_path));
-    ck_assert_int_eq(skycrate_provisioner_new(&p, fx.client, cfg), SKYCRATE_EPARSE);
-    ck_assert_ptr_null(p);
-    skycrate_provisioner_config_free(cfg);
+    skycrate_user_store *store = NULL;
+    ck_assert_int_eq(skycrate_user_store_new_file(&store, fx.store_path, 0), SKYCRATE_EPARSE);
+    ck_assert_ptr_null(store);
 }
 END_TEST
 
@@ -568,11 +569,10 @@ START_TEST(allocation_failures_are_enomem_and_leak_nothing)
         mock_free(fx.mock);
         fx.mock = mock_new();
         prov_fixture_client(&fx, "eu-west-1", NULL);
-        skycrate_user_store store;
-        prov_memory_store(&store);
+        skycrate_user_store *store = prov_memory_store();
         skycrate_provisioner_config *cfg = prov_config(&fx);
         prov_golden_profile(cfg);
-        ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, &store));
+        ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, store));
         skycrate_provisioner *p = prov_new(&fx, cfg);
         skycrate_provisioner_config_free(cfg);
         prov_push_ok(&fx, 12);
@@ -584,12 +584,12 @@ START_TEST(allocation_failures_are_enomem_and_leak_nothing)
         ck_assert_msg(rc == 0 || rc == SKYCRATE_ENOMEM, "allocation %ld: %d %s", n, rc,
                       skycrate_error_last()->message);
         /* Whatever failed, a bucket the mock created is named by a record. */
-        const char *text = prov_memory_record(&store, "u42");
+        const char *text = prov_memory_record(store, "u42");
         if (prov_count_creates(fx.mock) > 0)
             ck_assert_ptr_nonnull(text);
         if (rc == 0)
             ck_assert_ptr_nonnull(strstr(text, "\"state\":\"active\""));
-        skycrate_user_store_dispose(&store);
+        skycrate_user_store_unref(store);
         if (!hit) {
             ck_assert_int_eq(rc, 0);
             break;

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "core/common.h"
+#include "http/http.h"
 #include "httpserver.h"
+#include "provfixture.h"
 #include "provision/provisioner.h"
 #include "s3/client.h"
 #include "testalloc.h"
@@ -125,7 +127,7 @@ static skycrate_client *make_client(void)
     skycrate_client *client = NULL;
     ck_assert_sky_ok(skycrate_client_new(&client, cfg));
     skycrate_client_config_free(cfg);
-    ck_assert_uint_eq(client->transport.max_concurrency, 6);
+    ck_assert_uint_eq(skycrate__http_transport_lanes(client->transport), 6);
     return client;
 }
 
@@ -134,7 +136,7 @@ static skycrate_provisioner *make_provisioner(skycrate_client *client, skycrate_
 {
     skycrate_provisioner_config *cfg;
     ck_assert_sky_ok(skycrate_provisioner_config_new(&cfg));
-    ck_assert_sky_ok(skycrate_provisioner_config_set_store_file(cfg, store_path));
+    prov_use_store_file(cfg, store_path);
     ck_assert_sky_ok(skycrate_provisioner_config_set_failure_mode(cfg, mode));
     ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "https://app.example.com"));
     skycrate_provisioner *p = NULL;

@@ -145,9 +145,9 @@ static skycrate_provisioner *provisioner_without_credentials(skycrate_client **c
     ck_assert_sky_ok(skycrate_client_config_set_region(ccfg, "eu-west-1"));
     ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(ccfg, provider));
     skycrate_credentials_provider_unref(provider);
-    skycrate_http_transport t;
-    mock_table(fx.mock, &t);
-    ck_assert_sky_ok(skycrate_client_config_set_transport(ccfg, &t));
+    skycrate_http_transport *t = mock_transport_new(fx.mock);
+    ck_assert_sky_ok(skycrate_client_config_set_transport(ccfg, t));
+    skycrate_http_transport_unref(t);
     ck_assert_sky_ok(skycrate_client_new(client_out, ccfg));
     skycrate_client_config_free(ccfg);
     skycrate_provisioner_config *cfg = prov_config(&fx);

@@ -28,9 +28,9 @@ static void setup(void)
     testhome_setup();
     skycrate__clock_override(testhome_frozen_clock, NULL);
     mock = mock_new();
-    skycrate_http_transport t;
-    mock_table(mock, &t);
-    ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+    skycrate_http_transport *t = mock_transport_new(mock);
+    ck_assert_sky_ok(skycrate__creds_http_new(&http, t, NULL));
+    skycrate_http_transport_unref(t);
 }
 
 static void teardown(void)
@@ -316,9 +316,9 @@ START_TEST(roles_report_enomem_and_leak_nothing)
         skycrate__creds_http_unref(http);
         mock_free(mock);
         mock = mock_new();
-        skycrate_http_transport t;
-        mock_table(mock, &t);
-        ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+        skycrate_http_transport *t = mock_transport_new(mock);
+        ck_assert_sky_ok(skycrate__creds_http_new(&http, t, NULL));
+        skycrate_http_transport_unref(t);
         push_sts("ASIADEV", "TOKENDEV");
         push_sts("ASIATOP", "TOKENTOP");
         skycrate_credentials_provider *p = NULL;
@@ -421,9 +421,9 @@ START_TEST(no_secret_in_freed_memory_or_log_lines)
     skycrate_global_cleanup();
     ck_assert_int_eq(skycrate_global_init(&inspecting), 1);
     skycrate_log_set(SKYCRATE_LOG_LEVEL_TRACE, capture_log, NULL);
-    skycrate_http_transport t;
-    mock_table(mock, &t);
-    ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+    skycrate_http_transport *t = mock_transport_new(mock);
+    ck_assert_sky_ok(skycrate__creds_http_new(&http, t, NULL));
+    skycrate_http_transport_unref(t);
 
     push_sts("ASIADEV", TEST_TOKEN); /* dev: static source keys from the file */
     push_sts("ASIADEV", TEST_TOKEN); /* chained: dev, then top signed with a session token */
@@ -466,8 +466,9 @@ START_TEST(no_secret_in_freed_memory_or_log_lines)
     skycrate_log_set(SKYCRATE_LOG_LEVEL_NONE, NULL, NULL);
     skycrate_global_cleanup();
     ck_assert_int_eq(skycrate_global_init(&testalloc), 1); /* for the fixture */
-    mock_table(mock, &t);
-    ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+    t = mock_transport_new(mock);
+    ck_assert_sky_ok(skycrate__creds_http_new(&http, t, NULL));
+    skycrate_http_transport_unref(t);
 
     ck_assert_msg(atomic_load(&dirty_frees) == 0, "%d blocks freed holding %s",
                   atomic_load(&dirty_frees), dirty_what);

@@ -15,6 +15,7 @@
 
 #include "core/common.h"
 #include "core/time.h"
+#include "core/table.h"
 #include "store/store.h"
 #include "testalloc.h"
 #include "testutil.h"
@@ -120,7 +121,7 @@ static bool json_text_equal(const char *a, const char *b)
     return eq;
 }
 
-static void open_store(skycrate_user_store *s)
+static void open_store(skycrate_user_store **s)
 {
     ck_assert_sky_ok(skycrate_user_store_new_file(s, path, 0));
 }
@@ -138,19 +139,19 @@ static const char rich_record[] =
 
 START_TEST(record_round_trip_keeps_unknown_fields)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "u42", rich_record, NULL));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "u42", rich_record, NULL));
     char *got = NULL;
-    ck_assert_sky_ok(skycrate_user_store_get(&got, &s, "u42"));
+    ck_assert_sky_ok(skycrate_user_store_get(&got, s, "u42"));
     ck_assert(json_text_equal(got, rich_record));
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 
     /* a new store on the same file sees the same record, byte for byte as text */
-    skycrate_user_store s2;
+    skycrate_user_store *s2 = NULL;
     open_store(&s2);
     char *again = NULL;
-    ck_assert_sky_ok(skycrate_user_store_get(&again, &s2, "u42"));
+    ck_assert_sky_ok(skycrate_user_store_get(&again, s2, "u42"));
     ck_assert_str_eq(again, got);
     skycrate_free(got);
     skycrate_free(again);
@@ -167,7 +168,7 @@ START_TEST(record_round_trip_keeps_unknown_fields)
     json_decref(expected);
     json_decref(doc);
     free(text);
-    skycrate_user_store_dispose(&s2);
+    skycrate_user_store_unref(s2);
 }
 END_TEST
 
@@ -175,87 +176,87 @@ START_TEST(unknown_top_level_fields_are_kept)
 {
     const char *doc0 = "{\"version\":1,\"users\":{},\"x-app\":{\"owner\":\"ops\"}}";
     spit(path, doc0, strlen(doc0));
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "a", "{\"n\":1}", NULL));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "a", "{\"n\":1}", NULL));
     char *text = slurp(path, NULL);
     json_t *doc = json_loads(text, 0, NULL);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "x-app"), "owner")),
                      "ops");
     json_decref(doc);
     free(text);
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
 START_TEST(missing_file_is_an_empty_store)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
     char *got = (char *)"sentinel";
-    ck_assert_int_eq(skycrate_user_store_get(&got, &s, "nobody"), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_user_store_get(&got, s, "nobody"), SKYCRATE_ENOTFOUND);
     ck_assert_ptr_null(got);
-    ck_assert_int_eq(skycrate_user_store_remove(&s, "nobody", NULL), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_user_store_remove(s, "nobody", NULL), SKYCRATE_ENOTFOUND);
     ck_assert_int_eq(access(path, F_OK), -1); /* reads create nothing */
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
 START_TEST(compare_and_swap)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
     const char *v1 = "{\"state\":\"provisioning\"}";
     const char *v2 = "{\"state\":\"active\"}";
     const char *v3 = "{\"state\":\"failed\"}";
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "u", v1, NULL));
-    ck_assert_int_eq(skycrate_user_store_put(&s, "u", v2, NULL), SKYCRATE_ECONFLICT);
+    ck_assert_sky_ok(skycrate_user_store_put(s, "u", v1, NULL));
+    ck_assert_int_eq(skycrate_user_store_put(s, "u", v2, NULL), SKYCRATE_ECONFLICT);
 
     char *read1 = NULL;
-    ck_assert_sky_ok(skycrate_user_store_get(&read1, &s, "u"));
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "u", v2, read1));
+    ck_assert_sky_ok(skycrate_user_store_get(&read1, s, "u"));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "u", v2, read1));
     /* a writer that read v1 too loses, and nothing is written */
     char *before = slurp(path, NULL);
-    ck_assert_int_eq(skycrate_user_store_put(&s, "u", v3, read1), SKYCRATE_ECONFLICT);
+    ck_assert_int_eq(skycrate_user_store_put(s, "u", v3, read1), SKYCRATE_ECONFLICT);
     ck_assert_int_eq(skycrate_error_last()->code, SKYCRATE_ECONFLICT);
-    ck_assert_int_eq(skycrate_user_store_remove(&s, "u", read1), SKYCRATE_ECONFLICT);
+    ck_assert_int_eq(skycrate_user_store_remove(s, "u", read1), SKYCRATE_ECONFLICT);
     char *after = slurp(path, NULL);
     ck_assert_str_eq(before, after);
     free(before);
     free(after);
 
     /* expected is compared as JSON: whitespace and key order do not matter */
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "u", v3, " { \"state\" : \"active\" } "));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "u", v3, " { \"state\" : \"active\" } "));
     char *read3 = NULL;
-    ck_assert_sky_ok(skycrate_user_store_get(&read3, &s, "u"));
+    ck_assert_sky_ok(skycrate_user_store_get(&read3, s, "u"));
     ck_assert(json_text_equal(read3, v3));
-    ck_assert_int_eq(skycrate_user_store_put(&s, "u", v1, "not json"), SKYCRATE_EINVAL);
-    ck_assert_sky_ok(skycrate_user_store_remove(&s, "u", read3));
-    ck_assert_int_eq(skycrate_user_store_put(&s, "u", v1, read3), SKYCRATE_ECONFLICT);
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "u", v1, NULL));
-    ck_assert_sky_ok(skycrate_user_store_remove(&s, "u", NULL)); /* unconditional */
-    ck_assert_int_eq(skycrate_user_store_remove(&s, "u", NULL), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_user_store_put(s, "u", v1, "not json"), SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_user_store_remove(s, "u", read3));
+    ck_assert_int_eq(skycrate_user_store_put(s, "u", v1, read3), SKYCRATE_ECONFLICT);
+    ck_assert_sky_ok(skycrate_user_store_put(s, "u", v1, NULL));
+    ck_assert_sky_ok(skycrate_user_store_remove(s, "u", NULL)); /* unconditional */
+    ck_assert_int_eq(skycrate_user_store_remove(s, "u", NULL), SKYCRATE_ENOTFOUND);
     skycrate_free(read1);
     skycrate_free(read3);
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
 START_TEST(many_users_are_independent)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
     char id[32], rec[64];
     for (int i = 0; i < 50; i++) {
         snprintf(id, sizeof(id), "user-%d", i);
         snprintf(rec, sizeof(rec), "{\"i\":%d}", i);
-        ck_assert_sky_ok(skycrate_user_store_put(&s, id, rec, NULL));
+        ck_assert_sky_ok(skycrate_user_store_put(s, id, rec, NULL));
     }
-    ck_assert_sky_ok(skycrate_user_store_remove(&s, "user-7", NULL));
+    ck_assert_sky_ok(skycrate_user_store_remove(s, "user-7", NULL));
     for (int i = 0; i < 50; i++) {
         char *got = NULL;
         snprintf(id, sizeof(id), "user-%d", i);
-        int rc = skycrate_user_store_get(&got, &s, id);
+        int rc = skycrate_user_store_get(&got, s, id);
         if (i == 7) {
             ck_assert_int_eq(rc, SKYCRATE_ENOTFOUND);
             continue;
@@ -265,7 +266,7 @@ START_TEST(many_users_are_independent)
         ck_assert_str_eq(got, rec);
         skycrate_free(got);
     }
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
@@ -293,18 +294,19 @@ START_TEST(bad_file_is_an_error_and_left_untouched)
 {
     const char *content = bad_files[_i];
     size_t len = _i == 4 ? 11 : strlen(content);
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s); /* the file does not exist yet */
     spit(path, content, len);
-    ck_assert_int_eq(skycrate_user_store_new_file(&(skycrate_user_store){0}, path, 0),
-                     SKYCRATE_EPARSE);
+    skycrate_user_store *refused = (skycrate_user_store *)1;
+    ck_assert_int_eq(skycrate_user_store_new_file(&refused, path, 0), SKYCRATE_EPARSE);
+    ck_assert_ptr_null(refused);
 
     char *got = NULL;
-    ck_assert_int_eq(skycrate_user_store_get(&got, &s, "a"), SKYCRATE_EPARSE);
-    ck_assert_int_eq(skycrate_user_store_put(&s, "a", "{\"n\":1}", NULL), SKYCRATE_EPARSE);
+    ck_assert_int_eq(skycrate_user_store_get(&got, s, "a"), SKYCRATE_EPARSE);
+    ck_assert_int_eq(skycrate_user_store_put(s, "a", "{\"n\":1}", NULL), SKYCRATE_EPARSE);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "users.json"));
-    ck_assert_int_eq(skycrate_user_store_put(&s, "b", "{\"n\":1}", "{}"), SKYCRATE_EPARSE);
-    ck_assert_int_eq(skycrate_user_store_remove(&s, "a", NULL), SKYCRATE_EPARSE);
+    ck_assert_int_eq(skycrate_user_store_put(s, "b", "{\"n\":1}", "{}"), SKYCRATE_EPARSE);
+    ck_assert_int_eq(skycrate_user_store_remove(s, "a", NULL), SKYCRATE_EPARSE);
 
     size_t after_len = 0;
     char *after = slurp(path, &after_len);
@@ -314,25 +316,25 @@ START_TEST(bad_file_is_an_error_and_left_untouched)
     char listing[256];
     dir_listing(listing, sizeof(listing));
     ck_assert_str_eq(listing, "users.json,users.json.lock");
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
 START_TEST(path_problems)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     ck_assert_int_eq(skycrate_user_store_new_file(&s, "", 0), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_user_store_new_file(&s, "dir/", 0), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_user_store_new_file(NULL, path, 0), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_user_store_new_file(&s, dir, 0), SKYCRATE_EIO); /* a directory */
-    ck_assert_uint_eq(s.version, 0);
+    ck_assert_ptr_null(s);
 
     /* a missing directory: the store opens (empty), writes fail with EIO */
     char missing[192];
     snprintf(missing, sizeof(missing), "%s/nope/users.json", dir);
     ck_assert_sky_ok(skycrate_user_store_new_file(&s, missing, 0));
-    ck_assert_int_eq(skycrate_user_store_put(&s, "a", "{}", NULL), SKYCRATE_EIO);
-    skycrate_user_store_dispose(&s);
+    ck_assert_int_eq(skycrate_user_store_put(s, "a", "{}", NULL), SKYCRATE_EIO);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
@@ -341,11 +343,11 @@ START_TEST(default_path_is_users_json)
     char cwd[512];
     ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
     ck_assert_int_eq(chdir(dir), 0);
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     int rc = skycrate_user_store_new_file(&s, NULL, 0);
     if (rc == 0)
-        rc = skycrate_user_store_put(&s, "a", "{}", NULL);
-    skycrate_user_store_dispose(&s);
+        rc = skycrate_user_store_put(s, "a", "{}", NULL);
+    skycrate_user_store_unref(s);
     ck_assert_int_eq(chdir(cwd), 0);
     ck_assert_int_eq(rc, 0);
     ck_assert_int_eq(access(path, R_OK), 0);
@@ -368,13 +370,13 @@ static int crash_before_rename(const char *stage)
 
 START_TEST(failed_rename_leaves_old_file)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "a", "{\"v\":1}", NULL));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "a", "{\"v\":1}", NULL));
     char *before = slurp(path, NULL);
     skycrate__file_store_test_hook = fail_before_rename;
-    ck_assert_int_eq(skycrate_user_store_put(&s, "a", "{\"v\":2}", "{\"v\":1}"), SKYCRATE_EIO);
-    ck_assert_int_eq(skycrate_user_store_put(&s, "b", "{\"v\":1}", NULL), SKYCRATE_EIO);
+    ck_assert_int_eq(skycrate_user_store_put(s, "a", "{\"v\":2}", "{\"v\":1}"), SKYCRATE_EIO);
+    ck_assert_int_eq(skycrate_user_store_put(s, "b", "{\"v\":1}", NULL), SKYCRATE_EIO);
     skycrate__file_store_test_hook = NULL;
     char *after = slurp(path, NULL);
     ck_assert_str_eq(before, after);
@@ -383,15 +385,15 @@ START_TEST(failed_rename_leaves_old_file)
     ck_assert_str_eq(listing, "users.json,users.json.lock"); /* no partial file remains */
     free(before);
     free(after);
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
 START_TEST(crash_before_rename_leaves_old_file)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "a", "{\"v\":1}", NULL));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "a", "{\"v\":1}", NULL));
     char *before = slurp(path, NULL);
 
     fflush(NULL);
@@ -399,7 +401,7 @@ START_TEST(crash_before_rename_leaves_old_file)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         skycrate__file_store_test_hook = crash_before_rename;
-        skycrate_user_store_put(&s, "a", "{\"v\":2,\"big\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+        skycrate_user_store_put(s, "a", "{\"v\":2,\"big\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
                                 "{\"v\":1}");
         _exit(1); /* not reached: the hook "crashes" first */
     }
@@ -415,20 +417,20 @@ START_TEST(crash_before_rename_leaves_old_file)
     dir_listing(listing, sizeof(listing));
     ck_assert_str_eq(listing, "users.json,users.json.lock,users.json.tmp");
     char *got = NULL;
-    ck_assert_sky_ok(skycrate_user_store_get(&got, &s, "a"));
+    ck_assert_sky_ok(skycrate_user_store_get(&got, s, "a"));
     ck_assert_str_eq(got, "{\"v\":1}");
     skycrate_free(got);
 
     /* the next write replaces the leftover and commits */
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "a", "{\"v\":3}", "{\"v\":1}"));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "a", "{\"v\":3}", "{\"v\":1}"));
     dir_listing(listing, sizeof(listing));
     ck_assert_str_eq(listing, "users.json,users.json.lock");
-    ck_assert_sky_ok(skycrate_user_store_get(&got, &s, "a"));
+    ck_assert_sky_ok(skycrate_user_store_get(&got, s, "a"));
     ck_assert_str_eq(got, "{\"v\":3}");
     skycrate_free(got);
     free(before);
     free(after);
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
@@ -437,9 +439,9 @@ END_TEST
 START_TEST(new_files_are_private_and_modes_are_kept)
 {
     mode_t old = umask(022);
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     open_store(&s);
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "a", "{}", NULL));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "a", "{}", NULL));
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_uint_eq(st.st_mode & 0777, 0600);
@@ -450,11 +452,11 @@ START_TEST(new_files_are_private_and_modes_are_kept)
 
     /* an administrator's chmod survives the next write */
     ck_assert_int_eq(chmod(path, 0640), 0);
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "b", "{}", NULL));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "b", "{}", NULL));
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_uint_eq(st.st_mode & 0777, 0640);
     umask(old);
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
@@ -462,9 +464,9 @@ END_TEST
 
 START_TEST(lock_timeout_is_a_conflict)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     ck_assert_sky_ok(skycrate_user_store_new_file(&s, path, 150));
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "a", "{\"v\":1}", NULL));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "a", "{\"v\":1}", NULL));
     char *before = slurp(path, NULL);
 
     char lock[160];
@@ -474,23 +476,22 @@ START_TEST(lock_timeout_is_a_conflict)
     ck_assert_int_eq(flock(fd, LOCK_EX), 0);
 
     int64_t t0 = skycrate__monotonic_ms();
-    ck_assert_int_eq(skycrate_user_store_put(&s, "a", "{\"v\":2}", "{\"v\":1}"),
-                     SKYCRATE_ECONFLICT);
+    ck_assert_int_eq(skycrate_user_store_put(s, "a", "{\"v\":2}", "{\"v\":1}"), SKYCRATE_ECONFLICT);
     int64_t waited = skycrate__monotonic_ms() - t0;
     ck_assert_int_ge(waited, 150);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "locked"));
-    ck_assert_int_eq(skycrate_user_store_remove(&s, "a", NULL), SKYCRATE_ECONFLICT);
+    ck_assert_int_eq(skycrate_user_store_remove(s, "a", NULL), SKYCRATE_ECONFLICT);
     char *got = NULL; /* reads take no lock */
-    ck_assert_sky_ok(skycrate_user_store_get(&got, &s, "a"));
+    ck_assert_sky_ok(skycrate_user_store_get(&got, s, "a"));
     skycrate_free(got);
     char *after = slurp(path, NULL);
     ck_assert_str_eq(before, after);
 
     close(fd); /* released: writes go through again */
-    ck_assert_sky_ok(skycrate_user_store_put(&s, "a", "{\"v\":2}", "{\"v\":1}"));
+    ck_assert_sky_ok(skycrate_user_store_put(s, "a", "{\"v\":2}", "{\"v\":1}"));
     free(before);
     free(after);
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
@@ -561,7 +562,7 @@ static long counter(const skycrate_user_store *s, const char *id)
 
 START_TEST(concurrent_processes_lose_no_update)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     ck_assert_sky_ok(skycrate_user_store_new_file(&s, path, 60000));
     pid_t pids[WRITERS];
     int start[2]; /* the writers start together when the parent closes the pipe */
@@ -576,12 +577,12 @@ START_TEST(concurrent_processes_lose_no_update)
             while (read(start[0], &c, 1) < 0 && errno == EINTR) {
             }
             /* each process opens its own store on the same file */
-            skycrate_user_store mine;
+            skycrate_user_store *mine = NULL;
             int rc = skycrate_user_store_new_file(&mine, path, 60000);
             if (rc == 0)
-                rc = writer_work(&mine, w);
-            skycrate_user_store_dispose(&mine);
-            skycrate_user_store_dispose(&s);
+                rc = writer_work(mine, w);
+            skycrate_user_store_unref(mine);
+            skycrate_user_store_unref(s);
             _exit(rc == 0 ? 0 : 1);
         }
     }
@@ -596,10 +597,10 @@ START_TEST(concurrent_processes_lose_no_update)
     for (int w = 0; w < WRITERS; w++) {
         char own[32];
         snprintf(own, sizeof(own), "writer-%d", w);
-        ck_assert_int_eq(counter(&s, own), ROUNDS);
+        ck_assert_int_eq(counter(s, own), ROUNDS);
     }
-    ck_assert_int_eq(counter(&s, "shared"), WRITERS * ROUNDS);
-    skycrate_user_store_dispose(&s);
+    ck_assert_int_eq(counter(s, "shared"), WRITERS * ROUNDS);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
@@ -619,14 +620,14 @@ static void *writer_thread(void *p)
 
 START_TEST(concurrent_threads_lose_no_update)
 {
-    skycrate_user_store s; /* one table shared by every thread */
+    skycrate_user_store *s = NULL; /* one store shared by every thread */
     ck_assert_sky_ok(skycrate_user_store_new_file(&s, path, 60000));
     pthread_t t[WRITERS];
     thread_arg args[WRITERS];
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, WRITERS);
     for (int w = 0; w < WRITERS; w++) {
-        args[w] = (thread_arg){&s, &start, w, -1};
+        args[w] = (thread_arg){s, &start, w, -1};
         ck_assert_int_eq(pthread_create(&t[w], NULL, writer_thread, &args[w]), 0);
     }
     for (int w = 0; w < WRITERS; w++) {
@@ -634,13 +635,13 @@ START_TEST(concurrent_threads_lose_no_update)
         ck_assert_int_eq(args[w].rc, 0);
     }
     pthread_barrier_destroy(&start);
-    ck_assert_int_eq(counter(&s, "shared"), WRITERS * ROUNDS);
+    ck_assert_int_eq(counter(s, "shared"), WRITERS * ROUNDS);
     for (int w = 0; w < WRITERS; w++) {
         char own[32];
         snprintf(own, sizeof(own), "writer-%d", w);
-        ck_assert_int_eq(counter(&s, own), ROUNDS);
+        ck_assert_int_eq(counter(s, own), ROUNDS);
     }
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
 }
 END_TEST
 
@@ -649,18 +650,18 @@ END_TEST
 /* A full life cycle; returns the first failing code. */
 static int life_cycle(void)
 {
-    skycrate_user_store s;
+    skycrate_user_store *s = NULL;
     char *got = NULL;
     int rc = skycrate_user_store_new_file(&s, path, 0);
     if (rc < 0)
         return rc;
-    if ((rc = skycrate_user_store_put(&s, "u1", rich_record, NULL)) == 0 &&
-        (rc = skycrate_user_store_get(&got, &s, "u1")) == 0 &&
-        (rc = skycrate_user_store_put(&s, "u1", "{\"state\":\"deleted\"}", got)) == 0 &&
-        (rc = increment_helper(&s, "u2")) == 0)
-        rc = skycrate_user_store_remove(&s, "u1", "{\"state\":\"deleted\"}");
+    if ((rc = skycrate_user_store_put(s, "u1", rich_record, NULL)) == 0 &&
+        (rc = skycrate_user_store_get(&got, s, "u1")) == 0 &&
+        (rc = skycrate_user_store_put(s, "u1", "{\"state\":\"deleted\"}", got)) == 0 &&
+        (rc = increment_helper(s, "u2")) == 0)
+        rc = skycrate_user_store_remove(s, "u1", "{\"state\":\"deleted\"}");
     skycrate_free(got);
-    skycrate_user_store_dispose(&s);
+    skycrate_user_store_unref(s);
     return rc;
 }
 
@@ -759,106 +760,128 @@ static void mem_free(void *ud)
     m->text = NULL;
 }
 
-static skycrate_user_store mem_table(mem_store *m)
+static skycrate_user_store_callbacks mem_callbacks(mem_store *m)
 {
-    skycrate_user_store t = SKYCRATE_USER_STORE_INIT;
-    t.get = mem_get;
-    t.put = mem_put;
-    t.remove = mem_remove;
-    t.free = mem_free;
-    t.user_data = m;
-    return t;
+    skycrate_user_store_callbacks cb = SKYCRATE_USER_STORE_CALLBACKS_INIT;
+    cb.get = mem_get;
+    cb.put = mem_put;
+    cb.remove = mem_remove;
+    cb.free = mem_free;
+    cb.user_data = m;
+    return cb;
 }
 
-START_TEST(table_versions_and_init)
+static skycrate_user_store *mem_store_new(mem_store *m)
 {
-    skycrate_user_store t;
+    skycrate_user_store_callbacks cb = mem_callbacks(m);
+    skycrate_user_store *store = NULL;
+    ck_assert_sky_ok(skycrate_user_store_new(&store, &cb));
+    return store;
+}
+
+START_TEST(callbacks_versions_and_init)
+{
+    skycrate_user_store_callbacks t;
     memset(&t, 0xab, sizeof(t));
-    ck_assert_sky_ok(skycrate_user_store_init(&t, SKYCRATE_USER_STORE_VERSION));
+    ck_assert_sky_ok(skycrate_user_store_callbacks_init(&t, SKYCRATE_USER_STORE_CALLBACKS_VERSION));
     ck_assert_uint_eq(t.version, 1);
     ck_assert(t.get == NULL);
     ck_assert_ptr_null(t.user_data);
-    ck_assert_int_eq(skycrate_user_store_init(&t, 0), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_init(&t, 2), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_init(NULL, 1), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_callbacks_init(&t, 0), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_callbacks_init(&t, 2), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_callbacks_init(NULL, 1), SKYCRATE_EINVAL);
 
     mem_store m = {0};
-    skycrate_user_store bad = mem_table(&m), copy;
+    skycrate_user_store_callbacks bad = mem_callbacks(&m);
+    skycrate_user_store *store = (skycrate_user_store *)1;
     bad.version = 0;
-    ck_assert_int_eq(skycrate__user_store_copy(&copy, &bad), SKYCRATE_EINVAL);
-    bad.version = SKYCRATE_USER_STORE_VERSION + 1;
-    ck_assert_int_eq(skycrate__user_store_copy(&copy, &bad), SKYCRATE_EINVAL);
-    char *got = NULL;
-    ck_assert_int_eq(skycrate_user_store_get(&got, &bad, "u"), SKYCRATE_EINVAL);
-    bad = mem_table(&m);
+    ck_assert_int_eq(skycrate_user_store_new(&store, &bad), SKYCRATE_EINVAL);
+    ck_assert_ptr_null(store);
+    bad.version = SKYCRATE_USER_STORE_CALLBACKS_VERSION + 1;
+    ck_assert_int_eq(skycrate_user_store_new(&store, &bad), SKYCRATE_EINVAL);
+    bad = mem_callbacks(&m);
     bad.remove = NULL;
-    ck_assert_int_eq(skycrate_user_store_put(&bad, "u", "{}", NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_new(&store, &bad), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_new(&store, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(m.frees, 0); /* a failed _new leaves user_data to the caller */
+    char *got = NULL;
+    ck_assert_int_eq(skycrate_user_store_get(&got, NULL, "u"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_put(NULL, "u", "{}", NULL), SKYCRATE_EINVAL);
     ck_assert_int_eq(m.puts, 0);
-    skycrate_user_store good = mem_table(&m);
-    ck_assert_sky_ok(skycrate__user_store_copy(&copy, &good));
-    ck_assert_ptr_eq(copy.user_data, &m);
-    ck_assert(copy.put == mem_put);
+
+    /* A version-1 table that ends where version 1 ends: only that prefix is read. */
+    size_t v1 = SKYCRATE__PREFIX_THROUGH(skycrate_user_store_callbacks, user_data);
+    skycrate_user_store_callbacks *short_table = malloc(v1);
+    skycrate_user_store_callbacks good = mem_callbacks(&m);
+    memcpy(short_table, &good, v1);
+    ck_assert_sky_ok(skycrate_user_store_new(&store, short_table));
+    free(short_table);
+    ck_assert_ptr_eq(store->callbacks.user_data, &m);
+    ck_assert(store->callbacks.put == mem_put);
+    skycrate_user_store_unref(store);
+    ck_assert_int_eq(m.frees, 1);
 }
 END_TEST
 
 START_TEST(wrappers_check_their_inputs)
 {
     mem_store m = {0};
-    skycrate_user_store t = mem_table(&m);
+    skycrate_user_store *t = mem_store_new(&m);
     char *got = NULL;
     char long_id[1100];
     memset(long_id, 'a', sizeof(long_id) - 1);
     long_id[sizeof(long_id) - 1] = '\0';
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, ""), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, NULL), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, "\xed\xa0\x80"), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, long_id), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_get(NULL, &t, "u"), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_put(&t, "u", "[]", NULL), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_put(&t, "u", "{\"a\":1,\"a\":2}", NULL), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_put(&t, "u", "{", NULL), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_put(&t, "u", NULL, NULL), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_user_store_remove(&t, "", NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, ""), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, "\xed\xa0\x80"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, long_id), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_get(NULL, t, "u"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_put(t, "u", "[]", NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_put(t, "u", "{\"a\":1,\"a\":2}", NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_put(t, "u", "{", NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_put(t, "u", NULL, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_user_store_remove(t, "", NULL), SKYCRATE_EINVAL);
     ck_assert_int_eq(m.gets + m.puts, 0);
     long_id[1024] = '\0';
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, long_id), SKYCRATE_ENOTFOUND);
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, "\xe6\x97\xa5"), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, long_id), SKYCRATE_ENOTFOUND);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, "\xe6\x97\xa5"), SKYCRATE_ENOTFOUND);
     ck_assert_int_eq(skycrate_user_store_value_set(NULL, "{}", 2), SKYCRATE_EINVAL);
+    skycrate_user_store_unref(t);
 }
 END_TEST
 
 START_TEST(wrappers_apply_callback_conventions)
 {
     mem_store m = {0};
-    skycrate_user_store t = mem_table(&m);
+    skycrate_user_store *t = mem_store_new(&m);
     char *got = NULL;
-    ck_assert_sky_ok(skycrate_user_store_put(&t, "u", "{\"a\":1}", NULL));
-    ck_assert_sky_ok(skycrate_user_store_get(&got, &t, "u"));
+    ck_assert_sky_ok(skycrate_user_store_put(t, "u", "{\"a\":1}", NULL));
+    ck_assert_sky_ok(skycrate_user_store_get(&got, t, "u"));
     ck_assert_str_eq(got, "{\"a\":1}");
     skycrate_free(got);
     got = NULL;
 
     m.get_mode = 1; /* a positive return is a broken store */
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, "u"), SKYCRATE_ERROR);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, "u"), SKYCRATE_ERROR);
     m.get_mode = 2; /* success without a value */
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, "u"), SKYCRATE_ERROR);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, "u"), SKYCRATE_ERROR);
     m.get_mode = 3; /* not an object */
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, "u"), SKYCRATE_EPARSE);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, "u"), SKYCRATE_EPARSE);
     ck_assert_ptr_null(got);
     m.get_mode = 4; /* the callback's own message and EUSER pass through */
-    ck_assert_int_eq(skycrate_user_store_get(&got, &t, "u"), SKYCRATE_EUSER);
+    ck_assert_int_eq(skycrate_user_store_get(&got, t, "u"), SKYCRATE_EUSER);
     ck_assert_str_eq(skycrate_error_last()->message, "database is down");
     m.get_mode = 0;
     m.conflicts_left = 1; /* a callback failing without a message gets a generic one */
-    ck_assert_int_eq(skycrate_user_store_put(&t, "u", "{}", "{\"a\":1}"), SKYCRATE_ECONFLICT);
+    ck_assert_int_eq(skycrate_user_store_put(t, "u", "{}", "{\"a\":1}"), SKYCRATE_ECONFLICT);
     ck_assert_str_eq(skycrate_error_last()->message, "user store put callback returned -19");
 
-    skycrate_user_store_dispose(&t);
-    ck_assert_int_eq(m.frees, 1);
-    ck_assert_uint_eq(t.version, 0);
-    skycrate_user_store_dispose(&t); /* twice: nothing */
-    skycrate_user_store_dispose(NULL);
-    ck_assert_int_eq(m.frees, 1);
+    ck_assert_ptr_eq(skycrate_user_store_ref(t), t);
+    skycrate_user_store_unref(t);
+    ck_assert_int_eq(m.frees, 0);
+    skycrate_user_store_unref(t);
+    ck_assert_int_eq(m.frees, 1); /* the last reference frees user_data, once */
+    skycrate_user_store_unref(NULL);
 }
 END_TEST
 
@@ -884,35 +907,34 @@ static int refuse(json_t **record, void *ctx)
 START_TEST(update_retries_conflicts)
 {
     mem_store m = {0};
-    skycrate_user_store t = mem_table(&m);
+    skycrate_user_store *t = mem_store_new(&m);
     json_t *result = NULL;
-    ck_assert_sky_ok(skycrate__user_store_update(&result, &t, "u", set_state, "active"));
+    ck_assert_sky_ok(skycrate__user_store_update(&result, t, "u", set_state, "active"));
     ck_assert_str_eq(json_string_value(json_object_get(result, "state")), "active");
     json_decref(result);
 
     m.conflicts_left = 3; /* three lost races, then success: four reads, four writes */
     m.gets = m.puts = 0;
-    ck_assert_sky_ok(skycrate__user_store_update(NULL, &t, "u", set_state, "failed"));
+    ck_assert_sky_ok(skycrate__user_store_update(NULL, t, "u", set_state, "failed"));
     ck_assert_int_eq(m.gets, 4);
     ck_assert_int_eq(m.puts, 4);
     ck_assert(json_text_equal(m.text, "{\"state\":\"failed\"}"));
 
     m.conflicts_left = 1000; /* never wins: gives up after the bound */
     m.puts = 0;
-    ck_assert_int_eq(skycrate__user_store_update(NULL, &t, "u", set_state, "x"),
-                     SKYCRATE_ECONFLICT);
+    ck_assert_int_eq(skycrate__user_store_update(NULL, t, "u", set_state, "x"), SKYCRATE_ECONFLICT);
     ck_assert_int_eq(m.puts, SKYCRATE__USER_STORE_ATTEMPTS);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "still changing"));
     m.conflicts_left = 0;
 
     m.puts = 0;
-    ck_assert_sky_ok(skycrate__user_store_update(&result, &t, "u", keep, NULL));
+    ck_assert_sky_ok(skycrate__user_store_update(&result, t, "u", keep, NULL));
     ck_assert_int_eq(m.puts, 0);
     ck_assert_str_eq(json_string_value(json_object_get(result, "state")), "failed");
     json_decref(result);
-    ck_assert_int_eq(skycrate__user_store_update(NULL, &t, "u", refuse, NULL), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate__user_store_update(NULL, t, "u", refuse, NULL), SKYCRATE_EINVAL);
     ck_assert_int_eq(m.puts, 0);
-    skycrate_user_store_dispose(&t);
+    skycrate_user_store_unref(t);
 }
 END_TEST
 
@@ -958,7 +980,7 @@ static Suite *store_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("seam");
-    tcase_add_test(tc, table_versions_and_init);
+    tcase_add_test(tc, callbacks_versions_and_init);
     tcase_add_test(tc, wrappers_check_their_inputs);
     tcase_add_test(tc, wrappers_apply_callback_conventions);
     tcase_add_test(tc, update_retries_conflicts);

@@ -46,9 +46,9 @@ static void setup(void)
     testhome_setup();
     skycrate__clock_override(testhome_frozen_clock, NULL);
     mock = mock_new();
-    skycrate_http_transport t;
-    mock_table(mock, &t);
-    ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+    skycrate_http_transport *t = mock_transport_new(mock);
+    ck_assert_sky_ok(skycrate__creds_http_new(&http, t, NULL));
+    skycrate_http_transport_unref(t);
     ck_assert_sky_ok(skycrate_credentials_new(&source, "AKIDSOURCE", TEST_SECRET, TEST_TOKEN, 0));
     memset(&endpoint, 0, sizeof(endpoint));
 }
@@ -383,9 +383,9 @@ START_TEST(assume_role_reports_enomem_and_leaks_nothing)
         skycrate__creds_http_unref(http);
         mock_free(mock);
         mock = mock_new();
-        skycrate_http_transport t;
-        mock_table(mock, &t);
-        ck_assert_sky_ok(skycrate__creds_http_new(&http, &t, NULL));
+        skycrate_http_transport *t = mock_transport_new(mock);
+        ck_assert_sky_ok(skycrate__creds_http_new(&http, t, NULL));
+        skycrate_http_transport_unref(t);
         mock_push_str(mock, 200, NULL, sts_ok);
         skycrate__sts_request r = role_request();
         skycrate_credentials *c = NULL;
