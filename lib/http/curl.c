@@ -443,7 +443,10 @@ int skycrate__curl_transport_new(skycrate_http_transport **out,
         (error = dup_option(&ct->user_agent, options->user_agent)) < 0)
         goto done;
 
-    skycrate_http_transport_callbacks cb = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
+    skycrate_http_transport_callbacks cb;
+    skycrate_http_transport_callbacks_init(
+        &cb,
+        SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION); /* zero padding too: the table is copied byte for byte */
     cb.perform = curl_perform;
     cb.free = curl_transport_free;
     cb.user_data = ct;

@@ -436,7 +436,10 @@ int skycrate_user_store_new_file(skycrate_user_store **out, const char *path,
     if ((error = document_load(&doc, fs->path)) < 0)
         goto done;
 
-    skycrate_user_store_callbacks cb = SKYCRATE_USER_STORE_CALLBACKS_INIT;
+    skycrate_user_store_callbacks cb;
+    skycrate_user_store_callbacks_init(
+        &cb,
+        SKYCRATE_USER_STORE_CALLBACKS_VERSION); /* zero padding too: the table is copied byte for byte */
     cb.get = file_get;
     cb.put = file_put;
     cb.remove = file_remove;

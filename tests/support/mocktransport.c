@@ -484,7 +484,10 @@ static int mock_perform(skycrate_http_request *req, skycrate_http_response *resp
 
 static skycrate_http_transport *make(mock_transport *m, void (*free_fn)(void *))
 {
-    skycrate_http_transport_callbacks cb = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
+    skycrate_http_transport_callbacks cb;
+    skycrate_http_transport_callbacks_init(
+        &cb,
+        SKYCRATE_HTTP_TRANSPORT_CALLBACKS_VERSION); /* zero padding too: the table is copied byte for byte */
     cb.perform = mock_perform;
     cb.free = free_fn;
     cb.user_data = m;

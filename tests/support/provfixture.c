@@ -208,7 +208,10 @@ skycrate_user_store *prov_memory_store(void)
     memory_store *m = calloc(1, sizeof(*m));
     ck_assert_ptr_nonnull(m);
     pthread_mutex_init(&m->lock, NULL);
-    skycrate_user_store_callbacks cb = SKYCRATE_USER_STORE_CALLBACKS_INIT;
+    skycrate_user_store_callbacks cb;
+    skycrate_user_store_callbacks_init(
+        &cb,
+        SKYCRATE_USER_STORE_CALLBACKS_VERSION); /* zero padding too: the table is copied byte for byte */
     cb.get = memory_get;
     cb.put = memory_put;
     cb.remove = memory_remove;
