@@ -40,7 +40,7 @@ SKYCRATE_API int skycrate_credentials_new(skycrate_credentials **out, const char
 /**
  * @brief Takes another reference. Thread-safe.
  * @param[in] credentials the credentials (NULL does nothing).
- * @return `credentials`.
+ * @return `credentials`, or NULL when it is NULL or not live credentials.
  */
 SKYCRATE_API skycrate_credentials *skycrate_credentials_ref(skycrate_credentials *credentials);
 
@@ -263,7 +263,7 @@ skycrate_credentials_provider_name(const skycrate_credentials_provider *provider
 /**
  * @brief Takes another reference. Thread-safe.
  * @param[in] provider the provider (NULL does nothing).
- * @return `provider`.
+ * @return `provider`, or NULL when it is NULL or not a live provider.
  */
 SKYCRATE_API skycrate_credentials_provider *
 skycrate_credentials_provider_ref(skycrate_credentials_provider *provider);

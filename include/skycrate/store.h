@@ -183,7 +183,7 @@ SKYCRATE_API int skycrate_user_store_new_file(skycrate_user_store **out, const c
 /**
  * @brief Takes another reference to a store. Thread-safe.
  * @param[in] store the store, or NULL.
- * @return `store`.
+ * @return `store`, or NULL when it is NULL or not a live store.
  */
 SKYCRATE_API skycrate_user_store *skycrate_user_store_ref(skycrate_user_store *store);
 

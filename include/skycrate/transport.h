@@ -98,7 +98,7 @@ SKYCRATE_API int skycrate_http_transport_new(skycrate_http_transport **out,
 /**
  * @brief Takes another reference to a transport. Thread-safe.
  * @param[in] transport the transport, or NULL.
- * @return `transport`.
+ * @return `transport`, or NULL when it is NULL or not a live transport.
  */
 SKYCRATE_API skycrate_http_transport *
 skycrate_http_transport_ref(skycrate_http_transport *transport);

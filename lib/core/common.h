@@ -32,6 +32,10 @@
         }                                                                                          \
     } while (0)
 
+/* True when `h` is a live handle of one kind: for accessors that cannot fail and return an
+ * empty value for anything else. */
+#define SKYCRATE_VALID_HANDLE(h, magic_value) ((h) != NULL && (h)->magic == (magic_value))
+
 /* Handles start with a magic number; a wrong one is a caller bug (use after free, wrong type). */
 #define SKYCRATE_ASSERT_HANDLE(h, magic_value)                                                     \
     do {                                                                                           \
@@ -55,7 +59,18 @@
     X(POST_FORM, 0x534b5046, "SKPF")                                                               \
     X(PROVISIONER, 0x534b5056, "SKPV")                                                             \
     X(PROVISIONER_CONFIG, 0x534b5643, "SKVC")                                                      \
-    X(USER_STORE, 0x534b5553, "SKUS")
+    X(USER_STORE, 0x534b5553, "SKUS")                                                              \
+    X(USER_STORE_VALUE, 0x534b5356, "SKSV")                                                        \
+    X(CREDENTIALS, 0x534b4352, "SKCR")                                                             \
+    X(CREDENTIALS_PROVIDER, 0x534b4350, "SKCP")                                                    \
+    X(HTTP_REQUEST, 0x534b4851, "SKHQ")                                                            \
+    X(HTTP_RESPONSE, 0x534b4852, "SKHR")                                                           \
+    X(OBJECT_INFO, 0x534b4f49, "SKOI")                                                             \
+    X(OBJECT_PAGE, 0x534b4f50, "SKOP")                                                             \
+    X(RECORD, 0x534b5243, "SKRC")                                                                  \
+    X(VERIFY_REPORT, 0x534b5256, "SKRV")                                                           \
+    X(USAGE_REPORT, 0x534b5255, "SKRU")                                                            \
+    X(DEPROVISION_REPORT, 0x534b5244, "SKRD")
 
 #define SKYCRATE__MAGIC_ENUM(name, value, text) SKYCRATE_MAGIC_##name = value,
 enum { SKYCRATE__HANDLE_KINDS(SKYCRATE__MAGIC_ENUM) };

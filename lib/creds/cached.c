@@ -146,7 +146,7 @@ int skycrate__credentials_provider_new_cached(skycrate_credentials_provider **ou
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    SKYCRATE_ASSERT_ARG(inner);
+    SKYCRATE_ASSERT_HANDLE(inner, SKYCRATE_MAGIC_CREDENTIALS_PROVIDER);
     cached *c = skycrate__calloc(1, sizeof(*c));
     if (!c)
         return skycrate__error_nomem();

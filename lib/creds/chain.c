@@ -65,7 +65,7 @@ int skycrate__credentials_provider_new_chain(skycrate_credentials_provider **out
     *out = NULL;
     SKYCRATE_ASSERT_ARG(providers || count == 0);
     for (size_t i = 0; i < count; i++)
-        SKYCRATE_ASSERT_ARG(providers[i]);
+        SKYCRATE_ASSERT_HANDLE(providers[i], SKYCRATE_MAGIC_CREDENTIALS_PROVIDER);
     chain *c = skycrate__calloc(1, sizeof(*c) + count * sizeof(c->providers[0]));
     if (!c)
         return skycrate__error_nomem();

@@ -20,6 +20,7 @@ int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_
     skycrate_credentials *c = skycrate__calloc(1, sizeof(*c));
     if (!c)
         return skycrate__error_nomem();
+    c->magic = SKYCRATE_MAGIC_CREDENTIALS;
     atomic_init(&c->refcount, 1);
     c->expiration = expiration;
     c->access_key_id = skycrate__strdup(access_key_id);
@@ -38,14 +39,15 @@ int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_
 
 skycrate_credentials *skycrate_credentials_ref(skycrate_credentials *credentials)
 {
-    if (credentials)
-        atomic_fetch_add_explicit(&credentials->refcount, 1, memory_order_relaxed);
+    if (!SKYCRATE_VALID_HANDLE(credentials, SKYCRATE_MAGIC_CREDENTIALS))
+        return NULL;
+    atomic_fetch_add_explicit(&credentials->refcount, 1, memory_order_relaxed);
     return credentials;
 }
 
 void skycrate_credentials_unref(skycrate_credentials *credentials)
 {
-    if (!credentials)
+    if (!SKYCRATE_VALID_HANDLE(credentials, SKYCRATE_MAGIC_CREDENTIALS))
         return;
     if (atomic_fetch_sub_explicit(&credentials->refcount, 1, memory_order_acq_rel) != 1)
         return;
@@ -58,24 +60,27 @@ void skycrate_credentials_unref(skycrate_credentials *credentials)
 
 const char *skycrate_credentials_access_key_id(const skycrate_credentials *credentials)
 {
-    SKYCRATE_ASSERT_ARG_RET(credentials, NULL);
-    return credentials->access_key_id;
+    return SKYCRATE_VALID_HANDLE(credentials, SKYCRATE_MAGIC_CREDENTIALS)
+               ? credentials->access_key_id
+               : NULL;
 }
 
 const char *skycrate_credentials_secret_access_key(const skycrate_credentials *credentials)
 {
-    SKYCRATE_ASSERT_ARG_RET(credentials, NULL);
-    return credentials->secret_access_key;
+    return SKYCRATE_VALID_HANDLE(credentials, SKYCRATE_MAGIC_CREDENTIALS)
+               ? credentials->secret_access_key
+               : NULL;
 }
 
 const char *skycrate_credentials_session_token(const skycrate_credentials *credentials)
 {
-    SKYCRATE_ASSERT_ARG_RET(credentials, NULL);
-    return credentials->session_token;
+    return SKYCRATE_VALID_HANDLE(credentials, SKYCRATE_MAGIC_CREDENTIALS)
+               ? credentials->session_token
+               : NULL;
 }
 
 int64_t skycrate_credentials_expiration(const skycrate_credentials *credentials)
 {
-    SKYCRATE_ASSERT_ARG_RET(credentials, 0);
-    return credentials->expiration;
+    return SKYCRATE_VALID_HANDLE(credentials, SKYCRATE_MAGIC_CREDENTIALS) ? credentials->expiration
+                                                                          : 0;
 }

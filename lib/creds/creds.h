@@ -12,6 +12,7 @@
 #include "skycrate/credentials.h"
 
 struct skycrate_credentials {
+    uint32_t magic;
     atomic_int refcount;
     char *access_key_id;
     char *secret_access_key; /* wiped on free */
@@ -20,6 +21,7 @@ struct skycrate_credentials {
 };
 
 struct skycrate_credentials_provider {
+    uint32_t magic;
     atomic_int refcount;
     skycrate_credentials_provider_callbacks callbacks; /* the prefix known for its version */
     char *name;

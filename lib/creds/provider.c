@@ -44,6 +44,7 @@ int skycrate_credentials_provider_new(skycrate_credentials_provider **out,
     skycrate_credentials_provider *p = skycrate__calloc(1, sizeof(*p));
     if (!p)
         return skycrate__error_nomem();
+    p->magic = SKYCRATE_MAGIC_CREDENTIALS_PROVIDER;
     p->callbacks = cb;
     const char *name = p->callbacks.name && *p->callbacks.name ? p->callbacks.name : "custom";
     p->name = skycrate__strdup(name);
@@ -60,27 +61,29 @@ int skycrate_credentials_provider_new(skycrate_credentials_provider **out,
 skycrate_credentials_provider *
 skycrate_credentials_provider_ref(skycrate_credentials_provider *provider)
 {
-    if (provider)
-        atomic_fetch_add_explicit(&provider->refcount, 1, memory_order_relaxed);
+    if (!SKYCRATE_VALID_HANDLE(provider, SKYCRATE_MAGIC_CREDENTIALS_PROVIDER))
+        return NULL;
+    atomic_fetch_add_explicit(&provider->refcount, 1, memory_order_relaxed);
     return provider;
 }
 
 void skycrate_credentials_provider_unref(skycrate_credentials_provider *provider)
 {
-    if (!provider)
+    if (!SKYCRATE_VALID_HANDLE(provider, SKYCRATE_MAGIC_CREDENTIALS_PROVIDER))
         return;
     if (atomic_fetch_sub_explicit(&provider->refcount, 1, memory_order_acq_rel) != 1)
         return;
     if (provider->callbacks.free)
         provider->callbacks.free(provider->callbacks.user_data);
     skycrate__free(provider->name);
+    provider->magic = 0;
     skycrate__free(provider);
 }
 
 const char *skycrate_credentials_provider_name(const skycrate_credentials_provider *provider)
 {
-    SKYCRATE_ASSERT_ARG_RET(provider, "");
-    return provider->name;
+    return SKYCRATE_VALID_HANDLE(provider, SKYCRATE_MAGIC_CREDENTIALS_PROVIDER) ? provider->name
+                                                                                : "";
 }
 
 /* Makes sure a failure message names the provider (unless an inner provider already did). */
@@ -100,7 +103,7 @@ int skycrate_credentials_provider_get(skycrate_credentials **out,
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    SKYCRATE_ASSERT_ARG(provider);
+    SKYCRATE_ASSERT_HANDLE(provider, SKYCRATE_MAGIC_CREDENTIALS_PROVIDER);
 
     skycrate_credentials *creds = NULL;
     /* A stale message with the same code must not pass for the callback's own. */
@@ -169,7 +172,7 @@ int skycrate_credentials_provider_new_static(skycrate_credentials_provider **out
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    SKYCRATE_ASSERT_ARG(credentials);
+    SKYCRATE_ASSERT_HANDLE(credentials, SKYCRATE_MAGIC_CREDENTIALS);
     skycrate_credentials *own = skycrate_credentials_ref(credentials);
     int error = skycrate__credentials_provider_wrap(out, static_get, static_free, own, "static");
     if (error < 0)

@@ -53,6 +53,7 @@ bool skycrate__http_gate_cancelled(skycrate__http_gate *gate);
 int skycrate__http_gate_refused(const struct skycrate_http_request *req);
 
 struct skycrate_http_request {
+    uint32_t magic; /* SKYCRATE_MAGIC_HTTP_REQUEST: stamped by skycrate__http_perform() */
     const char *method;
     const char *url;
     const skycrate__kv *headers; /* borrowed; Host is not among them */
@@ -72,6 +73,7 @@ struct skycrate_http_request {
 
 /* Response headers are owned copies; the body goes to a sink (default: into `body`). */
 struct skycrate_http_response {
+    uint32_t magic; /* SKYCRATE_MAGIC_HTTP_RESPONSE, from skycrate__http_response_init() */
     int status;
     skycrate__kv *headers; /* owned strings */
     size_t header_count, header_cap;

@@ -13,25 +13,25 @@
 
 const char *skycrate_http_request_method(const skycrate_http_request *request)
 {
-    return request ? request->method : NULL;
+    return SKYCRATE_VALID_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST) ? request->method : NULL;
 }
 
 const char *skycrate_http_request_url(const skycrate_http_request *request)
 {
-    return request ? request->url : NULL;
+    return SKYCRATE_VALID_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST) ? request->url : NULL;
 }
 
 size_t skycrate_http_request_header_count(const skycrate_http_request *request)
 {
-    return request ? request->header_count : 0;
+    return SKYCRATE_VALID_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST) ? request->header_count : 0;
 }
 
 int skycrate_http_request_header(const char **name_out, const char **value_out,
                                  const skycrate_http_request *request, size_t index)
 {
+    SKYCRATE_ASSERT_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST);
     SKYCRATE_ASSERT_ARG(name_out);
     SKYCRATE_ASSERT_ARG(value_out);
-    SKYCRATE_ASSERT_ARG(request);
     if (index >= request->header_count)
         return skycrate__error_set(SKYCRATE_EINVAL, "header index %zu out of range (%zu headers)",
                                    index, request->header_count);
@@ -42,26 +42,29 @@ int skycrate_http_request_header(const char **name_out, const char **value_out,
 
 uint64_t skycrate_http_request_body_length(const skycrate_http_request *request)
 {
-    if (!request || request->body_kind == SKYCRATE__BODY_NONE)
+    if (!SKYCRATE_VALID_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST) ||
+        request->body_kind == SKYCRATE__BODY_NONE)
         return 0;
     return request->body_length;
 }
 
 const void *skycrate_http_request_body_data(const skycrate_http_request *request)
 {
-    if (!request || request->body_kind != SKYCRATE__BODY_MEMORY || request->body_length == 0)
+    if (!SKYCRATE_VALID_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST) ||
+        request->body_kind != SKYCRATE__BODY_MEMORY || request->body_length == 0)
         return NULL;
     return request->body_data;
 }
 
 uint32_t skycrate_http_request_connect_timeout_ms(const skycrate_http_request *request)
 {
-    return request ? request->connect_timeout_ms : 0;
+    return SKYCRATE_VALID_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST) ? request->connect_timeout_ms
+                                                                       : 0;
 }
 
 uint32_t skycrate_http_request_timeout_ms(const skycrate_http_request *request)
 {
-    return request ? request->timeout_ms : 0;
+    return SKYCRATE_VALID_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST) ? request->timeout_ms : 0;
 }
 
 /* Reads from the file at its own offset (pread): the FILE's position and buffer are unused. */
@@ -128,7 +131,7 @@ int skycrate_http_request_body_read(size_t *nread_out, skycrate_http_request *re
 {
     SKYCRATE_ASSERT_ARG(nread_out);
     *nread_out = 0;
-    SKYCRATE_ASSERT_ARG(request);
+    SKYCRATE_ASSERT_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST);
     if (request->body_kind == SKYCRATE__BODY_NONE || request->body_position >= request->body_length)
         return 0;
     SKYCRATE_ASSERT_ARG(buf && capacity > 0);
@@ -167,7 +170,7 @@ int skycrate_http_request_body_read(size_t *nread_out, skycrate_http_request *re
 
 int skycrate_http_request_body_rewind(skycrate_http_request *request)
 {
-    SKYCRATE_ASSERT_ARG(request);
+    SKYCRATE_ASSERT_HANDLE(request, SKYCRATE_MAGIC_HTTP_REQUEST);
     if (request->body_position == 0)
         return 0;
     if (request->body_kind == SKYCRATE__BODY_STREAM)

@@ -12,6 +12,7 @@
 void skycrate__http_response_init(struct skycrate_http_response *resp)
 {
     memset(resp, 0, sizeof(*resp));
+    resp->magic = SKYCRATE_MAGIC_HTTP_RESPONSE;
     skycrate__buf init = SKYCRATE_BUF_INIT;
     resp->body = init;
 }
@@ -59,7 +60,7 @@ const char *skycrate__http_response_header(const struct skycrate_http_response *
 
 int skycrate_http_response_set_status(skycrate_http_response *response, int status)
 {
-    SKYCRATE_ASSERT_ARG(response);
+    SKYCRATE_ASSERT_HANDLE(response, SKYCRATE_MAGIC_HTTP_RESPONSE);
     if (status < 100 || status > 599)
         return skycrate__error_set(SKYCRATE_EINVAL, "HTTP status %d out of range 100..599", status);
     /* A later status line (after an interim 1xx answer) starts a new header block. */
@@ -86,7 +87,7 @@ static void trim(const char **s, size_t *len)
 int skycrate_http_response_add_header(skycrate_http_response *response, const char *name,
                                       size_t name_length, const char *value, size_t value_length)
 {
-    SKYCRATE_ASSERT_ARG(response);
+    SKYCRATE_ASSERT_HANDLE(response, SKYCRATE_MAGIC_HTTP_RESPONSE);
     SKYCRATE_ASSERT_ARG(name || name_length == 0);
     SKYCRATE_ASSERT_ARG(value || value_length == 0);
     if (response->status == 0)
@@ -126,7 +127,7 @@ int skycrate_http_response_add_header(skycrate_http_response *response, const ch
 int skycrate_http_response_write_body(skycrate_http_response *response, const void *data,
                                       size_t length)
 {
-    SKYCRATE_ASSERT_ARG(response);
+    SKYCRATE_ASSERT_HANDLE(response, SKYCRATE_MAGIC_HTTP_RESPONSE);
     SKYCRATE_ASSERT_ARG(data || length == 0);
     if (response->status == 0)
         return skycrate__error_set(SKYCRATE_EINVAL, "response body before the status");

@@ -56,8 +56,9 @@ int skycrate_http_transport_new(skycrate_http_transport **out,
 
 skycrate_http_transport *skycrate_http_transport_ref(skycrate_http_transport *transport)
 {
-    if (transport && transport->magic == SKYCRATE_MAGIC_HTTP_TRANSPORT)
-        atomic_fetch_add_explicit(&transport->refs, 1, memory_order_relaxed);
+    if (!SKYCRATE_VALID_HANDLE(transport, SKYCRATE_MAGIC_HTTP_TRANSPORT))
+        return NULL;
+    atomic_fetch_add_explicit(&transport->refs, 1, memory_order_relaxed);
     return transport;
 }
 
@@ -96,7 +97,10 @@ int skycrate__http_perform(const skycrate_http_transport *transport,
 {
     SKYCRATE_ASSERT_HANDLE(transport, SKYCRATE_MAGIC_HTTP_TRANSPORT);
     SKYCRATE_ASSERT_ARG(req && req->method && req->url);
-    SKYCRATE_ASSERT_ARG(resp);
+    SKYCRATE_ASSERT_HANDLE(resp, SKYCRATE_MAGIC_HTTP_RESPONSE);
+    /* The request is the library's own; from here on a transport may read it through the
+     * public accessors, which check this. */
+    req->magic = SKYCRATE_MAGIC_HTTP_REQUEST;
 
     /* A retried request starts its body over; a consumed stream cannot, and that is an error. */
     int rc = skycrate_http_request_body_rewind(req);

@@ -55,7 +55,7 @@ nomem:
 
 void skycrate_presigned_free(skycrate_presigned *c)
 {
-    if (c == NULL)
+    if (!SKYCRATE_VALID_HANDLE(c, SKYCRATE_MAGIC_PRESIGNED))
         return;
     for (size_t i = 0; i < c->header_count; i++) {
         skycrate__free(c->headers[i].name);

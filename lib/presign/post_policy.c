@@ -109,7 +109,7 @@ int skycrate_post_policy_new(skycrate_post_policy **out, const char *bucket)
 
 void skycrate_post_policy_free(skycrate_post_policy *p)
 {
-    if (p == NULL)
+    if (!SKYCRATE_VALID_HANDLE(p, SKYCRATE_MAGIC_POST_POLICY))
         return;
     for (size_t i = 0; i < p->field_count; i++) {
         skycrate__free(p->fields[i].name);
@@ -429,10 +429,11 @@ int skycrate_presigner_sign_post(skycrate_post_form **out,
                                     : skycrate__buf_putc(&url, '/')) < 0)
         goto done;
 
-    if ((form = skycrate__calloc(1, sizeof(*form))) == NULL ||
-        (form->fields = skycrate__calloc(fields.count, sizeof(*form->fields))) == NULL)
+    if ((form = skycrate__calloc(1, sizeof(*form))) == NULL)
         goto nomem;
-    form->magic = SKYCRATE_MAGIC_POST_FORM;
+    form->magic = SKYCRATE_MAGIC_POST_FORM; /* so that skycrate_post_form_free() takes it */
+    if ((form->fields = skycrate__calloc(fields.count, sizeof(*form->fields))) == NULL)
+        goto nomem;
     form->signed_at = pl.time;
     form->expires_in = pl.expires;
     form->clamped = pl.clamped;
@@ -468,7 +469,7 @@ done:
 
 void skycrate_post_form_free(skycrate_post_form *f)
 {
-    if (f == NULL)
+    if (!SKYCRATE_VALID_HANDLE(f, SKYCRATE_MAGIC_POST_FORM))
         return;
     if (f->fields)
         form_free_fields(f->fields, f->field_count);

@@ -139,7 +139,7 @@ done:
 
 void skycrate_presigner_free(skycrate_presigner *p)
 {
-    if (p == NULL)
+    if (!SKYCRATE_VALID_HANDLE(p, SKYCRATE_MAGIC_PRESIGNER))
         return;
     skycrate_credentials_provider_unref(p->provider);
     skycrate__endpoint_dispose(&p->endpoint);

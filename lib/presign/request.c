@@ -266,7 +266,7 @@ done:
 
 void skycrate_presign_request_free(skycrate_presign_request *r)
 {
-    if (r == NULL)
+    if (!SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_PRESIGN_REQUEST))
         return;
     for (size_t i = 0; i < r->header_count; i++) {
         skycrate__free(r->headers[i].name);

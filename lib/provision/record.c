@@ -67,11 +67,14 @@ bool skycrate__record_has_step(const json_t *record, const char *field, skycrate
     return false;
 }
 
+#define VALID(r) SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_RECORD)
+
 int skycrate__record_wrap(skycrate_record **out, json_t *json)
 {
     skycrate_record *r = skycrate__calloc(1, sizeof(*r));
     if (!r)
         return skycrate__error_nomem();
+    r->magic = SKYCRATE_MAGIC_RECORD;
     r->json = json_incref(json);
     *out = r;
     return 0;
@@ -81,45 +84,46 @@ int skycrate__record_wrap(skycrate_record **out, json_t *json)
 
 void skycrate_record_free(skycrate_record *record)
 {
-    if (record) {
+    if (VALID(record)) {
         json_decref(record->json);
+        record->magic = 0;
         skycrate__free(record);
     }
 }
 
 const char *skycrate_record_user_id(const skycrate_record *r)
 {
-    return r ? skycrate__record_str(r->json, "userId") : "";
+    return VALID(r) ? skycrate__record_str(r->json, "userId") : "";
 }
 
 const char *skycrate_record_bucket(const skycrate_record *r)
 {
-    return r ? skycrate__record_str(r->json, "bucket") : "";
+    return VALID(r) ? skycrate__record_str(r->json, "bucket") : "";
 }
 
 const char *skycrate_record_region(const skycrate_record *r)
 {
-    return r ? skycrate__record_str(r->json, "region") : "";
+    return VALID(r) ? skycrate__record_str(r->json, "region") : "";
 }
 
 const char *skycrate_record_endpoint(const skycrate_record *r)
 {
-    return r ? skycrate__record_str(r->json, "endpoint") : "";
+    return VALID(r) ? skycrate__record_str(r->json, "endpoint") : "";
 }
 
 const char *skycrate_record_mode(const skycrate_record *r)
 {
-    return r ? skycrate__record_str(r->json, "mode") : "";
+    return VALID(r) ? skycrate__record_str(r->json, "mode") : "";
 }
 
 skycrate_state skycrate_record_state(const skycrate_record *r)
 {
-    return r ? skycrate__record_state(r->json) : (skycrate_state)0;
+    return VALID(r) ? skycrate__record_state(r->json) : (skycrate_state)0;
 }
 
 skycrate_step_status skycrate_record_step(const skycrate_record *r, skycrate_step step)
 {
-    if (!r || !skycrate_step_name(step))
+    if (!VALID(r) || !skycrate_step_name(step))
         return SKYCRATE_STEP_STATUS_OFF;
     if (skycrate__record_has_step(r->json, "stepsDone", step))
         return SKYCRATE_STEP_STATUS_DONE;
@@ -135,7 +139,7 @@ const char *skycrate_record_step_note(const skycrate_record *r, skycrate_step st
     const char *name = skycrate_step_name(step);
     size_t i;
     json_t *v;
-    if (!r || !name)
+    if (!VALID(r) || !name)
         return "";
     json_array_foreach(json_object_get(r->json, "stepsSkipped"), i, v)
     {
@@ -147,7 +151,7 @@ const char *skycrate_record_step_note(const skycrate_record *r, skycrate_step st
 
 const char *skycrate_record_error(const skycrate_record *r)
 {
-    return r ? skycrate__record_str(r->json, "error") : "";
+    return VALID(r) ? skycrate__record_str(r->json, "error") : "";
 }
 
 static int64_t time_field(const json_t *record, const char *field)
@@ -160,19 +164,19 @@ static int64_t time_field(const json_t *record, const char *field)
 
 int64_t skycrate_record_created_at(const skycrate_record *r)
 {
-    return r ? time_field(r->json, "createdAt") : 0;
+    return VALID(r) ? time_field(r->json, "createdAt") : 0;
 }
 
 int64_t skycrate_record_updated_at(const skycrate_record *r)
 {
-    return r ? time_field(r->json, "updatedAt") : 0;
+    return VALID(r) ? time_field(r->json, "updatedAt") : 0;
 }
 
 int skycrate_record_to_json(char **out, const skycrate_record *r, uint32_t flags)
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    SKYCRATE_ASSERT_ARG(r);
+    SKYCRATE_ASSERT_HANDLE(r, SKYCRATE_MAGIC_RECORD);
     return skycrate__json_render(out, r->json, flags);
 }
 

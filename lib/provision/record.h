@@ -15,6 +15,7 @@
 #include "provision/steps.h"
 
 struct skycrate_record {
+    uint32_t magic;
     json_t *json; /* a JSON object, owned */
 };
 

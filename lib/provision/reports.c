@@ -33,10 +33,10 @@ static int render(char **out, json_t *value, uint32_t flags)
 }
 
 /* The argument checks of the to_json functions. */
-#define PACK_CHECK(flags)                                                                          \
+#define PACK_CHECK(flags, magic)                                                                   \
     SKYCRATE_ASSERT_ARG(out);                                                                      \
     *out = NULL;                                                                                   \
-    SKYCRATE_ASSERT_ARG(report);                                                                   \
+    SKYCRATE_ASSERT_HANDLE(report, magic);                                                         \
     SKYCRATE_ASSERT_ARG(((flags) & ~SKYCRATE_JSON_PRETTY) == 0)
 
 /* ---- verify ---- */
@@ -50,6 +50,7 @@ int skycrate__verify_report_new(skycrate_verify_report **out, const json_t *reco
     int error = 0;
     if (!r)
         return skycrate__error_nomem();
+    r->magic = SKYCRATE_MAGIC_VERIFY_REPORT;
     if ((error = dup_field(&r->user_id, record, "userId")) < 0 ||
         (error = dup_field(&r->bucket, record, "bucket")) < 0 ||
         (error = dup_field(&r->mode, record, "mode")) < 0 ||
@@ -63,7 +64,7 @@ int skycrate__verify_report_new(skycrate_verify_report **out, const json_t *reco
 
 void skycrate_verify_report_free(skycrate_verify_report *r)
 {
-    if (!r)
+    if (!SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT))
         return;
     skycrate__free(r->user_id);
     skycrate__free(r->bucket);
@@ -71,12 +72,13 @@ void skycrate_verify_report_free(skycrate_verify_report *r)
     skycrate__free(r->region);
     for (size_t i = 0; i < SKYCRATE__STEP_COUNT; i++)
         skycrate__buf_dispose(&r->items[i].detail);
+    r->magic = 0;
     skycrate__free(r);
 }
 
 int skycrate_verify_report_ok(const skycrate_verify_report *r)
 {
-    if (!r)
+    if (!SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT))
         return 0;
     if (!r->exists && strcmp(r->mode, "dev") != 0)
         return 0;
@@ -89,32 +91,34 @@ int skycrate_verify_report_ok(const skycrate_verify_report *r)
 
 int skycrate_verify_report_bucket_exists(const skycrate_verify_report *r)
 {
-    return r && r->exists;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT) && r->exists;
 }
 
 const char *skycrate_verify_report_region(const skycrate_verify_report *r)
 {
-    return r ? or_empty(r->region) : "";
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT) ? or_empty(r->region) : "";
 }
 
 skycrate_verify_status skycrate_verify_report_step(const skycrate_verify_report *r,
                                                    skycrate_step step)
 {
-    if (!r || (int)step < 0 || (int)step >= SKYCRATE__STEP_COUNT)
+    if (!SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT) || (int)step < 0 ||
+        (int)step >= SKYCRATE__STEP_COUNT)
         return SKYCRATE_VERIFY_STATUS_NOT_CHECKED;
     return r->items[step].status;
 }
 
 const char *skycrate_verify_report_step_detail(const skycrate_verify_report *r, skycrate_step step)
 {
-    if (!r || (int)step < 0 || (int)step >= SKYCRATE__STEP_COUNT)
+    if (!SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT) || (int)step < 0 ||
+        (int)step >= SKYCRATE__STEP_COUNT)
         return "";
     return skycrate__buf_cstr(&r->items[step].detail);
 }
 
 int skycrate_verify_report_to_json(char **out, const skycrate_verify_report *report, uint32_t flags)
 {
-    PACK_CHECK(flags);
+    PACK_CHECK(flags, SKYCRATE_MAGIC_VERIFY_REPORT);
     json_t *steps = json_object();
     for (int s = 0; steps && s < SKYCRATE__STEP_COUNT; s++) {
         const skycrate__verify_item *it = &report->items[s];
@@ -143,6 +147,7 @@ int skycrate__usage_report_new(skycrate_usage_report **out, const json_t *record
     int error = 0;
     if (!r)
         return skycrate__error_nomem();
+    r->magic = SKYCRATE_MAGIC_USAGE_REPORT;
     if ((error = dup_field(&r->user_id, record, "userId")) < 0 ||
         (error = dup_field(&r->bucket, record, "bucket")) < 0 ||
         (error = dup_field(&r->mode, record, "mode")) < 0) {
@@ -181,7 +186,7 @@ int skycrate__usage_report_add(skycrate_usage_report *r, const char *storage_cla
 
 void skycrate_usage_report_free(skycrate_usage_report *r)
 {
-    if (!r)
+    if (!SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT))
         return;
     skycrate__free(r->user_id);
     skycrate__free(r->bucket);
@@ -189,42 +194,49 @@ void skycrate_usage_report_free(skycrate_usage_report *r)
     for (size_t i = 0; i < r->class_count; i++)
         skycrate__free(r->classes[i].name);
     skycrate__free(r->classes);
+    r->magic = 0;
     skycrate__free(r);
 }
 
 uint64_t skycrate_usage_report_objects(const skycrate_usage_report *r)
 {
-    return r ? r->objects : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->objects : 0;
 }
 
 uint64_t skycrate_usage_report_bytes(const skycrate_usage_report *r)
 {
-    return r ? r->bytes : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->bytes : 0;
 }
 
 size_t skycrate_usage_report_class_count(const skycrate_usage_report *r)
 {
-    return r ? r->class_count : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->class_count : 0;
 }
 
 const char *skycrate_usage_report_class_name(const skycrate_usage_report *r, size_t index)
 {
-    return r && index < r->class_count ? r->classes[index].name : NULL;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) && index < r->class_count
+               ? r->classes[index].name
+               : NULL;
 }
 
 uint64_t skycrate_usage_report_class_objects(const skycrate_usage_report *r, size_t index)
 {
-    return r && index < r->class_count ? r->classes[index].objects : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) && index < r->class_count
+               ? r->classes[index].objects
+               : 0;
 }
 
 uint64_t skycrate_usage_report_class_bytes(const skycrate_usage_report *r, size_t index)
 {
-    return r && index < r->class_count ? r->classes[index].bytes : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) && index < r->class_count
+               ? r->classes[index].bytes
+               : 0;
 }
 
 int skycrate_usage_report_to_json(char **out, const skycrate_usage_report *report, uint32_t flags)
 {
-    PACK_CHECK(flags);
+    PACK_CHECK(flags, SKYCRATE_MAGIC_USAGE_REPORT);
     json_t *classes = json_object();
     for (size_t i = 0; classes && i < report->class_count; i++) {
         const skycrate__usage_class *c = &report->classes[i];
@@ -253,6 +265,7 @@ int skycrate__deprovision_report_new(skycrate_deprovision_report **out, json_t *
     skycrate_deprovision_report *r = skycrate__calloc(1, sizeof(*r));
     if (!r)
         return skycrate__error_nomem();
+    r->magic = SKYCRATE_MAGIC_DEPROVISION_REPORT;
     int error = skycrate__record_wrap(&r->record, record);
     if (error < 0) {
         skycrate__free(r);
@@ -266,46 +279,48 @@ int skycrate__deprovision_report_new(skycrate_deprovision_report **out, json_t *
 
 void skycrate_deprovision_report_free(skycrate_deprovision_report *r)
 {
-    if (r) {
+    if (SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_DEPROVISION_REPORT)) {
         skycrate_record_free(r->record);
+        r->magic = 0;
         skycrate__free(r);
     }
 }
 
 int skycrate_deprovision_report_dry_run(const skycrate_deprovision_report *r)
 {
-    return r && r->dry_run;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_DEPROVISION_REPORT) && r->dry_run;
 }
 
 uint64_t skycrate_deprovision_report_versions(const skycrate_deprovision_report *r)
 {
-    return r ? r->counts.versions : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_DEPROVISION_REPORT) ? r->counts.versions : 0;
 }
 
 uint64_t skycrate_deprovision_report_delete_markers(const skycrate_deprovision_report *r)
 {
-    return r ? r->counts.delete_markers : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_DEPROVISION_REPORT) ? r->counts.delete_markers
+                                                                       : 0;
 }
 
 uint64_t skycrate_deprovision_report_uploads(const skycrate_deprovision_report *r)
 {
-    return r ? r->counts.uploads : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_DEPROVISION_REPORT) ? r->counts.uploads : 0;
 }
 
 uint64_t skycrate_deprovision_report_bytes(const skycrate_deprovision_report *r)
 {
-    return r ? r->counts.bytes : 0;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_DEPROVISION_REPORT) ? r->counts.bytes : 0;
 }
 
 const skycrate_record *skycrate_deprovision_report_record(const skycrate_deprovision_report *r)
 {
-    return r ? r->record : NULL;
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_DEPROVISION_REPORT) ? r->record : NULL;
 }
 
 int skycrate_deprovision_report_to_json(char **out, const skycrate_deprovision_report *report,
                                         uint32_t flags)
 {
-    PACK_CHECK(flags);
+    PACK_CHECK(flags, SKYCRATE_MAGIC_DEPROVISION_REPORT);
     const json_t *rec = report->record->json;
     return render(out,
                   json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:O}", "userId",

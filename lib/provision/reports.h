@@ -18,6 +18,7 @@ typedef struct skycrate__verify_item {
 } skycrate__verify_item;
 
 struct skycrate_verify_report {
+    uint32_t magic;
     char *user_id, *bucket, *mode, *region;
     bool exists;
     skycrate__verify_item items[SKYCRATE__STEP_COUNT];
@@ -32,6 +33,7 @@ typedef struct skycrate__usage_class {
 } skycrate__usage_class;
 
 struct skycrate_usage_report {
+    uint32_t magic;
     char *user_id, *bucket, *mode;
     uint64_t objects, bytes;
     skycrate__usage_class *classes; /* sorted by name */
@@ -44,6 +46,7 @@ int skycrate__usage_report_add(skycrate_usage_report *report, const char *storag
                                uint64_t size);
 
 struct skycrate_deprovision_report {
+    uint32_t magic;
     bool dry_run;
     skycrate__deletion_counts counts;
     skycrate_record *record;

@@ -376,7 +376,7 @@ static int verify(ver *v)
         if (!skycrate__profile_has_step(&p->profile, step))
             continue;
         if (skycrate__record_has_step(v->record, "stepsSkipped", step)) {
-            skycrate_record rec = {(json_t *)v->record};
+            skycrate_record rec = {SKYCRATE_MAGIC_RECORD, (json_t *)v->record};
             if ((error = item(r, step, SKYCRATE_VERIFY_STATUS_NOT_CHECKED,
                               "skipped when provisioning: %s%s",
                               skycrate_record_step_note(&rec, step), NULL)) < 0)

@@ -208,6 +208,8 @@ int skycrate_client_config_set_credentials_provider(skycrate_client_config *cfg,
                                                     skycrate_credentials_provider *provider)
 {
     SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
+    if (provider)
+        SKYCRATE_ASSERT_HANDLE(provider, SKYCRATE_MAGIC_CREDENTIALS_PROVIDER);
     skycrate_credentials_provider_unref(cfg->provider);
     cfg->provider = skycrate_credentials_provider_ref(provider);
     return 0;

@@ -17,18 +17,23 @@
 #include "xml/s3.h"
 
 struct skycrate_object_info {
+    uint32_t magic;
     char *key, *etag, *content_type, *version_id, *storage_class;
     uint64_t size;
     int64_t last_modified;
 };
 
 struct skycrate_object_page {
+    uint32_t magic;
     skycrate_object_info *entries;
     size_t count;
     char *next_token;
 };
 
 #define MAX_KEY_LENGTH 1024
+
+#define VALID_INFO(info) SKYCRATE_VALID_HANDLE(info, SKYCRATE_MAGIC_OBJECT_INFO)
+#define VALID_PAGE(page) SKYCRATE_VALID_HANDLE(page, SKYCRATE_MAGIC_OBJECT_PAGE)
 
 static void info_clear(skycrate_object_info *info)
 {
@@ -42,7 +47,7 @@ static void info_clear(skycrate_object_info *info)
 
 void skycrate_object_info_free(skycrate_object_info *info)
 {
-    if (info) {
+    if (SKYCRATE_VALID_HANDLE(info, SKYCRATE_MAGIC_OBJECT_INFO)) {
         info_clear(info);
         skycrate__free(info);
     }
@@ -55,37 +60,39 @@ static const char *or_empty(const char *s)
 
 const char *skycrate_object_info_key(const skycrate_object_info *info)
 {
-    return info ? or_empty(info->key) : "";
+    return VALID_INFO(info) ? or_empty(info->key) : "";
 }
 
 const char *skycrate_object_info_etag(const skycrate_object_info *info)
 {
-    return info ? or_empty(info->etag) : "";
+    return VALID_INFO(info) ? or_empty(info->etag) : "";
 }
 
 uint64_t skycrate_object_info_size(const skycrate_object_info *info)
 {
-    return info ? info->size : 0;
+    return VALID_INFO(info) ? info->size : 0;
 }
 
 int64_t skycrate_object_info_last_modified(const skycrate_object_info *info)
 {
-    return info ? info->last_modified : 0;
+    return VALID_INFO(info) ? info->last_modified : 0;
 }
 
 const char *skycrate_object_info_content_type(const skycrate_object_info *info)
 {
-    return info ? or_empty(info->content_type) : "";
+    return VALID_INFO(info) ? or_empty(info->content_type) : "";
 }
 
 const char *skycrate_object_info_version_id(const skycrate_object_info *info)
 {
-    return info ? or_empty(info->version_id) : "";
+    return VALID_INFO(info) ? or_empty(info->version_id) : "";
 }
 
 const char *skycrate_object_info_storage_class(const skycrate_object_info *info)
 {
-    return info && info->storage_class && *info->storage_class ? info->storage_class : "STANDARD";
+    if (!VALID_INFO(info))
+        return "";
+    return info->storage_class && *info->storage_class ? info->storage_class : "STANDARD";
 }
 
 static int check_target(skycrate_client *client, const char *bucket, const char *key)
@@ -114,6 +121,8 @@ static int info_from_headers(skycrate_object_info **out, const struct skycrate_h
                              const char *key)
 {
     skycrate_object_info *info = skycrate__calloc(1, sizeof(*info));
+    if (info)
+        info->magic = SKYCRATE_MAGIC_OBJECT_INFO;
     if (!info)
         return skycrate__error_nomem();
     int error = 0;
@@ -375,29 +384,30 @@ int skycrate_object_delete(skycrate_client *client, const char *bucket, const ch
 
 void skycrate_object_page_free(skycrate_object_page *list)
 {
-    if (!list)
+    if (!VALID_PAGE(list))
         return;
     for (size_t i = 0; i < list->count; i++)
         info_clear(&list->entries[i]);
     skycrate__free(list->entries);
     skycrate__free(list->next_token);
+    list->magic = 0;
     skycrate__free(list);
 }
 
 size_t skycrate_object_page_count(const skycrate_object_page *list)
 {
-    return list ? list->count : 0;
+    return VALID_PAGE(list) ? list->count : 0;
 }
 
 const skycrate_object_info *skycrate_object_page_entry(const skycrate_object_page *list,
                                                        size_t index)
 {
-    return list && index < list->count ? &list->entries[index] : NULL;
+    return VALID_PAGE(list) && index < list->count ? &list->entries[index] : NULL;
 }
 
 const char *skycrate_object_page_next_token(const skycrate_object_page *list)
 {
-    return list ? list->next_token : NULL;
+    return VALID_PAGE(list) ? list->next_token : NULL;
 }
 
 /* Moves the parsed entries into a public list (the parser's strings change owner). */
@@ -409,9 +419,11 @@ static int list_from_parsed(skycrate_object_page **out, skycrate__s3_list_v2 *pa
         skycrate__free(list);
         return skycrate__error_nomem();
     }
+    list->magic = SKYCRATE_MAGIC_OBJECT_PAGE;
     for (size_t i = 0; i < parsed->count; i++) {
         skycrate__s3_entry *e = &parsed->entries[i];
         skycrate_object_info *info = &list->entries[i];
+        info->magic = SKYCRATE_MAGIC_OBJECT_INFO; /* readable through the accessors; borrowed */
         info->key = e->key;
         info->etag = e->etag;
         info->storage_class = e->storage_class;

@@ -23,7 +23,7 @@ static const skycrate__table_layout callbacks_layout = {
 
 int skycrate_user_store_value_set(skycrate_user_store_value *value, const char *json, size_t length)
 {
-    SKYCRATE_ASSERT_ARG(value);
+    SKYCRATE_ASSERT_HANDLE(value, SKYCRATE_MAGIC_USER_STORE_VALUE);
     SKYCRATE_ASSERT_ARG(json || length == 0);
     skycrate__buf_clear(&value->text);
     if (skycrate__buf_put(&value->text, json, length) < 0)
@@ -62,8 +62,9 @@ int skycrate_user_store_new(skycrate_user_store **out,
 
 skycrate_user_store *skycrate_user_store_ref(skycrate_user_store *store)
 {
-    if (store && store->magic == SKYCRATE_MAGIC_USER_STORE)
-        atomic_fetch_add_explicit(&store->refs, 1, memory_order_relaxed);
+    if (!SKYCRATE_VALID_HANDLE(store, SKYCRATE_MAGIC_USER_STORE))
+        return NULL;
+    atomic_fetch_add_explicit(&store->refs, 1, memory_order_relaxed);
     return store;
 }
 
@@ -166,7 +167,7 @@ static int after_callback(int rc, const char *what)
 
 static int get_checked(char **json_out, const skycrate_user_store_callbacks *t, const char *user_id)
 {
-    skycrate_user_store_value value = {SKYCRATE_BUF_INIT, false};
+    skycrate_user_store_value value = {SKYCRATE_MAGIC_USER_STORE_VALUE, SKYCRATE_BUF_INIT, false};
     json_t *parsed = NULL;
     int error = 0;
     skycrate_error_clear();

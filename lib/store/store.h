@@ -18,6 +18,7 @@
 #define SKYCRATE__USER_ID_MAX 1024
 
 struct skycrate_user_store_value {
+    uint32_t magic;
     skycrate__buf text;
     bool set;
 };

@@ -37,6 +37,7 @@ static struct skycrate_http_request make_request(const char *method, const char 
 {
     struct skycrate_http_request req;
     memset(&req, 0, sizeof(req));
+    req.magic = SKYCRATE_MAGIC_HTTP_REQUEST; /* as skycrate__http_perform() stamps it */
     req.method = method;
     req.url = url;
     req.headers = some_headers;
