@@ -92,8 +92,13 @@ def argument(ctype, name, f):
         return 'sizeof(scratch)'
     if name in INTEGERS:
         return INTEGERS[name]
+    if re.fullmatch(r'(?:const )?skycrate_\w+ \*', ctype) and not ctype.endswith('_callbacks *'):
+        raise SystemExit('gen_handle_test.py: %s of %s is a handle of a kind this test does not '
+                         'know: give the kind a magic in lib/core/common.h, add it to KINDS here '
+                         'and to tests/support/handles.{c,h} (docs/HACKING.md, "Handles")'
+                         % (ctype, f['name']))
     if '*' in ctype:
-        raise SystemExit('gen_handle_test.py: no value for parameter %s %s of %s'
+        raise SystemExit('gen_handle_test.py: no value for parameter %s %s of %s: add one here'
                          % (ctype, name, f['name']))
     return '1'
 

@@ -15,6 +15,13 @@
  * values on demand. Providers are reference-counted too, so one provider can be shared by
  * clients and presigners. Every built-in provider is made with the same public callback table
  * an application uses for its own (skycrate_credentials_provider_new()).
+ *
+ * Like every seam of the library (the HTTP transport and the user store too), a provider is an
+ * opaque, reference-counted object made from a versioned callback table. The table is copied
+ * (the part its version defines); the provider owns `user_data` from then on and calls
+ * `free(user_data)` exactly once, when its last reference goes. Each configuration, client and
+ * presigner that uses it holds a reference. If skycrate_credentials_provider_new() fails, `free`
+ * is not called and `user_data` stays the caller's.
  * @{
  */
 
