@@ -1,7 +1,9 @@
 #include "testalloc.h"
 
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 static atomic_long count, outstanding, fail_at;
 
@@ -64,3 +66,44 @@ void testalloc_reset_count(void)
 {
     atomic_store(&count, 0);
 }
+
+const char *watched;
+int watched_hits;
+
+static void check_block(void *p)
+{
+    size_t n = malloc_usable_size(p), w = strlen(watched);
+    for (size_t i = 0; i + w <= n; i++)
+        if (memcmp((char *)p + i, watched, w) == 0)
+            watched_hits++;
+}
+
+/* Zeroed, so that scanning a block never reads bytes nobody wrote. */
+static void *w_malloc(size_t size, void *ud)
+{
+    (void)ud;
+    return calloc(1, size);
+}
+
+static void w_free(void *p, void *ud)
+{
+    (void)ud;
+    if (p)
+        check_block(p);
+    free(p);
+}
+
+static void *w_realloc(void *p, size_t size, void *ud)
+{
+    if (!p)
+        return w_malloc(size, ud);
+    void *n = w_malloc(size, ud);
+    if (n) {
+        size_t old = malloc_usable_size(p);
+        memcpy(n, p, old < size ? old : size);
+        w_free(p, ud);
+    }
+    return n;
+}
+
+const skycrate_allocator watching = {w_malloc, w_realloc, w_free, NULL};

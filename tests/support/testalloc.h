@@ -20,4 +20,10 @@ long testalloc_count(void);
 long testalloc_outstanding(void);
 void testalloc_reset_count(void);
 
+/* An allocator that looks into every block the library frees for the secret `watched` and
+ * counts each block that still holds it in `watched_hits` (blocks are zeroed when allocated). */
+extern const skycrate_allocator watching;
+extern const char *watched;
+extern int watched_hits;
+
 #endif
