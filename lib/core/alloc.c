@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
+
 static void *libc_malloc(size_t size, void *user_data)
 {
     (void)user_data;
@@ -90,6 +92,16 @@ void *skycrate__memdup(const void *src, size_t n)
     if (p && n)
         memcpy(p, src, n);
     return p;
+}
+
+int skycrate__set_string(char **slot, const char *value)
+{
+    char *copy = NULL;
+    if (value && !(copy = skycrate__strdup(value)))
+        return skycrate__error_nomem();
+    skycrate__free(*slot);
+    *slot = copy;
+    return 0;
 }
 
 void skycrate__wipe(void *p, size_t n)

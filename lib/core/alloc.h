@@ -21,6 +21,11 @@ void skycrate__free(void *ptr);
 char *skycrate__strdup(const char *s);
 char *skycrate__strndup(const char *s, size_t n);
 void *skycrate__memdup(const void *p, size_t n);
+/*
+ * Replaces *slot (NULL or a string of this allocator) with a copy of `value`; NULL clears it.
+ * On failure *slot is unchanged. Returns 0 or SKYCRATE_ENOMEM (recorded).
+ */
+int skycrate__set_string(char **slot, const char *value);
 
 /* Overwrites memory in a way the compiler cannot elide (secrets). */
 void skycrate__wipe(void *p, size_t n);

@@ -248,20 +248,8 @@ static int imds_get(skycrate_credentials **out, void *user_data)
     return skycrate__imds_fetch(out, user_data);
 }
 
-static void http_release(void *user_data)
-{
-    skycrate__creds_http_unref(user_data);
-}
-
 int skycrate__credentials_provider_new_imds(skycrate_credentials_provider **out,
                                             skycrate__creds_http *http)
 {
-    SKYCRATE_ASSERT_ARG(out);
-    *out = NULL;
-    SKYCRATE_ASSERT_ARG(http);
-    int error = skycrate__credentials_provider_wrap(
-        out, imds_get, http_release, skycrate__creds_http_ref(http), "instance metadata");
-    if (error < 0)
-        skycrate__creds_http_unref(http);
-    return error;
+    return skycrate__creds_http_provider_new(out, http, imds_get, "instance metadata");
 }

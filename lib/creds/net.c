@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/common.h"
+#include "creds/creds.h"
 #include "core/time.h"
 
 struct skycrate__creds_http {
@@ -23,14 +24,6 @@ struct skycrate__creds_http {
     skycrate_http_transport *transport; /* NULL: the libcurl transport, made on first use */
     char *ca_file, *ca_path, *user_agent;
 };
-
-static int dup_opt(char **out, const char *s)
-{
-    if (!s)
-        return 0;
-    *out = skycrate__strdup(s);
-    return *out ? 0 : skycrate__error_nomem();
-}
 
 static void http_free(skycrate__creds_http *h)
 {
@@ -58,9 +51,9 @@ int skycrate__creds_http_new(skycrate__creds_http **out, skycrate_http_transport
     int error = 0;
     if (transport) {
         h->transport = skycrate_http_transport_ref(transport);
-    } else if (curl && ((error = dup_opt(&h->ca_file, curl->ca_file)) < 0 ||
-                        (error = dup_opt(&h->ca_path, curl->ca_path)) < 0 ||
-                        (error = dup_opt(&h->user_agent, curl->user_agent)) < 0)) {
+    } else if (curl && ((error = skycrate__set_string(&h->ca_file, curl->ca_file)) < 0 ||
+                        (error = skycrate__set_string(&h->ca_path, curl->ca_path)) < 0 ||
+                        (error = skycrate__set_string(&h->user_agent, curl->user_agent)) < 0)) {
         http_free(h);
         return error;
     }
@@ -79,6 +72,25 @@ void skycrate__creds_http_unref(skycrate__creds_http *http)
 {
     if (http && atomic_fetch_sub_explicit(&http->refcount, 1, memory_order_acq_rel) == 1)
         http_free(http);
+}
+
+static void http_release(void *user_data)
+{
+    skycrate__creds_http_unref(user_data);
+}
+
+int skycrate__creds_http_provider_new(skycrate_credentials_provider **out,
+                                      skycrate__creds_http *http, skycrate_credentials_get_fn get,
+                                      const char *name)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    SKYCRATE_ASSERT_ARG(http);
+    int error = skycrate__credentials_provider_wrap(out, get, http_release,
+                                                    skycrate__creds_http_ref(http), name);
+    if (error < 0)
+        skycrate__creds_http_unref(http);
+    return error;
 }
 
 /* The transport, made on first use; creating it never runs a transfer, so the lock is short. */

@@ -14,6 +14,7 @@
 
 #include "core/kv.h"
 #include "http/http.h"
+#include "skycrate/credentials.h"
 
 /* The largest answer a credentials endpoint may send. */
 #define SKYCRATE__CREDS_MAX_BODY (64 * 1024)
@@ -29,6 +30,15 @@ int skycrate__creds_http_new(skycrate__creds_http **out, skycrate_http_transport
                              const skycrate__curl_options *curl);
 skycrate__creds_http *skycrate__creds_http_ref(skycrate__creds_http *http);
 void skycrate__creds_http_unref(skycrate__creds_http *http);
+
+/*
+ * A provider named `name` whose `get` receives `http` as its user_data: the web identity,
+ * container and instance-metadata providers. Takes a reference to `http`, released with the
+ * provider. Returns 0 or SKYCRATE_ENOMEM.
+ */
+int skycrate__creds_http_provider_new(skycrate_credentials_provider **out,
+                                      skycrate__creds_http *http, skycrate_credentials_get_fn get,
+                                      const char *name);
 
 typedef struct skycrate__creds_fetch {
     const char *method;

@@ -74,20 +74,8 @@ static int env_web_identity_get(skycrate_credentials **out, void *user_data)
     return error;
 }
 
-static void http_release(void *user_data)
-{
-    skycrate__creds_http_unref(user_data);
-}
-
 int skycrate__credentials_provider_new_web_identity(skycrate_credentials_provider **out,
                                                     skycrate__creds_http *http)
 {
-    SKYCRATE_ASSERT_ARG(out);
-    *out = NULL;
-    SKYCRATE_ASSERT_ARG(http);
-    int error = skycrate__credentials_provider_wrap(out, env_web_identity_get, http_release,
-                                                    skycrate__creds_http_ref(http), "web identity");
-    if (error < 0)
-        skycrate__creds_http_unref(http);
-    return error;
+    return skycrate__creds_http_provider_new(out, http, env_web_identity_get, "web identity");
 }

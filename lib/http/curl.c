@@ -403,14 +403,6 @@ static void curl_transport_free(void *user_data)
     skycrate__free(ct);
 }
 
-static int dup_option(char **out, const char *value)
-{
-    if (!value)
-        return 0;
-    *out = skycrate__strdup(value);
-    return *out ? 0 : skycrate__error_nomem();
-}
-
 int skycrate__curl_transport_new(skycrate_http_transport **out,
                                  const skycrate__curl_options *options)
 {
@@ -438,9 +430,9 @@ int skycrate__curl_transport_new(skycrate_http_transport **out,
         goto done;
     }
     ct->lane_count = lanes;
-    if ((error = dup_option(&ct->ca_file, options->ca_file)) < 0 ||
-        (error = dup_option(&ct->ca_path, options->ca_path)) < 0 ||
-        (error = dup_option(&ct->user_agent, options->user_agent)) < 0)
+    if ((error = skycrate__set_string(&ct->ca_file, options->ca_file)) < 0 ||
+        (error = skycrate__set_string(&ct->ca_path, options->ca_path)) < 0 ||
+        (error = skycrate__set_string(&ct->user_agent, options->user_agent)) < 0)
         goto done;
 
     skycrate_http_transport_callbacks cb;

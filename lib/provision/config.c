@@ -38,16 +38,6 @@ void skycrate_provisioner_config_free(skycrate_provisioner_config *cfg)
     skycrate__free(cfg);
 }
 
-static int set_string(char **slot, const char *value)
-{
-    char *copy = NULL;
-    if (value && !(copy = skycrate__strdup(value)))
-        return skycrate__error_nomem();
-    skycrate__free(*slot);
-    *slot = copy;
-    return 0;
-}
-
 int skycrate_provisioner_config_set_store(skycrate_provisioner_config *cfg,
                                           skycrate_user_store *store)
 {
@@ -66,7 +56,7 @@ int skycrate_provisioner_config_set_bucket_prefix(skycrate_provisioner_config *c
     int error;
     if (prefix && (error = skycrate__bucket_prefix_check(prefix)) < 0)
         return error;
-    return set_string(&cfg->prefix, prefix);
+    return skycrate__set_string(&cfg->prefix, prefix);
 }
 
 int skycrate_provisioner_config_set_failure_mode(skycrate_provisioner_config *cfg,
@@ -122,7 +112,7 @@ int skycrate_provisioner_config_set_encryption(skycrate_provisioner_config *cfg,
                                    "a KMS key id and a bucket key go with SKYCRATE_ENCRYPTION_KMS");
     if (kms_key_id && !printable_token(kms_key_id, 2048))
         return skycrate__error_set(SKYCRATE_EINVAL, "the KMS key id is not a printable token");
-    int error = set_string(&cfg->profile.kms_key_id, kms_key_id);
+    int error = skycrate__set_string(&cfg->profile.kms_key_id, kms_key_id);
     if (error < 0)
         return error;
     cfg->profile.encryption = encryption;
@@ -232,7 +222,7 @@ int skycrate_provisioner_config_set_application(skycrate_provisioner_config *cfg
                                    "the application name must be 1..%d tag characters "
                                    "(letters, digits, space, + - = . _ : / @)",
                                    TAG_VALUE_MAX);
-    return set_string(&cfg->profile.application, name);
+    return skycrate__set_string(&cfg->profile.application, name);
 }
 
 int skycrate_provisioner_config_add_tag(skycrate_provisioner_config *cfg, const char *key,

@@ -47,14 +47,6 @@ void skycrate__profile_dispose(skycrate__profile *p)
     memset(p, 0, sizeof(*p));
 }
 
-static int dup_or_null(char **out, const char *s)
-{
-    *out = NULL;
-    if (s && !(*out = skycrate__strdup(s)))
-        return skycrate__error_nomem();
-    return 0;
-}
-
 int skycrate__profile_copy(skycrate__profile *dst, const skycrate__profile *src)
 {
     int error = 0;
@@ -64,8 +56,8 @@ int skycrate__profile_copy(skycrate__profile *dst, const skycrate__profile *src)
     dst->cors_origin_count = 0;
     dst->tags = NULL;
     dst->tag_count = 0;
-    if ((error = dup_or_null(&dst->kms_key_id, src->kms_key_id)) < 0 ||
-        (error = dup_or_null(&dst->application, src->application)) < 0)
+    if ((error = skycrate__set_string(&dst->kms_key_id, src->kms_key_id)) < 0 ||
+        (error = skycrate__set_string(&dst->application, src->application)) < 0)
         goto done;
     if (src->cors_origin_count) {
         if (!(dst->cors_origins = skycrate__calloc(src->cors_origin_count, sizeof(char *)))) {
@@ -73,8 +65,8 @@ int skycrate__profile_copy(skycrate__profile *dst, const skycrate__profile *src)
             goto done;
         }
         for (; dst->cors_origin_count < src->cors_origin_count; dst->cors_origin_count++)
-            if ((error = dup_or_null(&dst->cors_origins[dst->cors_origin_count],
-                                     src->cors_origins[dst->cors_origin_count])) < 0)
+            if ((error = skycrate__set_string(&dst->cors_origins[dst->cors_origin_count],
+                                              src->cors_origins[dst->cors_origin_count])) < 0)
                 goto done;
     }
     if (src->tag_count) {
@@ -84,8 +76,8 @@ int skycrate__profile_copy(skycrate__profile *dst, const skycrate__profile *src)
         }
         for (; dst->tag_count < src->tag_count; dst->tag_count++) {
             skycrate__tag *t = &dst->tags[dst->tag_count];
-            if ((error = dup_or_null(&t->key, src->tags[dst->tag_count].key)) < 0 ||
-                (error = dup_or_null(&t->value, src->tags[dst->tag_count].value)) < 0) {
+            if ((error = skycrate__set_string(&t->key, src->tags[dst->tag_count].key)) < 0 ||
+                (error = skycrate__set_string(&t->value, src->tags[dst->tag_count].value)) < 0) {
                 skycrate__free(t->key);
                 goto done;
             }

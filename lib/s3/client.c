@@ -50,17 +50,6 @@ void skycrate_client_config_free(skycrate_client_config *cfg)
     skycrate__free(cfg);
 }
 
-/* Replaces *slot with a copy of value (NULL clears). */
-static int set_string(char **slot, const char *value)
-{
-    char *copy = NULL;
-    if (value && !(copy = skycrate__strdup(value)))
-        return skycrate__error_nomem();
-    skycrate__free(*slot);
-    *slot = copy;
-    return 0;
-}
-
 static bool region_valid(const char *r)
 {
     size_t n = strlen(r);
@@ -80,7 +69,7 @@ int skycrate_client_config_set_region(skycrate_client_config *cfg, const char *r
         return skycrate__error_set(
             SKYCRATE_EINVAL, "region '%.64s' is not valid: lowercase letters, digits and dashes",
             region);
-    return set_string(&cfg->region, region);
+    return skycrate__set_string(&cfg->region, region);
 }
 
 int skycrate_client_config_set_endpoint(skycrate_client_config *cfg, const char *url)
@@ -93,7 +82,7 @@ int skycrate_client_config_set_endpoint(skycrate_client_config *cfg, const char 
             return error;
         skycrate__endpoint_dispose(&ep);
     }
-    int error = set_string(&cfg->endpoint_url, url);
+    int error = skycrate__set_string(&cfg->endpoint_url, url);
     if (error == 0)
         cfg->endpoint_set = true;
     return error;
@@ -173,7 +162,7 @@ int skycrate_client_config_set_user_agent_suffix(skycrate_client_config *cfg, co
         if (*p < 0x20 || *p > 0x7e)
             return skycrate__error_set(SKYCRATE_EINVAL,
                                        "the user-agent suffix must be printable ASCII");
-    return set_string(&cfg->user_agent_suffix, suffix);
+    return skycrate__set_string(&cfg->user_agent_suffix, suffix);
 }
 
 int skycrate_client_config_set_ca(skycrate_client_config *cfg, const char *ca_file,
@@ -182,7 +171,8 @@ int skycrate_client_config_set_ca(skycrate_client_config *cfg, const char *ca_fi
     SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     char *old_file = cfg->ca_file, *old_path = cfg->ca_path;
     cfg->ca_file = cfg->ca_path = NULL;
-    if (set_string(&cfg->ca_file, ca_file) < 0 || set_string(&cfg->ca_path, ca_path) < 0) {
+    if (skycrate__set_string(&cfg->ca_file, ca_file) < 0 ||
+        skycrate__set_string(&cfg->ca_path, ca_path) < 0) {
         skycrate__free(cfg->ca_file);
         cfg->ca_file = old_file;
         cfg->ca_path = old_path;
