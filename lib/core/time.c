@@ -90,20 +90,6 @@ static char *put_digits(char *p, unsigned v, int n)
     return p + n;
 }
 
-void skycrate__format_amz_date(char out[17], int64_t t)
-{
-    civil c = split(t);
-    char *p = put_digits(out, (unsigned)c.year, 4);
-    p = put_digits(p, c.mon, 2);
-    p = put_digits(p, c.day, 2);
-    *p++ = 'T';
-    p = put_digits(p, c.hour, 2);
-    p = put_digits(p, c.min, 2);
-    p = put_digits(p, c.sec, 2);
-    *p++ = 'Z';
-    *p = '\0';
-}
-
 void skycrate__format_iso8601(char out[21], int64_t t)
 {
     civil c = split(t);
@@ -120,6 +106,18 @@ void skycrate__format_iso8601(char out[21], int64_t t)
     p = put_digits(p, c.sec, 2);
     *p++ = 'Z';
     *p = '\0';
+}
+
+/* The basic format: the extended one without its '-' and ':'. */
+void skycrate__format_amz_date(char out[17], int64_t t)
+{
+    char iso[21];
+    skycrate__format_iso8601(iso, t);
+    size_t n = 0;
+    for (const char *s = iso; *s; s++)
+        if (*s != '-' && *s != ':')
+            out[n++] = *s;
+    out[n] = '\0';
 }
 
 static int digits(const char *s, int n, unsigned *out)
