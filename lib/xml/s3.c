@@ -28,20 +28,27 @@ static int read_fields(void *out, const skycrate__xml_node *node, const text_fie
     return 0;
 }
 
-static int missing(const skycrate__xml_node *node, const char *name)
+/* Frees the texts `fields` name in `doc` and zeroes it. */
+static void free_fields(void *doc, size_t size, const text_field *fields, size_t count)
 {
-    return skycrate__error_set(SKYCRATE_EPARSE, "XML <%.64s> has no <%s>", node->name, name);
+    for (size_t i = 0; i < count; i++)
+        skycrate__free(*(char **)((char *)doc + fields[i].offset));
+    memset(doc, 0, size);
 }
 
-/* Copies a child that must be there and not be empty. */
-static int read_required(char **out, const skycrate__xml_node *node, const char *name)
+/* A document of root `root_name` whose fields are all optional texts. */
+static int read_flat(void *out, size_t size, const char *xml, size_t len, const char *root_name,
+                     const text_field *fields, size_t count)
 {
-    int error = skycrate__xml_child_dup(out, node, name);
+    skycrate__xml_node *root = NULL;
+    memset(out, 0, size);
+    int error = skycrate__xml_parse_as(&root, xml, len, root_name);
+    if (error == 0)
+        error = read_fields(out, root, fields, count);
+    skycrate__xml_free(root);
     if (error < 0)
-        return error;
-    if (!*out || !**out)
-        return missing(node, name);
-    return 0;
+        free_fields(out, size, fields, count);
+    return error;
 }
 
 static int hex_value(char c)
@@ -101,28 +108,15 @@ static const text_field error_fields[] = {
 
 int skycrate__s3_error_doc_parse(skycrate__s3_error_doc *out, const char *xml, size_t len)
 {
-    int error = 0;
-    skycrate__xml_node *root = NULL;
     SKYCRATE_ASSERT_ARG(out);
-    memset(out, 0, sizeof(*out));
-    if ((error = skycrate__xml_parse_as(&root, xml, len, "Error")) < 0)
-        goto done;
-    error = read_fields(out, root, error_fields, SKYCRATE_ARRAY_SIZE(error_fields));
-
-done:
-    skycrate__xml_free(root);
-    if (error < 0)
-        skycrate__s3_error_doc_dispose(out);
-    return error;
+    return read_flat(out, sizeof(*out), xml, len, "Error", error_fields,
+                     SKYCRATE_ARRAY_SIZE(error_fields));
 }
 
 void skycrate__s3_error_doc_dispose(skycrate__s3_error_doc *doc)
 {
-    if (!doc)
-        return;
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(error_fields); i++)
-        skycrate__free(*(char **)((char *)doc + error_fields[i].offset));
-    memset(doc, 0, sizeof(*doc));
+    if (doc)
+        free_fields(doc, sizeof(*doc), error_fields, SKYCRATE_ARRAY_SIZE(error_fields));
 }
 
 /* ---- listings ---- */
@@ -140,12 +134,10 @@ static int read_entry(skycrate__s3_entry *e, const skycrate__xml_node *node, boo
 {
     int error;
     e->delete_marker = strcmp(node->name, "DeleteMarker") == 0;
-    if ((error = skycrate__xml_child_dup(&e->key, node, "Key")) < 0)
-        return error;
     /* An empty key cannot exist; "Key" missing is a broken document. */
-    if (!e->key || !*e->key)
-        return missing(node, "Key");
-    if (versions && (error = read_required(&e->version_id, node, "VersionId")) < 0)
+    if ((error = skycrate__xml_child_required(&e->key, node, "Key")) < 0)
+        return error;
+    if (versions && (error = skycrate__xml_child_required(&e->version_id, node, "VersionId")) < 0)
         return error;
     if ((error = skycrate__xml_child_dup(&e->etag, node, "ETag")) < 0 ||
         (error = skycrate__xml_child_dup(&e->storage_class, node, "StorageClass")) < 0 ||
@@ -183,7 +175,8 @@ int skycrate__s3_list_v2_parse(skycrate__s3_list_v2 *out, const char *xml, size_
         if ((error = read_entry(&out->entries[out->count++], c, url, false)) < 0)
             goto done;
     if (out->truncated)
-        error = read_required(&out->next_continuation_token, root, "NextContinuationToken");
+        error = skycrate__xml_child_required(&out->next_continuation_token, root,
+                                             "NextContinuationToken");
 
 done:
     skycrate__xml_free(root);
@@ -226,7 +219,7 @@ int skycrate__s3_list_versions_parse(skycrate__s3_list_versions *out, const char
             (error = read_entry(&out->entries[out->count++], c, url, true)) < 0)
             goto done;
     if (out->truncated &&
-        ((error = read_required(&out->next_key_marker, root, "NextKeyMarker")) < 0 ||
+        ((error = skycrate__xml_child_required(&out->next_key_marker, root, "NextKeyMarker")) < 0 ||
          (error = skycrate__xml_child_dup(&out->next_version_id_marker, root,
                                           "NextVersionIdMarker")) < 0 ||
          (error = url ? url_decode(out->next_key_marker, "NextKeyMarker") : 0) < 0))
@@ -266,14 +259,14 @@ int skycrate__s3_list_uploads_parse(skycrate__s3_list_uploads *out, const char *
     for (const skycrate__xml_node *c = skycrate__xml_child(root, "Upload"); c;
          c = skycrate__xml_next(c)) {
         skycrate__s3_upload *u = &out->uploads[out->count++];
-        if ((error = read_required(&u->key, c, "Key")) < 0 ||
-            (error = read_required(&u->upload_id, c, "UploadId")) < 0 ||
+        if ((error = skycrate__xml_child_required(&u->key, c, "Key")) < 0 ||
+            (error = skycrate__xml_child_required(&u->upload_id, c, "UploadId")) < 0 ||
             (error = skycrate__xml_child_time(&u->initiated, c, "Initiated")) < 0 ||
             (error = url ? url_decode(u->key, "Key") : 0) < 0)
             goto done;
     }
     if (out->truncated &&
-        ((error = read_required(&out->next_key_marker, root, "NextKeyMarker")) < 0 ||
+        ((error = skycrate__xml_child_required(&out->next_key_marker, root, "NextKeyMarker")) < 0 ||
          (error = skycrate__xml_child_dup(&out->next_upload_id_marker, root,
                                           "NextUploadIdMarker")) < 0 ||
          (error = url ? url_decode(out->next_key_marker, "NextKeyMarker") : 0) < 0))
@@ -316,7 +309,7 @@ int skycrate__s3_initiate_doc_parse(skycrate__s3_initiate_doc *out, const char *
     if ((error = skycrate__xml_parse_as(&root, xml, len, "InitiateMultipartUploadResult")) < 0 ||
         (error = read_fields(out, root, initiate_fields, SKYCRATE_ARRAY_SIZE(initiate_fields))) < 0)
         goto done;
-    error = read_required(&out->upload_id, root, "UploadId");
+    error = skycrate__xml_child_required(&out->upload_id, root, "UploadId");
 
 done:
     skycrate__xml_free(root);
@@ -344,28 +337,15 @@ static const text_field complete_fields[] = {
 
 int skycrate__s3_complete_doc_parse(skycrate__s3_complete_doc *out, const char *xml, size_t len)
 {
-    int error = 0;
-    skycrate__xml_node *root = NULL;
     SKYCRATE_ASSERT_ARG(out);
-    memset(out, 0, sizeof(*out));
-    if ((error = skycrate__xml_parse_as(&root, xml, len, "CompleteMultipartUploadResult")) < 0)
-        goto done;
-    error = read_fields(out, root, complete_fields, SKYCRATE_ARRAY_SIZE(complete_fields));
-
-done:
-    skycrate__xml_free(root);
-    if (error < 0)
-        skycrate__s3_complete_doc_dispose(out);
-    return error;
+    return read_flat(out, sizeof(*out), xml, len, "CompleteMultipartUploadResult", complete_fields,
+                     SKYCRATE_ARRAY_SIZE(complete_fields));
 }
 
 void skycrate__s3_complete_doc_dispose(skycrate__s3_complete_doc *doc)
 {
-    if (!doc)
-        return;
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(complete_fields); i++)
-        skycrate__free(*(char **)((char *)doc + complete_fields[i].offset));
-    memset(doc, 0, sizeof(*doc));
+    if (doc)
+        free_fields(doc, sizeof(*doc), complete_fields, SKYCRATE_ARRAY_SIZE(complete_fields));
 }
 
 /* ---- DeleteObjects ---- */
@@ -391,7 +371,7 @@ int skycrate__s3_delete_result_parse(skycrate__s3_delete_result *out, const char
     for (const skycrate__xml_node *c = skycrate__xml_child(root, "Deleted"); c;
          c = skycrate__xml_next(c)) {
         skycrate__s3_deleted *d = &out->deleted[out->deleted_count++];
-        if ((error = read_required(&d->key, c, "Key")) < 0 ||
+        if ((error = skycrate__xml_child_required(&d->key, c, "Key")) < 0 ||
             (error = skycrate__xml_child_dup(&d->version_id, c, "VersionId")) < 0 ||
             (error = skycrate__xml_child_dup(&d->delete_marker_version_id, c,
                                              "DeleteMarkerVersionId")) < 0 ||
@@ -401,7 +381,7 @@ int skycrate__s3_delete_result_parse(skycrate__s3_delete_result *out, const char
     for (const skycrate__xml_node *c = skycrate__xml_child(root, "Error"); c;
          c = skycrate__xml_next(c)) {
         skycrate__s3_delete_error *e = &out->errors[out->error_count++];
-        if ((error = read_required(&e->key, c, "Key")) < 0 ||
+        if ((error = skycrate__xml_child_required(&e->key, c, "Key")) < 0 ||
             (error = read_fields(e, c, delete_error_fields,
                                  SKYCRATE_ARRAY_SIZE(delete_error_fields))) < 0)
             goto done;

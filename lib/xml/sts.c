@@ -11,16 +11,6 @@
 #include "core/common.h"
 #include "xml/xml.h"
 
-static int read_required(char **out, const skycrate__xml_node *node, const char *name)
-{
-    int error = skycrate__xml_child_dup(out, node, name);
-    if (error < 0)
-        return error;
-    if (!*out || !**out)
-        return skycrate__error_set(SKYCRATE_EPARSE, "STS <%s> has no <%s>", node->name, name);
-    return 0;
-}
-
 int skycrate__sts_credentials_parse(skycrate__sts_credentials_doc *out, const char *xml, size_t len)
 {
     static const char *const operations[] = {"AssumeRole", "AssumeRoleWithWebIdentity"};
@@ -51,9 +41,10 @@ int skycrate__sts_credentials_parse(skycrate__sts_credentials_doc *out, const ch
                                     root->name, name);
         goto done;
     }
-    if ((error = read_required(&out->access_key_id, creds, "AccessKeyId")) < 0 ||
-        (error = read_required(&out->secret_access_key, creds, "SecretAccessKey")) < 0 ||
-        (error = read_required(&out->session_token, creds, "SessionToken")) < 0)
+    if ((error = skycrate__xml_child_required(&out->access_key_id, creds, "AccessKeyId")) < 0 ||
+        (error = skycrate__xml_child_required(&out->secret_access_key, creds, "SecretAccessKey")) <
+            0 ||
+        (error = skycrate__xml_child_required(&out->session_token, creds, "SessionToken")) < 0)
         goto done;
     if (!skycrate__xml_child(creds, "Expiration")) {
         error = skycrate__error_set(SKYCRATE_EPARSE, "STS <Credentials> has no <Expiration>");

@@ -361,6 +361,16 @@ int skycrate__xml_child_dup(char **out, const skycrate__xml_node *node, const ch
     return 0;
 }
 
+int skycrate__xml_child_required(char **out, const skycrate__xml_node *node, const char *name)
+{
+    int error = skycrate__xml_child_dup(out, node, name);
+    if (error < 0)
+        return error;
+    if (!*out || !**out)
+        return skycrate__error_set(SKYCRATE_EPARSE, "XML <%.64s> has no <%s>", node->name, name);
+    return 0;
+}
+
 static int bad_value(const skycrate__xml_node *node, const char *name, const char *kind)
 {
     return skycrate__error_set(SKYCRATE_EPARSE, "XML <%.64s> in <%.64s> is not %s", name,

@@ -53,11 +53,14 @@ size_t skycrate__xml_count(const skycrate__xml_node *node, const char *name);
  * and leaves *out as it was. Malformed values are SKYCRATE_EPARSE with a message that names
  * the element (never its value).
  *   _dup:  a copy of the text (free with skycrate__free); 0 or SKYCRATE_ENOMEM
+ *   _required: the same, but a missing or empty child is SKYCRATE_EPARSE ("XML <node> has
+ *          no <name>")
  *   _u64:  decimal digits only, no sign, no blanks, no overflow
  *   _bool: "true" or "false" (also xs:boolean's "1" and "0")
  *   _time: ISO 8601 (skycrate__parse_iso8601), seconds since the epoch
  */
 int skycrate__xml_child_dup(char **out, const skycrate__xml_node *node, const char *name);
+int skycrate__xml_child_required(char **out, const skycrate__xml_node *node, const char *name);
 int skycrate__xml_child_u64(uint64_t *out, const skycrate__xml_node *node, const char *name);
 int skycrate__xml_child_bool(bool *out, const skycrate__xml_node *node, const char *name);
 int skycrate__xml_child_time(int64_t *out, const skycrate__xml_node *node, const char *name);

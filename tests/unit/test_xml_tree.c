@@ -93,6 +93,17 @@ START_TEST(tree_typed_values_are_strict)
     ck_assert_sky_ok(skycrate__xml_child_dup(&s, root, "neg"));
     ck_assert_str_eq(s, "-1");
     skycrate__free(s);
+    s = NULL;
+    ck_assert_sky_ok(skycrate__xml_child_required(&s, root, "t"));
+    ck_assert_str_eq(s, "true");
+    skycrate__free(s);
+    s = NULL;
+    expect_parse_error(skycrate__xml_child_required(&s, root, "absent"));
+    ck_assert_str_eq(skycrate_error_last()->message, "XML <r> has no <absent>");
+    ck_assert_ptr_null(s);
+    expect_parse_error(skycrate__xml_child_required(&s, root, "empty"));
+    ck_assert_str_eq(skycrate_error_last()->message, "XML <r> has no <empty>");
+    skycrate__free(s);
     skycrate__xml_free(root);
 }
 END_TEST
