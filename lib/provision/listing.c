@@ -36,30 +36,46 @@ static bool not_supported(const skycrate__outcome *o)
            o->rec.info.http_status == 405;
 }
 
-int skycrate__list_versions(skycrate__s3_list_versions *page, bool *unsupported,
-                            skycrate__outcome *o, skycrate_provisioner *p, const char *bucket,
-                            const char *key_marker, const char *version_id_marker)
+/* A listing some servers lack: its subresource, document root and second marker. */
+typedef struct optional_listing {
+    const char *operation, *subresource, *root, *id_marker;
+} optional_listing;
+
+/* Sends an optional listing. 1: the answer is the expected document, to be parsed; 0 with
+ * *unsupported when the server lacks it (501, 405, or a plain listing instead); else an error. */
+static int list_optional(skycrate__outcome *o, bool *unsupported, skycrate_provisioner *p,
+                         const char *bucket, const optional_listing *l, const char *key_marker,
+                         const char *id_marker)
 {
-    skycrate__kv query[4] = {{"versions", ""}, {"encoding-type", "url"}};
+    skycrate__kv query[4] = {{l->subresource, ""}, {"encoding-type", "url"}};
     size_t n = 2;
-    memset(page, 0, sizeof(*page));
     *unsupported = false;
     if (key_marker)
         query[n++] = (skycrate__kv){"key-marker", key_marker};
-    if (version_id_marker)
-        query[n++] = (skycrate__kv){"version-id-marker", version_id_marker};
-    int error = list(o, p, "ListObjectVersions", bucket, query, n);
+    if (id_marker)
+        query[n++] = (skycrate__kv){l->id_marker, id_marker};
+    int error = list(o, p, l->operation, bucket, query, n);
     if (error < 0 && not_supported(o)) {
         *unsupported = true;
         skycrate_error_clear();
         return 0;
     }
-    if (error < 0 || (error = expected_root(o, "ListVersionsResult")) < 0)
+    if (error < 0 || (error = expected_root(o, l->root)) < 0)
         return error;
-    if (error == 0) {
-        *unsupported = true;
-        return 0;
-    }
+    *unsupported = error == 0;
+    return error;
+}
+
+int skycrate__list_versions(skycrate__s3_list_versions *page, bool *unsupported,
+                            skycrate__outcome *o, skycrate_provisioner *p, const char *bucket,
+                            const char *key_marker, const char *version_id_marker)
+{
+    static const optional_listing versions = {"ListObjectVersions", "versions",
+                                              "ListVersionsResult", "version-id-marker"};
+    memset(page, 0, sizeof(*page));
+    int error = list_optional(o, unsupported, p, bucket, &versions, key_marker, version_id_marker);
+    if (error <= 0)
+        return error;
     error = skycrate__s3_list_versions_parse(page, skycrate__buf_cstr(&o->body), o->body.len);
     if (error < 0)
         skycrate__error_prefix("ListObjectVersions %s", bucket);
@@ -85,26 +101,12 @@ int skycrate__list_uploads(skycrate__s3_list_uploads *page, bool *unsupported, s
                            skycrate_provisioner *p, const char *bucket, const char *key_marker,
                            const char *upload_id_marker)
 {
-    skycrate__kv query[4] = {{"uploads", ""}, {"encoding-type", "url"}};
-    size_t n = 2;
+    static const optional_listing uploads = {"ListMultipartUploads", "uploads",
+                                             "ListMultipartUploadsResult", "upload-id-marker"};
     memset(page, 0, sizeof(*page));
-    *unsupported = false;
-    if (key_marker)
-        query[n++] = (skycrate__kv){"key-marker", key_marker};
-    if (upload_id_marker)
-        query[n++] = (skycrate__kv){"upload-id-marker", upload_id_marker};
-    int error = list(o, p, "ListMultipartUploads", bucket, query, n);
-    if (error < 0 && not_supported(o)) {
-        *unsupported = true;
-        skycrate_error_clear();
-        return 0;
-    }
-    if (error < 0 || (error = expected_root(o, "ListMultipartUploadsResult")) < 0)
+    int error = list_optional(o, unsupported, p, bucket, &uploads, key_marker, upload_id_marker);
+    if (error <= 0)
         return error;
-    if (error == 0) {
-        *unsupported = true;
-        return 0;
-    }
     error = skycrate__s3_list_uploads_parse(page, skycrate__buf_cstr(&o->body), o->body.len);
     if (error < 0)
         skycrate__error_prefix("ListMultipartUploads %s", bucket);
