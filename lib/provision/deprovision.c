@@ -64,6 +64,46 @@ static int progress(dep *d, const skycrate__deletion_counts *batch)
     return error;
 }
 
+/* ---- listings ---- */
+
+/* Where a listing stands: the key and id markers of ListObjectVersions and ListMultipartUploads,
+ * or (servers without versioning support) ListObjectsV2's continuation token in `marker`. */
+typedef struct cursor {
+    bool versions;
+    char *marker;
+    char *id_marker;
+} cursor;
+
+/* Takes the page's next markers (the page keeps none); true when there is a next page. */
+static bool cursor_move(cursor *c, bool truncated, char **next, char **next_id)
+{
+    skycrate__free(c->marker);
+    skycrate__free(c->id_marker);
+    c->marker = *next;
+    c->id_marker = next_id ? *next_id : NULL;
+    *next = NULL;
+    if (next_id)
+        *next_id = NULL;
+    return truncated && c->marker;
+}
+
+static void cursor_dispose(cursor *c)
+{
+    skycrate__free(c->marker);
+    skycrate__free(c->id_marker);
+}
+
+/* After a listing: NoSuchBucket is no error but d->gone. Disposes the outcome. */
+static int listed(dep *d, int rc, skycrate__outcome *o)
+{
+    if (rc < 0 && no_such_bucket(o)) {
+        d->gone = true;
+        rc = 0;
+    }
+    skycrate__outcome_dispose(o);
+    return rc;
+}
+
 /* ---- multipart uploads ---- */
 
 static void abort_one(size_t i, void *ctx)
@@ -125,38 +165,27 @@ static int abort_page(dep *d, const skycrate__s3_list_uploads *page)
 
 static int abort_uploads(dep *d)
 {
-    char *key_marker = NULL, *id_marker = NULL;
-    int error = 0;
-    while (!d->gone) {
+    cursor c = {.versions = false};
+    int rc = 1;
+    while (rc > 0 && !d->gone) {
         skycrate__s3_list_uploads page;
         skycrate__outcome o;
         bool unsupported = false;
         skycrate__outcome_init(&o);
-        error =
-            skycrate__list_uploads(&page, &unsupported, &o, d->p, d->bucket, key_marker, id_marker);
-        if (error < 0 && no_such_bucket(&o)) {
-            d->gone = true;
-            error = 0;
+        rc =
+            skycrate__list_uploads(&page, &unsupported, &o, d->p, d->bucket, c.marker, c.id_marker);
+        rc = listed(d, rc, &o);
+        if (rc == 0 && !d->gone && !unsupported) {
+            rc = abort_page(d, &page);
+            bool more =
+                cursor_move(&c, page.truncated, &page.next_key_marker, &page.next_upload_id_marker);
+            if (rc == 0)
+                rc = more;
         }
-        skycrate__outcome_dispose(&o);
-        if (error < 0 || d->gone || unsupported) {
-            skycrate__s3_list_uploads_dispose(&page);
-            break;
-        }
-        error = abort_page(d, &page);
-        skycrate__free(key_marker);
-        skycrate__free(id_marker);
-        key_marker = page.next_key_marker;
-        id_marker = page.next_upload_id_marker;
-        page.next_key_marker = page.next_upload_id_marker = NULL;
-        bool more = page.truncated && key_marker;
         skycrate__s3_list_uploads_dispose(&page);
-        if (error < 0 || !more)
-            break;
     }
-    skycrate__free(key_marker);
-    skycrate__free(id_marker);
-    return error;
+    cursor_dispose(&c);
+    return rc < 0 ? rc : 0;
 }
 
 /* ---- objects ---- */
@@ -406,90 +435,75 @@ static int delete_window(dep *d, window *w)
     return error;
 }
 
-/* ListObjectsV2 + DeleteObjects without version ids (servers without versioning support). */
-static int delete_objects(dep *d)
+static int take_versions(dep *d, cursor *c, window *w, bool *unsupported, skycrate__outcome *o)
 {
-    char *token = NULL;
-    window w = WINDOW_INIT;
-    int error = 0;
-    while (!d->gone) {
-        skycrate__s3_list_v2 page;
-        skycrate__outcome o;
-        skycrate__outcome_init(&o);
-        error = skycrate__list_objects(&page, &o, d->p, d->bucket, token);
-        if (error < 0 && no_such_bucket(&o)) {
-            d->gone = true;
-            error = 0;
-        }
-        skycrate__outcome_dispose(&o);
-        if (error < 0 || d->gone) {
-            skycrate__s3_list_v2_dispose(&page);
-            break;
-        }
-        error = window_take(&w, page.entries, &page.count);
-        skycrate__free(token);
-        token = page.next_continuation_token;
-        page.next_continuation_token = NULL;
-        bool more = page.truncated && token;
-        skycrate__s3_list_v2_dispose(&page);
-        if (error == 0 && (!more || window_full(d, &w)))
-            error = delete_window(d, &w);
-        if (error < 0 || !more)
-            break;
+    skycrate__s3_list_versions page;
+    int error =
+        skycrate__list_versions(&page, unsupported, o, d->p, d->bucket, c->marker, c->id_marker);
+    if (error == 0 && !*unsupported) {
+        error = window_take(w, page.entries, &page.count);
+        bool more =
+            cursor_move(c, page.truncated, &page.next_key_marker, &page.next_version_id_marker);
+        if (error == 0)
+            error = more;
     }
-    window_dispose(&w);
-    skycrate__free(token);
+    skycrate__s3_list_versions_dispose(&page);
     return error;
 }
 
-static int delete_versions(dep *d)
+static int take_objects(dep *d, cursor *c, window *w, skycrate__outcome *o)
 {
-    char *key_marker = NULL, *id_marker = NULL;
+    skycrate__s3_list_v2 page;
+    int error = skycrate__list_objects(&page, o, d->p, d->bucket, c->marker);
+    if (error == 0) {
+        error = window_take(w, page.entries, &page.count);
+        bool more = cursor_move(c, page.truncated, &page.next_continuation_token, NULL);
+        if (error == 0)
+            error = more;
+    }
+    skycrate__s3_list_v2_dispose(&page);
+    return error;
+}
+
+/* Lists the page at the cursor into the window and moves the cursor on. 1: more pages follow;
+ * 0: the last page, or none when the bucket is gone (d->gone) or the server lists no versions
+ * (*unsupported); or an error. */
+static int take_page(dep *d, cursor *c, window *w, bool *unsupported)
+{
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    *unsupported = false;
+    int rc = c->versions ? take_versions(d, c, w, unsupported, &o) : take_objects(d, c, w, &o);
+    return listed(d, rc, &o);
+}
+
+/* Lists every version (or, `versions` false, every object) and deletes them a window at a time.
+ * A server that lists no versions gets the object listing instead. */
+static int delete_listed(dep *d, bool versions)
+{
+    cursor c = {.versions = versions};
     window w = WINDOW_INIT;
-    int error = 0;
-    while (!d->gone) {
-        skycrate__s3_list_versions page;
-        skycrate__outcome o;
+    int rc = 1;
+    while (rc > 0 && !d->gone) {
         bool unsupported = false;
-        skycrate__outcome_init(&o);
-        error = skycrate__list_versions(&page, &unsupported, &o, d->p, d->bucket, key_marker,
-                                        id_marker);
-        if (error < 0 && no_such_bucket(&o)) {
-            d->gone = true;
-            error = 0;
-        }
-        skycrate__outcome_dispose(&o);
-        if (error == 0 && unsupported && !key_marker) {
-            skycrate__s3_list_versions_dispose(&page);
+        rc = take_page(d, &c, &w, &unsupported);
+        if (unsupported && !c.marker) {
             skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s: no version listing, deleting objects",
                           d->bucket);
-            error = delete_objects(d);
+            rc = delete_listed(d, false);
             break;
         }
-        if (error < 0 || d->gone || unsupported) {
-            skycrate__s3_list_versions_dispose(&page);
+        if (rc < 0 || d->gone || unsupported)
             break;
+        if (rc == 0 || window_full(d, &w)) {
+            int error = delete_window(d, &w);
+            rc = error < 0 ? error : rc;
         }
-        error = window_take(&w, page.entries, &page.count);
-        skycrate__free(key_marker);
-        skycrate__free(id_marker);
-        key_marker = page.next_key_marker;
-        id_marker = page.next_version_id_marker;
-        page.next_key_marker = page.next_version_id_marker = NULL;
-        bool more = page.truncated && key_marker;
-        skycrate__s3_list_versions_dispose(&page);
-        if (error == 0 && (!more || window_full(d, &w)))
-            error = delete_window(d, &w);
-        if (error < 0 || !more)
-            break;
     }
     window_dispose(&w);
-    skycrate__free(key_marker);
-    skycrate__free(id_marker);
-    return error;
+    cursor_dispose(&c);
+    return rc < 0 ? rc : 0;
 }
-
-/* ---- the bucket ---- */
 
 static int delete_bucket(dep *d, bool *not_empty)
 {
@@ -534,7 +548,7 @@ static int empty_and_delete(dep *d)
     bool deleted = false;
     for (unsigned int round = 1; !deleted && round <= d->p->tuning.delete_rounds; round++) {
         bool not_empty = false;
-        if ((error = abort_uploads(d)) < 0 || (error = delete_versions(d)) < 0)
+        if ((error = abort_uploads(d)) < 0 || (error = delete_listed(d, true)) < 0)
             return error;
         if (d->gone)
             break;
@@ -604,7 +618,7 @@ static int deprovision(dep *d)
         return error;
     if (d->dry) {
         if ((error = abort_uploads(d)) == 0)
-            error = delete_versions(d);
+            error = delete_listed(d, true);
         return error;
     }
     if ((error = mark(d, SKYCRATE__J_DEPROVISION, NULL)) < 0)
