@@ -168,6 +168,52 @@ static bool role_name_ok(const char *name, size_t n)
     return true;
 }
 
+/* Asks for the instance's role name and appends its credentials path (ROLE_PATH + name) to
+ * `path`. No role is SKYCRATE_ENOTFOUND; a malformed name SKYCRATE_EPARSE. */
+static int role_path(skycrate__buf *path, skycrate__creds_http *http, const imds_settings *s,
+                     const char *token)
+{
+    skycrate__creds_reply reply;
+    memset(&reply, 0, sizeof(reply));
+    int error = imds_request(&reply, http, s, "GET", ROLE_PATH, token);
+    if (error < 0) {
+        skycrate__error_prefix("instance metadata at %s", s->base);
+        goto done;
+    }
+    if (reply.status == 404) {
+        error = skycrate__error_set(
+            SKYCRATE_ENOTFOUND, "instance metadata at %s: the instance has no IAM role", s->base);
+        goto done;
+    }
+    if (reply.status != 200) {
+        /* No role to be had here (IMDS off, a proxy in the way): nothing here, as botocore. */
+        error = skycrate__error_set(SKYCRATE_ENOTFOUND,
+                                    "instance metadata at %s: the role name request was answered "
+                                    "HTTP %d",
+                                    s->base, reply.status);
+        goto done;
+    }
+    size_t n = strcspn(reply.body, "\r\n");
+    while (n > 0 && (reply.body[n - 1] == ' ' || reply.body[n - 1] == '\t'))
+        n--;
+    if (n == 0) {
+        error = skycrate__error_set(
+            SKYCRATE_ENOTFOUND, "instance metadata at %s: the instance has no IAM role", s->base);
+        goto done;
+    }
+    if (!role_name_ok(reply.body, n)) {
+        error = skycrate__error_set(SKYCRATE_EPARSE,
+                                    "instance metadata at %s: the role name is not a valid IAM "
+                                    "role name",
+                                    s->base);
+        goto done;
+    }
+    error = skycrate__buf_printf(path, ROLE_PATH "%.*s", (int)n, reply.body);
+done:
+    skycrate__creds_reply_dispose(&reply);
+    return error;
+}
+
 int skycrate__imds_fetch(skycrate_credentials **out, skycrate__creds_http *http)
 {
     SKYCRATE_ASSERT_ARG(out);
@@ -184,45 +230,9 @@ int skycrate__imds_fetch(skycrate_credentials **out, skycrate__creds_http *http)
     int error = settings_read(&s);
     if (error < 0)
         goto done;
-    if ((error = session_token(&token, http, &s)) < 0)
+    if ((error = session_token(&token, http, &s)) < 0 ||
+        (error = role_path(&path, http, &s, token)) < 0)
         goto done;
-
-    if ((error = imds_request(&reply, http, &s, "GET", ROLE_PATH, token)) < 0) {
-        skycrate__error_prefix("instance metadata at %s", s.base);
-        goto done;
-    }
-    if (reply.status == 404) {
-        error = skycrate__error_set(
-            SKYCRATE_ENOTFOUND, "instance metadata at %s: the instance has no IAM role", s.base);
-        goto done;
-    }
-    if (reply.status != 200) {
-        /* No role to be had here (IMDS off, a proxy in the way): nothing here, as botocore. */
-        error = skycrate__error_set(SKYCRATE_ENOTFOUND,
-                                    "instance metadata at %s: the role name request was answered "
-                                    "HTTP %d",
-                                    s.base, reply.status);
-        goto done;
-    }
-    size_t n = strcspn(reply.body, "\r\n");
-    while (n > 0 && (reply.body[n - 1] == ' ' || reply.body[n - 1] == '\t'))
-        n--;
-    if (n == 0) {
-        error = skycrate__error_set(
-            SKYCRATE_ENOTFOUND, "instance metadata at %s: the instance has no IAM role", s.base);
-        goto done;
-    }
-    if (!role_name_ok(reply.body, n)) {
-        error = skycrate__error_set(SKYCRATE_EPARSE,
-                                    "instance metadata at %s: the role name is not a valid IAM "
-                                    "role name",
-                                    s.base);
-        goto done;
-    }
-    if ((error = skycrate__buf_printf(&path, ROLE_PATH "%.*s", (int)n, reply.body)) < 0)
-        goto done;
-    skycrate__creds_reply_dispose(&reply);
-
     if ((error = imds_request(&reply, http, &s, "GET", path.ptr, token)) < 0) {
         skycrate__error_prefix("instance metadata at %s", s.base);
         goto done;
