@@ -33,20 +33,50 @@ static void teardown(void)
 
 /* ---- failures: rollback, never an orphan bucket ---- */
 
+/* The generator's profile on one lane: the steps go out one after another, in the plan's order,
+ * so a test knows exactly which requests come before a failure and that none comes after it. */
+static skycrate_provisioner *one_lane_provisioner(skycrate_failure_mode mode, bool golden)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    if (golden)
+        prov_golden_profile(cfg);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_failure_mode(cfg, mode));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_concurrency(cfg, 1));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    ck_assert_uint_eq(p->config_lanes, 1);
+    return p;
+}
+
+/* After the step at `failed` (a PUT subresource of the plan) failed, no later step of the plan
+ * was sent. */
+static void assert_no_step_after(const char *const *plan, size_t count, size_t failed)
+{
+    for (size_t i = 0; i < count; i++)
+        ck_assert_msg(mock_count(fx.mock, "PUT", plan[i]) == (i <= failed ? 1u : 0u),
+                      "%s sent %zu times after %s failed", plan[i],
+                      mock_count(fx.mock, "PUT", plan[i]), plan[failed]);
+}
+
 static const char *const put_subresources[] = {
     NULL,      "?publicAccessBlock", "?encryption", "?ownershipControls", "?cors",
     "?policy", "?lifecycle",         "?tagging"};
 
+/* Step `failing` is refused: the steps before it were sent, none after it, and the bucket is
+ * deleted. */
 START_TEST(a_failing_step_rolls_back)
 {
     skycrate_step failing = (skycrate_step)_i;
-    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    skycrate_provisioner *p = one_lane_provisioner(SKYCRATE_FAILURE_MODE_STRICT, true);
     mock_push_str(fx.mock, 200, "", ""); /* the create */
+    prov_push_ok(&fx, (int)failing - 1); /* the steps before the failing one */
     mock_route(fx.mock, "PUT", put_subresources[failing], 403, "", prov_error_doc("AccessDenied"));
     mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
-    prov_push_ok(&fx, 6);
     int rc = skycrate_provisioner_provision(NULL, p, "u42");
     ck_assert_int_eq(rc, SKYCRATE_EACCESS);
+    assert_no_step_after(put_subresources + 1, SKYCRATE_ARRAY_SIZE(put_subresources) - 1,
+                         (size_t)failing - 1);
+    ck_assert_uint_eq(mock_request_count(fx.mock), 1 + (size_t)failing + 1);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "rolled back"));
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, skycrate_step_name(failing)));
     ck_assert_uint_eq(mock_count(fx.mock, "DELETE", PROV_BUCKET), 1);
@@ -256,6 +286,8 @@ START_TEST(compatible_mode_skips_what_the_server_lacks)
 }
 END_TEST
 
+/* Compatible mode (one lane by default) skips only what the server lacks: a malformed policy
+ * fails, and the steps after it are not sent. */
 START_TEST(compatible_mode_still_fails_on_other_answers)
 {
     skycrate_provisioner_config *cfg = prov_config(&fx);
@@ -263,11 +295,16 @@ START_TEST(compatible_mode_still_fails_on_other_answers)
         skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
+    ck_assert_uint_eq(p->config_lanes, 1);
     mock_push_str(fx.mock, 200, "", "");
+    prov_push_ok(&fx, 3); /* public access block, encryption, ownership controls (no CORS) */
     mock_route(fx.mock, "PUT", "?policy", 400, "", prov_error_doc("MalformedPolicy"));
     mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
-    prov_push_ok(&fx, 5);
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
+    static const char *const plan[] = {"?publicAccessBlock", "?encryption",
+                                       "?ownershipControls", "?policy",
+                                       "?lifecycle",         "?tagging"};
+    assert_no_step_after(plan, SKYCRATE_ARRAY_SIZE(plan), 3);
     json_t *r = prov_record(&fx, "u42");
     ck_assert_str_eq(prov_str(r, "failedStep"), "tls-policy");
     json_decref(r);
@@ -277,12 +314,13 @@ END_TEST
 
 START_TEST(strict_mode_fails_on_invalid_argument)
 {
-    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    skycrate_provisioner *p = one_lane_provisioner(SKYCRATE_FAILURE_MODE_STRICT, true);
     mock_push_str(fx.mock, 200, "", "");
+    prov_push_ok(&fx, 1); /* public access block */
     mock_route(fx.mock, "PUT", "?encryption", 400, "", prov_error_doc("InvalidArgument"));
     mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
-    prov_push_ok(&fx, 6);
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
+    assert_no_step_after(put_subresources + 1, SKYCRATE_ARRAY_SIZE(put_subresources) - 1, 1);
     json_t *r = prov_record(&fx, "u42");
     ck_assert_str_eq(prov_str(r, "failedStep"), "encryption");
     json_decref(r);
@@ -290,18 +328,25 @@ START_TEST(strict_mode_fails_on_invalid_argument)
 }
 END_TEST
 
-/* Two steps refused (as radosgw refuses both in strict mode): the one first in the plan is
- * reported, whichever answered first. */
+/* Two steps refused at once (as radosgw refuses both in strict mode): the one first in the plan
+ * is reported, whichever answered first. The profile has only these two steps, so that both are
+ * in flight together on two lanes and nothing else is. */
 START_TEST(of_two_failures_the_first_in_the_plan_is_reported)
 {
-    skycrate_provisioner *p = prov_golden_provisioner(&fx);
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_public_access_block(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tls_only_policy(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_abort_multipart_days(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tagging(cfg, 0));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
     mock_push_str(fx.mock, 200, "", "");
     mock_route(fx.mock, "PUT", "?encryption", 400, "", prov_error_doc("InvalidArgument"));
     mock_route(fx.mock, "PUT", "?ownershipControls", 400, "", prov_error_doc("InvalidArgument"));
     mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
     mock_delay(fx.mock, "?encryption", 200); /* ownership controls fail first */
-    prov_push_ok(&fx, 6);
     ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
+    ck_assert_uint_eq(mock_request_count(fx.mock), 4); /* create, the two steps, DeleteBucket */
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "step 'encryption' failed"));
     json_t *r = prov_record(&fx, "u42");
     ck_assert_str_eq(prov_str(r, "failedStep"), "encryption");
@@ -448,7 +493,7 @@ START_TEST(a_crash_at_every_journal_write_resumes)
     skycrate_provisioner *p = prov_golden_provisioner(&fx);
     if (had_record && !create_done)
         mock_route(fx.mock, "HEAD", PROV_BUCKET, creates ? 200 : 404, "", "");
-    prov_push_ok(&fx, 8);
+    prov_push_ok(&fx, creates ? 7 : 8); /* the configuration steps, and the create if not sent */
     skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
     ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
