@@ -242,6 +242,39 @@ int skycrate__profile_static_keys(skycrate__profile_creds *out, const skycrate__
     return static_keys(out, cfg, profile, SKYCRATE__AWS_CONFIG_FILE);
 }
 
+/* A setting of the profile from either file (NULL when absent). */
+static const char *setting(const skycrate__aws_config *cfg, const char *profile, const char *name)
+{
+    return skycrate__aws_config_get(NULL, cfg, profile, name, SKYCRATE__AWS_BOTH_FILES);
+}
+
+/* A profile with role_arn (found at `where`): web identity with web_identity_token_file, else
+ * AssumeRole from exactly one of source_profile and credential_source. */
+static int role_creds(skycrate__profile_creds *out, const skycrate__aws_config *cfg,
+                      const char *profile, const skycrate__aws_setting *where)
+{
+    out->where = *where;
+    out->role_session_name = setting(cfg, profile, "role_session_name");
+    out->duration_seconds = setting(cfg, profile, "duration_seconds");
+    out->web_identity_token_file = setting(cfg, profile, "web_identity_token_file");
+    if (out->web_identity_token_file) {
+        out->kind = SKYCRATE__PROFILE_CREDS_WEB_IDENTITY;
+        return 0;
+    }
+    out->kind = SKYCRATE__PROFILE_CREDS_ASSUME_ROLE;
+    out->external_id = setting(cfg, profile, "external_id");
+    out->mfa_serial = setting(cfg, profile, "mfa_serial");
+    out->source_profile = setting(cfg, profile, "source_profile");
+    out->credential_source = setting(cfg, profile, "credential_source");
+    if (!out->source_profile == !out->credential_source)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "profile '%s' in %s line %u has role_arn and %s of "
+                                   "source_profile and credential_source (it needs one)",
+                                   profile, show(where->path), where->pair->line,
+                                   out->source_profile ? "both" : "neither");
+    return 0;
+}
+
 int skycrate__profile_creds_resolve(skycrate__profile_creds *out, const skycrate__aws_config *cfg,
                                     const char *profile)
 {
@@ -255,43 +288,13 @@ int skycrate__profile_creds_resolve(skycrate__profile_creds *out, const skycrate
                                    show(cfg->credentials_path), show(cfg->config_path));
     const unsigned both = SKYCRATE__AWS_BOTH_FILES;
     skycrate__aws_setting where;
-    const char *role_arn = skycrate__aws_config_get(&where, cfg, profile, "role_arn", both);
-    const char *token_file =
-        skycrate__aws_config_get(NULL, cfg, profile, "web_identity_token_file", both);
-
-    if (role_arn) {
-        out->where = where;
-        out->role_arn = role_arn;
-        out->role_session_name =
-            skycrate__aws_config_get(NULL, cfg, profile, "role_session_name", both);
-        out->duration_seconds =
-            skycrate__aws_config_get(NULL, cfg, profile, "duration_seconds", both);
-        if (token_file) {
-            out->kind = SKYCRATE__PROFILE_CREDS_WEB_IDENTITY;
-            out->web_identity_token_file = token_file;
-            return 0;
-        }
-        out->kind = SKYCRATE__PROFILE_CREDS_ASSUME_ROLE;
-        out->external_id = skycrate__aws_config_get(NULL, cfg, profile, "external_id", both);
-        out->mfa_serial = skycrate__aws_config_get(NULL, cfg, profile, "mfa_serial", both);
-        out->source_profile = skycrate__aws_config_get(NULL, cfg, profile, "source_profile", both);
-        out->credential_source =
-            skycrate__aws_config_get(NULL, cfg, profile, "credential_source", both);
-        if (!out->source_profile == !out->credential_source)
-            return skycrate__error_set(SKYCRATE_EINVAL,
-                                       "profile '%s' in %s line %u has role_arn and %s of "
-                                       "source_profile and credential_source (it needs one)",
-                                       profile, show(where.path), where.pair->line,
-                                       out->source_profile ? "both" : "neither");
-        return 0;
-    }
-    if (token_file) {
-        skycrate__aws_config_get(&where, cfg, profile, "web_identity_token_file", both);
+    if ((out->role_arn = skycrate__aws_config_get(&where, cfg, profile, "role_arn", both)))
+        return role_creds(out, cfg, profile, &where);
+    if (skycrate__aws_config_get(&where, cfg, profile, "web_identity_token_file", both))
         return skycrate__error_set(SKYCRATE_EINVAL,
                                    "profile '%s' in %s line %u has web_identity_token_file but "
                                    "no role_arn",
                                    profile, show(where.path), where.pair->line);
-    }
     out->sso_session = skycrate__aws_config_get(&where, cfg, profile, "sso_session", both);
     if (!out->sso_session)
         out->sso_start_url = skycrate__aws_config_get(&where, cfg, profile, "sso_start_url", both);
