@@ -136,6 +136,61 @@ static int describe(skycrate__buf *out, const skycrate__sts_request *r)
                                 r->who ? r->who : "the configuration", r->endpoint->url);
 }
 
+/* The Host header (as curl sends it: the default port left out) and the path of the endpoint. */
+static int target(sts_call *c, const skycrate__url_parts *u)
+{
+    bool default_port = u->port < 0 || (u->https && u->port == 443) || (!u->https && u->port == 80);
+    skycrate__buf host = SKYCRATE_BUF_INIT;
+    int error = default_port
+                    ? skycrate__buf_put(&host, u->host, u->host_length)
+                    : skycrate__buf_printf(&host, "%.*s:%d", (int)u->host_length, u->host, u->port);
+    c->host = skycrate__buf_detach(&host);
+    if (error < 0 || !c->host)
+        return error < 0 ? error : skycrate__error_nomem();
+    c->path = u->path_length ? skycrate__strndup(u->path, u->path_length) : skycrate__strdup("/");
+    return c->path ? 0 : skycrate__error_nomem();
+}
+
+/* AssumeRole is signed with the source credentials: X-Amz-Date, the source's session token and
+ * the Authorization header. */
+static int sign(sts_call *c, const skycrate__sts_request *r, int64_t now)
+{
+    skycrate__format_amz_date(c->amz_date, now);
+    c->headers[c->header_count++] = (skycrate__kv){"X-Amz-Date", c->amz_date};
+    const char *token = skycrate_credentials_session_token(r->source);
+    if (token)
+        c->headers[c->header_count++] = (skycrate__kv){"X-Amz-Security-Token", token};
+    char payload_hash[65];
+    skycrate__sha256_hex(payload_hash, c->body.ptr, c->body.len);
+    /* The canonical request gets the session token: make room first, so that it is not copied
+     * by growing (the old copy would be freed unwiped). */
+    int error =
+        skycrate__buf_grow(&c->sig.canonical_request, 1024 + strlen(c->host) + 3 * strlen(c->path) +
+                                                          (token ? strlen(token) : 0));
+    if (error < 0)
+        return error;
+    skycrate__sigv4_input in = {
+        .method = "POST",
+        .host = c->host,
+        .path = c->path,
+        .headers = c->headers,
+        .header_count = c->header_count,
+        .payload_hash = payload_hash,
+        .access_key_id = skycrate_credentials_access_key_id(r->source),
+        .secret_access_key = skycrate_credentials_secret_access_key(r->source),
+        .session_token = token,
+        .region = r->endpoint->region,
+        .service = "sts",
+        .time = now,
+        .flags = SKYCRATE__SIGV4_NORMALIZE_PATH | SKYCRATE__SIGV4_DOUBLE_ENCODE,
+    };
+    if ((error = skycrate__sigv4_sign_headers(&c->sig, &in)) < 0)
+        return error;
+    c->headers[c->header_count++] =
+        (skycrate__kv){"Authorization", skycrate__buf_cstr(&c->sig.authorization)};
+    return 0;
+}
+
 /* Builds the URL, the headers and (for AssumeRole) the signature. */
 static int prepare(sts_call *c, const skycrate__sts_request *r)
 {
@@ -147,62 +202,18 @@ static int prepare(sts_call *c, const skycrate__sts_request *r)
     if (skycrate__url_split(&u, r->endpoint->url) < 0)
         return skycrate__error_set(SKYCRATE_EINVAL, "the STS endpoint %s (from %s) is not a URL",
                                    r->endpoint->url, r->endpoint->from ? r->endpoint->from : "-");
-    /* The Host header as curl sends it: the default port left out. */
-    bool default_port = u.port < 0 || (u.https && u.port == 443) || (!u.https && u.port == 80);
-    skycrate__buf host = SKYCRATE_BUF_INIT;
-    error = default_port
-                ? skycrate__buf_put(&host, u.host, u.host_length)
-                : skycrate__buf_printf(&host, "%.*s:%d", (int)u.host_length, u.host, u.port);
-    c->host = skycrate__buf_detach(&host);
-    if (error < 0 || !c->host)
-        return error < 0 ? error : skycrate__error_nomem();
-    c->path = u.path_length ? skycrate__strndup(u.path, u.path_length) : skycrate__strdup("/");
-    if (!c->path)
-        return skycrate__error_nomem();
-
+    if ((error = target(c, &u)) < 0)
+        return error;
     c->headers[c->header_count++] =
         (skycrate__kv){"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"};
-    const char *encoded_path = c->path;
-    if (r->source) {
-        skycrate__format_amz_date(c->amz_date, now);
-        c->headers[c->header_count++] = (skycrate__kv){"X-Amz-Date", c->amz_date};
-        const char *token = skycrate_credentials_session_token(r->source);
-        if (token)
-            c->headers[c->header_count++] = (skycrate__kv){"X-Amz-Security-Token", token};
-        char payload_hash[65];
-        skycrate__sha256_hex(payload_hash, c->body.ptr, c->body.len);
-        /* The canonical request gets the session token: make room first, so that it is not
-         * copied by growing (the old copy would be freed unwiped). */
-        if ((error = skycrate__buf_grow(&c->sig.canonical_request,
-                                        1024 + strlen(c->host) + 3 * strlen(c->path) +
-                                            (token ? strlen(token) : 0))) < 0)
-            return error;
-        skycrate__sigv4_input in = {
-            .method = "POST",
-            .host = c->host,
-            .path = c->path,
-            .headers = c->headers,
-            .header_count = c->header_count,
-            .payload_hash = payload_hash,
-            .access_key_id = skycrate_credentials_access_key_id(r->source),
-            .secret_access_key = skycrate_credentials_secret_access_key(r->source),
-            .session_token = token,
-            .region = r->endpoint->region,
-            .service = "sts",
-            .time = now,
-            .flags = SKYCRATE__SIGV4_NORMALIZE_PATH | SKYCRATE__SIGV4_DOUBLE_ENCODE,
-        };
-        if ((error = skycrate__sigv4_sign_headers(&c->sig, &in)) < 0)
-            return error;
-        c->headers[c->header_count++] =
-            (skycrate__kv){"Authorization", skycrate__buf_cstr(&c->sig.authorization)};
-        encoded_path = skycrate__buf_cstr(&c->sig.encoded_path);
-    }
+    if (r->source && (error = sign(c, r, now)) < 0)
+        return error;
     /* scheme://authority as configured, then the path as signed */
+    const char *path = r->source ? skycrate__buf_cstr(&c->sig.encoded_path) : c->path;
     if ((error =
              skycrate__buf_put(&c->url, r->endpoint->url, (size_t)(u.path - r->endpoint->url))) < 0)
         return error;
-    return skycrate__buf_puts(&c->url, encoded_path);
+    return skycrate__buf_puts(&c->url, path);
 }
 
 /* The library code for an STS error code. */
