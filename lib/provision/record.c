@@ -377,6 +377,41 @@ static bool expected(const json_t *r, const skycrate__journal_op *op)
     return !op->expect_state || !strcmp(skycrate__record_str(r, "state"), op->expect_state);
 }
 
+/* The end of a successful provisioning: every step's result, no error left. */
+static int mark_active(json_t *r, const skycrate__journal_op *op)
+{
+    int error = step_results(r, op);
+    if (error < 0)
+        return error;
+    json_object_del(r, "error");
+    json_object_del(r, "failedStep");
+    json_object_del(r, "rolledBack");
+    return set_str(r, "state", "active");
+}
+
+static int mark_failed(json_t *r, const skycrate__journal_op *op, const char *step)
+{
+    int error;
+    if ((error = step_results(r, op)) < 0 || (error = set_str(r, "state", "failed")) < 0 ||
+        (error = set_str(r, "error", op->error ? op->error : "")) < 0 ||
+        (error = set_str(r, "failedStep", step ? step : "")) < 0)
+        return error;
+    return set(r, "rolledBack", json_boolean(op->rolled_back));
+}
+
+/* Adds a deletion batch to the record's "deprovision" counts. */
+static int add_progress(json_t *r, const skycrate__journal_op *op, const char *now)
+{
+    json_t *d;
+    int error;
+    if ((error = deprovision_object(&d, r, now)) < 0 ||
+        (error = add_count(d, "versions", op->counts.versions)) < 0 ||
+        (error = add_count(d, "deleteMarkers", op->counts.delete_markers)) < 0 ||
+        (error = add_count(d, "uploads", op->counts.uploads)) < 0)
+        return error;
+    return add_count(d, "bytes", op->counts.bytes);
+}
+
 static int modify(json_t **record, void *vctx)
 {
     journal_ctx *ctx = vctx;
@@ -403,35 +438,15 @@ static int modify(json_t **record, void *vctx)
             error = add_count(r, "nameAttempts", 1);
         break;
     case SKYCRATE__J_STEP_DONE: error = step_done(r, step); break;
-    case SKYCRATE__J_ACTIVE:
-        if ((error = step_results(r, op)) < 0)
-            break;
-        json_object_del(r, "error");
-        json_object_del(r, "failedStep");
-        json_object_del(r, "rolledBack");
-        error = set_str(r, "state", "active");
-        break;
-    case SKYCRATE__J_FAILED:
-        if ((error = step_results(r, op)) < 0 || (error = set_str(r, "state", "failed")) < 0 ||
-            (error = set_str(r, "error", op->error ? op->error : "")) < 0 ||
-            (error = set_str(r, "failedStep", step ? step : "")) < 0)
-            break;
-        error = set(r, "rolledBack", json_boolean(op->rolled_back));
-        break;
+    case SKYCRATE__J_ACTIVE: error = mark_active(r, op); break;
+    case SKYCRATE__J_FAILED: error = mark_failed(r, op, step); break;
     case SKYCRATE__J_ROLLED_BACK: error = set(r, "rolledBack", json_true()); break;
     case SKYCRATE__J_DEPROVISION:
         json_object_del(r, "error");
         if ((error = set_str(r, "state", "deprovisioning")) == 0)
             error = deprovision_object(&d, r, now);
         break;
-    case SKYCRATE__J_PROGRESS:
-        if ((error = deprovision_object(&d, r, now)) < 0 ||
-            (error = add_count(d, "versions", op->counts.versions)) < 0 ||
-            (error = add_count(d, "deleteMarkers", op->counts.delete_markers)) < 0 ||
-            (error = add_count(d, "uploads", op->counts.uploads)) < 0)
-            break;
-        error = add_count(d, "bytes", op->counts.bytes);
-        break;
+    case SKYCRATE__J_PROGRESS: error = add_progress(r, op, now); break;
     case SKYCRATE__J_DEPROVISION_ERROR:
         error = set_str(r, "error", op->error ? op->error : "");
         break;
