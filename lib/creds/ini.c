@@ -311,6 +311,51 @@ done:
     return error;
 }
 
+/* Reads the file into `text` (cap bytes, the size fstat gave + 1), NUL-terminated; a file that
+ * grew meanwhile is an error. */
+static int read_text(char *text, size_t cap, size_t *len, int fd, const char *path)
+{
+    char errbuf[128];
+    *len = 0;
+    for (;;) {
+        /* Reads one byte past the size fstat gave, to notice a file that grew meanwhile. */
+        char extra;
+        char *dst = *len < cap - 1 ? text + *len : &extra;
+        ssize_t n = read(fd, dst, *len < cap - 1 ? cap - 1 - *len : 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return skycrate__error_set(SKYCRATE_EIO, "cannot read %s: %s", path,
+                                       strerror_r(errno, errbuf, sizeof(errbuf)));
+        if (n == 0)
+            break;
+        if (dst == &extra)
+            return skycrate__error_set(SKYCRATE_EIO, "%s changed while it was read", path);
+        *len += (size_t)n;
+    }
+    text[*len] = '\0';
+    return 0;
+}
+
+/* What the open file is: a regular file or a character device, within the size limit. */
+static int check_file(size_t *size, int fd, const char *path)
+{
+    char errbuf[128];
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return skycrate__error_set(SKYCRATE_EIO, "cannot read %s: %s", path,
+                                   strerror_r(errno, errbuf, sizeof(errbuf)));
+    /* A character device is read like a file: AWS_CONFIG_FILE=/dev/null is the usual way to
+     * say "no configuration" (botocore reads it as empty); an endless one fails in read_text. */
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+        return skycrate__error_set(SKYCRATE_EIO, "%s is not a regular file", path);
+    if (st.st_size > SKYCRATE_INI_MAX_FILE)
+        return skycrate__error_set(SKYCRATE_EIO, "%s is larger than %d bytes", path,
+                                   SKYCRATE_INI_MAX_FILE);
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
 int skycrate__ini_load(skycrate__ini *out, bool *found, const char *path)
 {
     SKYCRATE_ASSERT_ARG(out);
@@ -321,7 +366,6 @@ int skycrate__ini_load(skycrate__ini *out, bool *found, const char *path)
     char errbuf[128];
     char *text = NULL;
     size_t len = 0, cap = 0;
-    int error = 0;
     /* O_NONBLOCK: opening a FIFO must not hang; regular files ignore it. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
@@ -330,51 +374,16 @@ int skycrate__ini_load(skycrate__ini *out, bool *found, const char *path)
         return skycrate__error_set(SKYCRATE_EIO, "cannot open %s: %s", path,
                                    strerror_r(errno, errbuf, sizeof(errbuf)));
     }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        error = skycrate__error_set(SKYCRATE_EIO, "cannot read %s: %s", path,
-                                    strerror_r(errno, errbuf, sizeof(errbuf)));
+    int error = check_file(&cap, fd, path);
+    if (error < 0)
         goto done;
-    }
-    /* A character device is read like a file: AWS_CONFIG_FILE=/dev/null is the usual way to
-     * say "no configuration" (botocore reads it as empty); an endless one fails below. */
-    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
-        error = skycrate__error_set(SKYCRATE_EIO, "%s is not a regular file", path);
-        goto done;
-    }
-    if (st.st_size > SKYCRATE_INI_MAX_FILE) {
-        error = skycrate__error_set(SKYCRATE_EIO, "%s is larger than %d bytes", path,
-                                    SKYCRATE_INI_MAX_FILE);
-        goto done;
-    }
     /* One allocation of the final size: a growing buffer would leave copies of secrets. */
-    cap = (size_t)st.st_size + 1;
-    text = skycrate__malloc(cap);
-    if (!text) {
+    if (!(text = skycrate__malloc(++cap))) {
         error = skycrate__error_nomem();
         goto done;
     }
-    for (;;) {
-        /* Reads one byte past the size fstat gave, to notice a file that grew meanwhile. */
-        char extra;
-        char *dst = len < cap - 1 ? text + len : &extra;
-        ssize_t n = read(fd, dst, len < cap - 1 ? cap - 1 - len : 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            error = skycrate__error_set(SKYCRATE_EIO, "cannot read %s: %s", path,
-                                        strerror_r(errno, errbuf, sizeof(errbuf)));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        if (dst == &extra) {
-            error = skycrate__error_set(SKYCRATE_EIO, "%s changed while it was read", path);
-            goto done;
-        }
-        len += (size_t)n;
-    }
-    text[len] = '\0';
+    if ((error = read_text(text, cap, &len, fd, path)) < 0)
+        goto done;
     *found = true;
     error = skycrate__ini_parse(out, text, len, path);
 done:
