@@ -3,7 +3,9 @@
  */
 #include "mocktransport.h"
 
+#include <check.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,7 @@ struct mock_transport {
     /* mock_delay() */
     char *delay_url;
     unsigned int delay_ms;
+    bool allow_unused; /* mock_allow_unused() */
 };
 
 static void *xmalloc(size_t n)
@@ -99,6 +102,13 @@ void mock_free(mock_transport *m)
 {
     if (!m)
         return;
+    /* Strict: an answer scripted for a request that never came means the code under test did
+     * less than the test says (stopped early, skipped a retry, lost a step). */
+    size_t unused = mock_pending(m);
+    ck_assert_msg(unused == 0 || m->allow_unused,
+                  "mock transport: %zu scripted answers left unused (mock_discard_unused() for "
+                  "answers a test scripts so that they are not taken)",
+                  unused);
     for (step *s = m->head, *next; s; s = next) {
         next = s->next;
         free_step(s);
@@ -291,6 +301,27 @@ const char *mock_request_header(const mock_req *r, const char *name)
         if (strcasecmp(r->names[i], name) == 0)
             return r->values[i];
     return NULL;
+}
+
+void mock_allow_unused(mock_transport *m)
+{
+    m->allow_unused = true;
+}
+
+size_t mock_discard_unused(mock_transport *m)
+{
+    pthread_mutex_lock(&m->lock);
+    size_t n = m->pending;
+    step *lists[] = {m->head, m->routes};
+    m->head = m->tail = m->routes = NULL;
+    m->pending = 0;
+    pthread_mutex_unlock(&m->lock);
+    for (size_t i = 0; i < 2; i++)
+        for (step *s = lists[i], *next; s; s = next) {
+            next = s->next;
+            free_step(s);
+        }
+    return n;
 }
 
 size_t mock_pending(mock_transport *m)

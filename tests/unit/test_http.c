@@ -671,6 +671,7 @@ START_TEST(perform_refuses_to_replay_a_consumed_stream)
     ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ECONNECT);
     ck_assert_int_eq(skycrate__http_perform(t, &req, &resp), SKYCRATE_ENOTIMPL);
     ck_assert_uint_eq(mock_request_count(m), 1);
+    ck_assert_uint_eq(mock_discard_unused(m), 1); /* the answer a replay would have taken */
     skycrate__http_response_dispose(&resp);
     skycrate_http_transport_unref(t);
     mock_free(m);

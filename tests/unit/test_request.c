@@ -168,7 +168,7 @@ START_TEST(streams_are_never_replayed)
         skycrate_object_put_stream(NULL, client, "bkt", "k", 3, NULL, read_once, &calls),
         SKYCRATE_ETHROTTLED);
     ck_assert_uint_eq(mock_request_count(mock), 1);
-    ck_assert_uint_eq(mock_pending(mock), 1);
+    ck_assert_uint_eq(mock_discard_unused(mock), 1); /* the answer a replay would have taken */
     ck_assert_str_eq(mock_request_header(mock_request(mock, 0), "x-amz-content-sha256"),
                      "UNSIGNED-PAYLOAD");
 }
