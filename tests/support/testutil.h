@@ -18,6 +18,12 @@
         return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                          \
     }
 
+/* How much slower than natively the tests run: SKYCRATE_TEST_SLOW (the valgrind setup sets 10),
+ * else 1. Tests that wait for a loopback server multiply their timeouts by it. */
+#define TEST_SLOW_FACTOR()                                                                         \
+    (getenv("SKYCRATE_TEST_SLOW") ? (unsigned int)strtoul(getenv("SKYCRATE_TEST_SLOW"), NULL, 10)  \
+                                  : 1u)
+
 /* Fails the test with the library's last error message. */
 #define ck_assert_sky_ok(expr)                                                                     \
     do {                                                                                           \

@@ -64,7 +64,9 @@ static struct skycrate_http_request make_request(const char *method, const char 
     memset(&req, 0, sizeof(req));
     req.method = method;
     req.url = u;
-    req.connect_timeout_ms = 5000;
+    /* The connect timeout covers the TLS handshake with a server thread of this process, which
+     * valgrind runs one thread at a time with the client. */
+    req.connect_timeout_ms = 5000 * TEST_SLOW_FACTOR();
     req.timeout_ms = 30000;
     return req;
 }
