@@ -1,9 +1,12 @@
 /*
  * skycrate-provision: per-user buckets from the command line, with the provisioner.
  *
- *   skycrate-provision [--store FILE] [--endpoint URL] [--region R] [--addressing MODE]
+ *   skycrate-provision [--store FILE|postgresql://...] [--endpoint URL] [--region R] [--addressing MODE]
  *                      [--origin URL]... [--compatible] [--dev] COMMAND USER_ID
  *     COMMAND: provision | deprovision | verify | usage | show
+ *
+ * --store names the users file, or with a postgresql:// (or postgres://) URI the PostgreSQL user
+ * store (skycrate/store_pg.h; when built with libskycrate-pg).
  *
  * Prints the user's record (or the verify/usage report) as JSON on stdout. Exit status: 0 on
  * success, 1 when the operation failed (or verify found drift), 2 for a usage error; the reason
@@ -16,16 +19,20 @@
 #include <string.h>
 
 #include <skycrate.h>
+#ifdef SKYCRATE_WITH_POSTGRESQL
+#include <skycrate/store_pg.h>
+#endif
 
 #define MAX_ORIGINS 32
 
 static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
-            "usage: %s [--store FILE] [--endpoint URL] [--region R] [--addressing MODE]\n"
+            "usage: %s [--store FILE|URI] [--endpoint URL] [--region R] [--addressing MODE]\n"
             "       %*s [--origin URL]... [--compatible] [--dev] COMMAND USER_ID\n"
             "  COMMAND: provision | deprovision | verify | usage | show\n"
-            "  --store FILE       the users file (default: users.json)\n"
+            "  --store FILE|URI   the users file (default: users.json), or a PostgreSQL\n"
+            "                     database: postgresql://[user@][host][/db][?param=value]\n"
             "  --endpoint URL     an S3-compatible endpoint (default: AWS)\n"
             "  --region R         the region (default: AWS_REGION, the profile, us-east-1)\n"
             "  --addressing MODE  auto | virtual | path\n"
@@ -52,6 +59,20 @@ static int report_failure(const char *what, skycrate_client *client)
         fprintf(stderr, "  last S3 answer: HTTP %d %s (request id %s)\n", r->http_status,
                 r->s3_code, r->request_id);
     return 1;
+}
+
+/* The user store --store names: a postgresql:// URI, or the users file. */
+static int open_store(skycrate_user_store **out, const char *store)
+{
+    if (strncmp(store, "postgresql://", 13) && strncmp(store, "postgres://", 11))
+        return skycrate_user_store_new_file(out, store, 0);
+#ifdef SKYCRATE_WITH_POSTGRESQL
+    return skycrate_user_store_new_postgresql(out, store, NULL);
+#else
+    skycrate_error_set_str(SKYCRATE_EINVAL, "this skycrate-provision was built without "
+                                            "PostgreSQL support (libskycrate-pg)");
+    return SKYCRATE_EINVAL;
+#endif
 }
 
 /* After a failure, the record says what happened: print it too when there is one. */
@@ -193,7 +214,7 @@ int main(int argc, char **argv)
         goto fail;
     failed = "configuration";
     if (skycrate_provisioner_config_new(&pcfg) < 0 ||
-        (store && (skycrate_user_store_new_file(&users, store, 0) < 0 ||
+        (store && (open_store(&users, store) < 0 ||
                    skycrate_provisioner_config_set_store(pcfg, users) < 0)) ||
         (compatible && skycrate_provisioner_config_set_failure_mode(
                            pcfg, SKYCRATE_FAILURE_MODE_COMPATIBLE) < 0) ||

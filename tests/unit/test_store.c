@@ -2,10 +2,8 @@
  * Unit tests of lib/store: the user store seam and the JSON-file store.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -17,6 +15,7 @@
 #include "core/time.h"
 #include "core/table.h"
 #include "store/store.h"
+#include "storecheck.h"
 #include "testalloc.h"
 #include "testutil.h"
 
@@ -495,152 +494,28 @@ START_TEST(lock_timeout_is_a_conflict)
 }
 END_TEST
 
-/* One increment with the public calls: get, +1, put with the text read as expected; retried
- * on ECONFLICT. Returns 0 or the failing code. */
-static int increment_public(const skycrate_user_store *s, const char *id)
-{
-    for (;;) {
-        char *old = NULL, next[64];
-        long n = 0;
-        int rc = skycrate_user_store_get(&old, s, id);
-        if (rc == 0) {
-            json_t *j = json_loads(old, 0, NULL);
-            n = (long)json_integer_value(json_object_get(j, "n"));
-            json_decref(j);
-        } else if (rc != SKYCRATE_ENOTFOUND) {
-            return rc;
-        }
-        snprintf(next, sizeof(next), "{\"n\":%ld}", n + 1);
-        rc = skycrate_user_store_put(s, id, next, old);
-        skycrate_free(old);
-        if (rc != SKYCRATE_ECONFLICT)
-            return rc;
-    }
-}
-
-static int add_one(json_t **record, void *ctx)
-{
-    (void)ctx;
-    if (!*record)
-        *record = json_object();
-    json_t *n = json_object_get(*record, "n");
-    return json_object_set_new(*record, "n", json_integer(json_integer_value(n) + 1));
-}
-
-/* One increment through the internal helper (compare-and-swap with bounded retries). */
-static int increment_helper(const skycrate_user_store *s, const char *id)
-{
-    return skycrate__user_store_update(NULL, s, id, add_one, NULL);
-}
-
 enum { WRITERS = 4, ROUNDS = 50 };
 
-static int writer_work(const skycrate_user_store *s, int w)
+static int open_file_store(skycrate_user_store **out, void *ctx)
 {
-    char own[32];
-    snprintf(own, sizeof(own), "writer-%d", w);
-    for (int r = 0; r < ROUNDS; r++) {
-        int rc = increment_public(s, own);
-        if (rc == 0)
-            rc = (r + w) % 2 ? increment_public(s, "shared") : increment_helper(s, "shared");
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-static long counter(const skycrate_user_store *s, const char *id)
-{
-    char *text = NULL;
-    ck_assert_sky_ok(skycrate_user_store_get(&text, s, id));
-    json_t *j = json_loads(text, 0, NULL);
-    long n = (long)json_integer_value(json_object_get(j, "n"));
-    json_decref(j);
-    skycrate_free(text);
-    return n;
+    return skycrate_user_store_new_file(out, ctx, 60000);
 }
 
 START_TEST(concurrent_processes_lose_no_update)
 {
     skycrate_user_store *s = NULL;
     ck_assert_sky_ok(skycrate_user_store_new_file(&s, path, 60000));
-    pid_t pids[WRITERS];
-    int start[2]; /* the writers start together when the parent closes the pipe */
-    ck_assert_int_eq(pipe(start), 0);
-    fflush(NULL);
-    for (int w = 0; w < WRITERS; w++) {
-        pids[w] = fork();
-        ck_assert_int_ge(pids[w], 0);
-        if (pids[w] == 0) {
-            char c;
-            close(start[1]);
-            while (read(start[0], &c, 1) < 0 && errno == EINTR) {
-            }
-            /* each process opens its own store on the same file */
-            skycrate_user_store *mine = NULL;
-            int rc = skycrate_user_store_new_file(&mine, path, 60000);
-            if (rc == 0)
-                rc = writer_work(mine, w);
-            skycrate_user_store_unref(mine);
-            skycrate_user_store_unref(s);
-            _exit(rc == 0 ? 0 : 1);
-        }
-    }
-    close(start[0]);
-    close(start[1]);
-    for (int w = 0; w < WRITERS; w++) {
-        int status = 0;
-        ck_assert_int_eq(waitpid(pids[w], &status, 0), pids[w]);
-        ck_assert(WIFEXITED(status));
-        ck_assert_int_eq(WEXITSTATUS(status), 0);
-    }
-    for (int w = 0; w < WRITERS; w++) {
-        char own[32];
-        snprintf(own, sizeof(own), "writer-%d", w);
-        ck_assert_int_eq(counter(s, own), ROUNDS);
-    }
-    ck_assert_int_eq(counter(s, "shared"), WRITERS * ROUNDS);
+    /* each process opens its own store on the same file */
+    storecheck_processes(s, open_file_store, path, WRITERS, ROUNDS);
     skycrate_user_store_unref(s);
 }
 END_TEST
-
-typedef struct {
-    const skycrate_user_store *store;
-    pthread_barrier_t *start;
-    int w, rc;
-} thread_arg;
-
-static void *writer_thread(void *p)
-{
-    thread_arg *a = p;
-    pthread_barrier_wait(a->start);
-    a->rc = writer_work(a->store, a->w);
-    return NULL;
-}
 
 START_TEST(concurrent_threads_lose_no_update)
 {
     skycrate_user_store *s = NULL; /* one store shared by every thread */
     ck_assert_sky_ok(skycrate_user_store_new_file(&s, path, 60000));
-    pthread_t t[WRITERS];
-    thread_arg args[WRITERS];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, WRITERS);
-    for (int w = 0; w < WRITERS; w++) {
-        args[w] = (thread_arg){s, &start, w, -1};
-        ck_assert_int_eq(pthread_create(&t[w], NULL, writer_thread, &args[w]), 0);
-    }
-    for (int w = 0; w < WRITERS; w++) {
-        pthread_join(t[w], NULL);
-        ck_assert_int_eq(args[w].rc, 0);
-    }
-    pthread_barrier_destroy(&start);
-    ck_assert_int_eq(counter(s, "shared"), WRITERS * ROUNDS);
-    for (int w = 0; w < WRITERS; w++) {
-        char own[32];
-        snprintf(own, sizeof(own), "writer-%d", w);
-        ck_assert_int_eq(counter(s, own), ROUNDS);
-    }
+    storecheck_threads(s, WRITERS, ROUNDS);
     skycrate_user_store_unref(s);
 }
 END_TEST
@@ -658,7 +533,7 @@ static int life_cycle(void)
     if ((rc = skycrate_user_store_put(s, "u1", rich_record, NULL)) == 0 &&
         (rc = skycrate_user_store_get(&got, s, "u1")) == 0 &&
         (rc = skycrate_user_store_put(s, "u1", "{\"state\":\"deleted\"}", got)) == 0 &&
-        (rc = increment_helper(s, "u2")) == 0)
+        (rc = storecheck_increment_helper(s, "u2")) == 0)
         rc = skycrate_user_store_remove(s, "u1", "{\"state\":\"deleted\"}");
     skycrate_free(got);
     skycrate_user_store_unref(s);

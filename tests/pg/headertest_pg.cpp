@@ -1,0 +1,2 @@
+/* skycrate/store_pg.h as C++ (headertest_pg.c). */
+#include "headertest_pg.c"
