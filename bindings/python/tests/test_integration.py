@@ -101,6 +101,23 @@ class Radosgw(unittest.TestCase):
         self.assertTrue(r.request_id)
         self.assertIn("NoSuchBucket", str(cm.exception))
 
+    def test_presigned_parts_and_listing(self):
+        bucket = self.provisioner.provision(self.user).bucket
+        upload_id = self.client.create_multipart_upload(bucket, "big.bin", "application/octet-stream")
+        data = os.urandom(5 * 1024 * 1024 + 1000)  # every part but the last has at least 5 MiB
+        chunks = [data[: 5 * 1024 * 1024], data[5 * 1024 * 1024:]]
+        with skycrate.Presigner(self.client) as presigner:
+            parts = presigner.sign_parts(bucket, "big.bin", upload_id, len(chunks))
+        etags = [(n + 1, put(part.url, chunk, part.headers)[1]) for n, (part, chunk) in enumerate(zip(parts, chunks))]
+        self.client.complete_multipart_upload(bucket, "big.bin", upload_id, etags)
+        self.assertEqual(self.client.get_object(bucket, "big.bin"), data)
+        for i in range(3):
+            self.client.put_object(bucket, "list/%d" % i, b"x" * i, "text/plain")
+        listed = list(self.client.list_objects(bucket, prefix="list/", max_keys=2))  # two pages
+        self.assertEqual([(o.key, o.size) for o in listed], [("list/0", 0), ("list/1", 1), ("list/2", 2)])
+        self.client.delete_object(bucket, "list/1")
+        self.assertEqual(len(list(self.client.list_objects(bucket, prefix="list/"))), 2)
+
     def test_a_post_form_uploads(self):
         bucket = self.provisioner.provision(self.user).bucket
         with skycrate.Presigner(self.client) as presigner:
