@@ -27,6 +27,7 @@
 #include "skycrate/provisioner_config.h"
 #include "skycrate/record.h"
 #include "skycrate/reports.h"
+#include "skycrate/transfer.h"
 #include "skycrate/provisioner.h"
 
 #endif /* SKYCRATE_H */

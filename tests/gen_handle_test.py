@@ -18,7 +18,7 @@ KINDS = ['client', 'client_config', 'credentials', 'credentials_provider', 'http
          'http_request', 'http_response', 'object_info', 'object_page', 'presigner',
          'presign_request', 'presigned', 'post_policy', 'post_form', 'provisioner',
          'provisioner_config', 'record', 'verify_report', 'usage_report', 'deprovision_report',
-         'user_store', 'user_store_value']
+         'user_store', 'user_store_value', 'transfer_options', 'transfer_result']
 
 STRINGS = {'bucket': '"bkt"', 'key': '"k"', 'method': '"PUT"', 'region': '"eu-west-1"',
            'url': '"https://example.com"', 'origin': '"https://app.example.com"',
@@ -36,7 +36,8 @@ INTEGERS = {'flags': '0', 'index': '0', 'status': '200', 'unix_seconds': '170000
             'ownership': 'SKYCRATE_OWNERSHIP_BUCKET_OWNER_ENFORCED',
             'code': 'SKYCRATE_EUSER'}
 CALLBACKS = {'skycrate_read_fn': 'handles_read_fn', 'skycrate_write_fn': 'handles_write_fn',
-             'skycrate_credentials_get_fn': 'handles_get_fn', 'skycrate_log_fn': 'handles_log_fn'}
+             'skycrate_credentials_get_fn': 'handles_get_fn', 'skycrate_log_fn': 'handles_log_fn',
+             'skycrate_progress_fn': 'handles_progress_fn'}
 
 
 def parse(incdir):

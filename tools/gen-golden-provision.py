@@ -217,6 +217,11 @@ def cases():
                                            UploadIdMarker='VXBsb2FkIElE.~-_+/=')},
         'abort-upload': {'operation': 'AbortMultipartUpload', 'call': 'abort_multipart_upload',
                          'args': dict(b, Key='big file+.bin', UploadId='VXBsb2FkIElE.~-_+/=')},
+        'list-parts': {'operation': 'ListParts', 'call': 'list_parts',
+                       'args': dict(b, Key='big file+.bin', UploadId='VXBsb2FkIElE.~-_+/=')},
+        'list-parts-next': {'operation': 'ListParts', 'call': 'list_parts',
+                            'args': dict(b, Key='big file+.bin', UploadId='VXBsb2FkIElE.~-_+/=',
+                                         PartNumberMarker=2)},
         'list-objects': {'operation': 'ListObjectsV2', 'call': 'list_objects_v2', 'args': b},
         'list-objects-next': {'operation': 'ListObjectsV2', 'call': 'list_objects_v2',
                               'args': dict(b, ContinuationToken='1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/'

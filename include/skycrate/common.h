@@ -97,6 +97,10 @@ typedef struct skycrate_usage_report skycrate_usage_report;
 typedef struct skycrate_deprovision_report skycrate_deprovision_report;
 /** A user store: where the provisioner keeps one record per user (opaque, reference-counted). */
 typedef struct skycrate_user_store skycrate_user_store;
+/** Options of a transfer (opaque); NULL where a transfer takes one means the defaults. */
+typedef struct skycrate_transfer_options skycrate_transfer_options;
+/** What a finished transfer did (opaque). */
+typedef struct skycrate_transfer_result skycrate_transfer_result;
 /** The sink that receives the record text a user store's `get` callback returns (opaque;
  *  owned by the library, valid only during that callback). */
 typedef struct skycrate_user_store_value skycrate_user_store_value;

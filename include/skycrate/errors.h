@@ -47,7 +47,8 @@ typedef enum skycrate_error_code {
     SKYCRATE_ECONNECT = -18,  /**< The server could not be reached (DNS, refused, reset). */
     SKYCRATE_ECONFLICT = -19, /**< A conflicting state (`BucketNotEmpty`, `OperationAborted`). */
     SKYCRATE_EIO = -20,       /**< A local file could not be read or written. */
-    SKYCRATE_EREGION = -21    /**< The bucket lives in another region and no retry could fix it. */
+    SKYCRATE_EREGION = -21,   /**< The bucket lives in another region and no retry could fix it. */
+    SKYCRATE_ECANCELED = -22  /**< Cancelled by the caller (a progress callback said stop). */
 } skycrate_error_code;
 
 /** The last error of the calling thread. The fields are only appended to. */

@@ -90,7 +90,8 @@ SKYCRATE_API int skycrate_verify_report_to_json(char **out, const skycrate_verif
 SKYCRATE_API void skycrate_verify_report_free(skycrate_verify_report *report);
 
 /**
- * @brief The number of objects (current versions).
+ * @brief The number of objects (current versions; the other storage a user pays for has its
+ *        own figures below).
  * @param[in] report the report.
  * @return the count.
  */
@@ -138,8 +139,63 @@ SKYCRATE_API uint64_t skycrate_usage_report_class_bytes(const skycrate_usage_rep
                                                         size_t index);
 
 /**
+ * @brief Whether the server listed object versions, so that the noncurrent figures and delete
+ *        markers were counted (a server without ListObjectVersions is counted with
+ *        ListObjectsV2: current objects only, and these figures are 0).
+ * @param[in] report the report.
+ * @return 1 or 0.
+ */
+SKYCRATE_API int skycrate_usage_report_versions_listed(const skycrate_usage_report *report);
+
+/**
+ * @brief The number of noncurrent versions (in a versioned bucket: the older versions of
+ *        objects, stored and paid for until deleted).
+ * @param[in] report the report.
+ * @return the count.
+ */
+SKYCRATE_API uint64_t skycrate_usage_report_noncurrent_objects(const skycrate_usage_report *report);
+
+/**
+ * @brief The bytes of the noncurrent versions.
+ * @param[in] report the report.
+ * @return the sum of their sizes.
+ */
+SKYCRATE_API uint64_t skycrate_usage_report_noncurrent_bytes(const skycrate_usage_report *report);
+
+/**
+ * @brief The number of delete markers.
+ * @param[in] report the report.
+ * @return the count.
+ */
+SKYCRATE_API uint64_t skycrate_usage_report_delete_markers(const skycrate_usage_report *report);
+
+/**
+ * @brief The number of unfinished multipart uploads (neither completed nor aborted).
+ * @param[in] report the report.
+ * @return the count.
+ */
+SKYCRATE_API uint64_t skycrate_usage_report_upload_count(const skycrate_usage_report *report);
+
+/**
+ * @brief The number of parts stored for the unfinished multipart uploads.
+ * @param[in] report the report.
+ * @return the count.
+ */
+SKYCRATE_API uint64_t skycrate_usage_report_upload_parts(const skycrate_usage_report *report);
+
+/**
+ * @brief The bytes of the parts of the unfinished multipart uploads (stored and paid for until
+ *        the uploads are completed or aborted).
+ * @param[in] report the report.
+ * @return the sum of their sizes.
+ */
+SKYCRATE_API uint64_t skycrate_usage_report_upload_bytes(const skycrate_usage_report *report);
+
+/**
  * @brief Renders the report as JSON: `{"userId", "bucket", "mode", "objects", "bytes",
- *        "storageClasses": {"STANDARD": {"objects": 2, "bytes": 10}, ...}}`.
+ *        "storageClasses": {"STANDARD": {"objects": 2, "bytes": 10}, ...}, "versionsListed",
+ *        "noncurrent": {"objects", "bytes"}, "deleteMarkers",
+ *        "unfinishedUploads": {"uploads", "parts", "bytes"}}`.
  * @param[out] out a NUL-terminated string; free it with skycrate_free().
  * @param[in] report the report.
  * @param[in] flags 0 or #SKYCRATE_JSON_PRETTY.

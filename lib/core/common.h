@@ -70,7 +70,9 @@
     X(RECORD, 0x534b5243, "SKRC")                                                                  \
     X(VERIFY_REPORT, 0x534b5256, "SKRV")                                                           \
     X(USAGE_REPORT, 0x534b5255, "SKRU")                                                            \
-    X(DEPROVISION_REPORT, 0x534b5244, "SKRD")
+    X(DEPROVISION_REPORT, 0x534b5244, "SKRD")                                                      \
+    X(TRANSFER_OPTIONS, 0x534b544f, "SKTO")                                                        \
+    X(TRANSFER_RESULT, 0x534b5452, "SKTR")
 
 #define SKYCRATE__MAGIC_ENUM(name, value, text) SKYCRATE_MAGIC_##name = value,
 enum { SKYCRATE__HANDLE_KINDS(SKYCRATE__MAGIC_ENUM) };

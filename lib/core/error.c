@@ -113,6 +113,7 @@ const char *skycrate_strerror(int code)
     case SKYCRATE_ECONFLICT: return "conflicting state";
     case SKYCRATE_EIO: return "local I/O error";
     case SKYCRATE_EREGION: return "wrong region";
+    case SKYCRATE_ECANCELED: return "cancelled";
     default: return "unknown error code";
     }
 }

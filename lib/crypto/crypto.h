@@ -51,6 +51,17 @@ void skycrate__hmac_sha256_end(skycrate__sha256_ctx *ctx, const skycrate__hmac_s
                                uint8_t out[SKYCRATE__SHA256_LEN]);
 void skycrate__hmac_sha256_key_wipe(skycrate__hmac_sha256_key *key);
 
+/* Streaming MD5 (Content-MD5 of file parts, part ETags). The state is opaque storage. */
+typedef struct skycrate__md5_ctx {
+    _Alignas(16) unsigned char state[128];
+} skycrate__md5_ctx;
+void skycrate__md5_begin(skycrate__md5_ctx *ctx);
+void skycrate__md5_update(skycrate__md5_ctx *ctx, const void *data, size_t len);
+void skycrate__md5_end(skycrate__md5_ctx *ctx, uint8_t out[SKYCRATE__MD5_LEN]);
+
+/* CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start). */
+uint32_t skycrate__crc32c(uint32_t crc, const void *data, size_t len);
+
 /* Lowercase hex of `len` bytes into `out` (2 * len + 1 bytes, NUL-terminated). */
 void skycrate__hex_encode(char *out, const uint8_t *data, size_t len);
 /* Standard base64 with padding, appended to `out`. 0 or SKYCRATE_ENOMEM. */

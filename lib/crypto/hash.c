@@ -21,6 +21,9 @@ static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((skycrate__sha256_ctx *)
 static_assert(alignof(mbedtls_sha256_context) <= 16,
               "skycrate__sha256_ctx is not aligned enough for mbedtls_sha256_context");
 
+static_assert(sizeof(mbedtls_md5_context) <= sizeof(((skycrate__md5_ctx *)0)->state),
+              "skycrate__md5_ctx is too small for mbedtls_md5_context");
+
 #define BLOCK 64
 
 static mbedtls_sha256_context *sha(skycrate__sha256_ctx *ctx)
@@ -69,6 +72,29 @@ void skycrate__sha256_end(skycrate__sha256_ctx *ctx, uint8_t out[SKYCRATE__SHA25
 {
     (void)mbedtls_sha256_finish_ret(sha(ctx), out);
     mbedtls_sha256_free(sha(ctx)); /* zeroizes */
+}
+
+static mbedtls_md5_context *md5(skycrate__md5_ctx *ctx)
+{
+    return (mbedtls_md5_context *)(void *)ctx->state;
+}
+
+void skycrate__md5_begin(skycrate__md5_ctx *ctx)
+{
+    mbedtls_md5_init(md5(ctx));
+    (void)mbedtls_md5_starts_ret(md5(ctx));
+}
+
+void skycrate__md5_update(skycrate__md5_ctx *ctx, const void *data, size_t len)
+{
+    if (len)
+        (void)mbedtls_md5_update_ret(md5(ctx), data, len);
+}
+
+void skycrate__md5_end(skycrate__md5_ctx *ctx, uint8_t out[SKYCRATE__MD5_LEN])
+{
+    (void)mbedtls_md5_finish_ret(md5(ctx), out);
+    mbedtls_md5_free(md5(ctx));
 }
 
 void skycrate__hmac_sha256_prepare(skycrate__hmac_sha256_key *key, const void *k, size_t k_len)

@@ -66,6 +66,10 @@ struct skycrate_http_request {
     skycrate_read_fn body_read;
     void *body_read_user_data;
     uint64_t body_position; /* bytes handed out so far */
+    /* NULL, or told the position after each read of the body and after a rewind (transfers
+     * count their progress with it); a negative return fails the read with that code. */
+    int (*on_body)(uint64_t position, void *user_data);
+    void *on_body_user_data;
     uint32_t connect_timeout_ms;
     uint32_t timeout_ms;
     skycrate__http_gate *gate; /* NULL: sent at once */

@@ -158,6 +158,9 @@ int skycrate_http_request_body_read(size_t *nread_out, skycrate_http_request *re
     if (error < 0)
         return error;
     request->body_position += n;
+    if (request->on_body &&
+        (error = request->on_body(request->body_position, request->on_body_user_data)) < 0)
+        return error;
     if (request->body_kind == SKYCRATE__BODY_STREAM &&
         request->body_position == request->body_length) {
         error = check_stream_end(request);
@@ -177,5 +180,7 @@ int skycrate_http_request_body_rewind(skycrate_http_request *request)
         return skycrate__error_set(SKYCRATE_ENOTIMPL,
                                    "request body: a stream cannot be replayed once read");
     request->body_position = 0;
+    if (request->on_body)
+        (void)request->on_body(0, request->on_body_user_data); /* only a count goes back */
     return 0;
 }

@@ -36,6 +36,13 @@ static int check_upload_id(const char *upload_id)
 int skycrate_multipart_create(char **upload_id_out, skycrate_client *client, const char *bucket,
                               const char *key, const char *content_type)
 {
+    return skycrate__multipart_create(upload_id_out, client, bucket, key, content_type, NULL);
+}
+
+int skycrate__multipart_create(char **upload_id_out, skycrate_client *client, const char *bucket,
+                               const char *key, const char *content_type,
+                               const char *checksum_algorithm)
+{
     int error = 0;
     skycrate__s3_initiate_doc doc = {0};
     struct skycrate_http_response resp;
@@ -44,7 +51,12 @@ int skycrate_multipart_create(char **upload_id_out, skycrate_client *client, con
     if ((error = check(client, bucket, key)) < 0)
         return error;
     skycrate__kv query[] = {{"uploads", ""}};
-    skycrate__kv headers[] = {{"Content-Type", content_type}};
+    skycrate__kv headers[2];
+    size_t header_count = 0;
+    if (content_type)
+        headers[header_count++] = (skycrate__kv){"Content-Type", content_type};
+    if (checksum_algorithm)
+        headers[header_count++] = (skycrate__kv){"x-amz-checksum-algorithm", checksum_algorithm};
     skycrate__s3_request req = {.operation = "CreateMultipartUpload",
                                 .method = "POST",
                                 .bucket = bucket,
@@ -52,7 +64,7 @@ int skycrate_multipart_create(char **upload_id_out, skycrate_client *client, con
                                 .query = query,
                                 .query_count = 1,
                                 .headers = headers,
-                                .header_count = content_type ? 1 : 0};
+                                .header_count = header_count};
     skycrate__http_response_init(&resp);
     if ((error = skycrate__s3_send(client, &req, &resp, NULL)) < 0)
         goto done;
@@ -69,9 +81,9 @@ done:
     return error;
 }
 
-/* <CompleteMultipartUpload> with one <Part> per part. */
+/* <CompleteMultipartUpload> with one <Part> per part (and its <Checksum{ALGORITHM}>). */
 static int complete_body(skycrate__buf *b, const uint32_t *numbers, const char *const *etags,
-                         size_t count)
+                         const char *algorithm, const char *const *checksums, size_t count)
 {
     int error = skycrate__buf_puts(
         b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
@@ -81,7 +93,14 @@ static int complete_body(skycrate__buf *b, const uint32_t *numbers, const char *
         if ((error = skycrate__buf_printf(b, "<Part><PartNumber>%u</PartNumber><ETag>%s",
                                           numbers[i], quoted ? "" : "&quot;")) < 0 ||
             (error = skycrate__xml_escape(b, etag)) < 0 ||
-            (error = skycrate__buf_printf(b, "%s</ETag></Part>", quoted ? "" : "&quot;")) < 0)
+            (error = skycrate__buf_printf(b, "%s</ETag>", quoted ? "" : "&quot;")) < 0)
+            break;
+        if (checksums && checksums[i] &&
+            ((error = skycrate__buf_printf(b, "<Checksum%s>", algorithm)) < 0 ||
+             (error = skycrate__xml_escape(b, checksums[i])) < 0 ||
+             (error = skycrate__buf_printf(b, "</Checksum%s>", algorithm)) < 0))
+            break;
+        if ((error = skycrate__buf_puts(b, "</Part>")) < 0)
             break;
     }
     if (error == 0)
@@ -121,6 +140,16 @@ int skycrate_multipart_complete(char **etag_out, skycrate_client *client, const 
                                 const uint32_t *part_numbers, const char *const *etags,
                                 size_t count)
 {
+    return skycrate__multipart_complete(etag_out, client, bucket, key, upload_id, part_numbers,
+                                        etags, NULL, NULL, count);
+}
+
+int skycrate__multipart_complete(char **etag_out, skycrate_client *client, const char *bucket,
+                                 const char *key, const char *upload_id,
+                                 const uint32_t *part_numbers, const char *const *etags,
+                                 const char *checksum_algorithm, const char *const *checksums,
+                                 size_t count)
+{
     int error = 0;
     skycrate__buf body = SKYCRATE_BUF_INIT;
     skycrate__s3_complete_doc doc = {0};
@@ -143,7 +172,10 @@ int skycrate_multipart_complete(char **etag_out, skycrate_client *client, const 
             return skycrate__error_set(SKYCRATE_EINVAL, "multipart: part %u has no ETag",
                                        part_numbers[i]);
     }
-    if ((error = complete_body(&body, part_numbers, etags, count)) < 0)
+    if (checksums && !checksum_algorithm)
+        return skycrate__error_set(SKYCRATE_EINVAL, "multipart: checksums without an algorithm");
+    if ((error = complete_body(&body, part_numbers, etags, checksum_algorithm, checksums, count)) <
+        0)
         goto done;
 
     skycrate__kv query[] = {{"uploadId", upload_id}};

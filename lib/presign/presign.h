@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "s3/endpoint.h"
+#include "skycrate/client.h"
 #include "skycrate/credentials.h"
 #include "skycrate/presigner.h"
 
@@ -186,5 +187,18 @@ void skycrate__presign_cache_clear(void);
  * pointer may be NULL. */
 void skycrate__presign_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits,
                                    uint64_t *exit_wipes);
+
+/* CreateMultipartUpload, also declaring the parts' checksum algorithm ("CRC32C", "SHA256"; sent
+ * as x-amz-checksum-algorithm) when not NULL. As skycrate_multipart_create() otherwise. */
+int skycrate__multipart_create(char **upload_id_out, skycrate_client *client, const char *bucket,
+                               const char *key, const char *content_type,
+                               const char *checksum_algorithm);
+/* CompleteMultipartUpload with each part's checksum (`checksums`: NULL, or one base64 value per
+ * part, written as <Checksum{checksum_algorithm}>). As skycrate_multipart_complete() otherwise. */
+int skycrate__multipart_complete(char **etag_out, skycrate_client *client, const char *bucket,
+                                 const char *key, const char *upload_id,
+                                 const uint32_t *part_numbers, const char *const *etags,
+                                 const char *checksum_algorithm, const char *const *checksums,
+                                 size_t count);
 
 #endif

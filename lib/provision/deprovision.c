@@ -11,7 +11,7 @@
 #include "core/common.h"
 #include "core/log.h"
 #include "core/time.h"
-#include "provision/lanes.h"
+#include "core/lanes.h"
 #include "provision/listing.h"
 #include "provision/reports.h"
 #include "s3/errors.h"

@@ -4,20 +4,29 @@
  */
 #include "provision/listing.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/common.h"
 
-static int list(skycrate__outcome *o, skycrate_provisioner *p, const char *operation,
-                const char *bucket, const skycrate__kv *query, size_t query_count)
+static int list_key(skycrate__outcome *o, skycrate_provisioner *p, const char *operation,
+                    const char *bucket, const char *key, const skycrate__kv *query,
+                    size_t query_count)
 {
     skycrate__prov_request req = {.operation = operation,
                                   .method = "GET",
                                   .bucket = bucket,
+                                  .key = key,
                                   .query = query,
                                   .query_count = query_count,
                                   .keep_body = true};
     return skycrate__prov_send(o, p, &req);
+}
+
+static int list(skycrate__outcome *o, skycrate_provisioner *p, const char *operation,
+                const char *bucket, const skycrate__kv *query, size_t query_count)
+{
+    return list_key(o, p, operation, bucket, NULL, query, query_count);
 }
 
 /* After a listing answered: is it the expected document? (else the server does not know the
@@ -110,5 +119,23 @@ int skycrate__list_uploads(skycrate__s3_list_uploads *page, bool *unsupported, s
     error = skycrate__s3_list_uploads_parse(page, skycrate__buf_cstr(&o->body), o->body.len);
     if (error < 0)
         skycrate__error_prefix("ListMultipartUploads %s", bucket);
+    return error;
+}
+
+int skycrate__list_parts(skycrate__s3_list_parts *page, skycrate__outcome *o,
+                         skycrate_provisioner *p, const char *bucket, const char *key,
+                         const char *upload_id, uint32_t marker)
+{
+    char marker_text[16];
+    snprintf(marker_text, sizeof(marker_text), "%u", marker);
+    skycrate__kv query[2] = {{"uploadId", upload_id}};
+    size_t n = 1;
+    if (marker) /* the first page has none (as botocore sends it) */
+        query[n++] = (skycrate__kv){"part-number-marker", marker_text};
+    memset(page, 0, sizeof(*page));
+    int error = list_key(o, p, "ListParts", bucket, key, query, n);
+    if (error == 0 && (error = skycrate__s3_list_parts_parse(page, skycrate__buf_cstr(&o->body),
+                                                             o->body.len)) < 0)
+        skycrate__error_prefix("ListParts %s", bucket);
     return error;
 }

@@ -31,4 +31,9 @@ int skycrate__list_uploads(skycrate__s3_list_uploads *page, bool *unsupported, s
                            skycrate_provisioner *p, const char *bucket, const char *key_marker,
                            const char *upload_id_marker);
 
+/* ListParts of one unfinished upload from a part-number marker (0: the first page). */
+int skycrate__list_parts(skycrate__s3_list_parts *page, skycrate__outcome *o,
+                         skycrate_provisioner *p, const char *bucket, const char *key,
+                         const char *upload_id, uint32_t marker);
+
 #endif

@@ -24,7 +24,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
-#include "provision/lanes.h"
+#include "core/lanes.h"
 #include "provision/record.h"
 #include "provision/steps.h"
 

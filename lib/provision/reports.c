@@ -234,6 +234,41 @@ uint64_t skycrate_usage_report_class_bytes(const skycrate_usage_report *r, size_
                : 0;
 }
 
+int skycrate_usage_report_versions_listed(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) && r->versions_listed ? 1 : 0;
+}
+
+uint64_t skycrate_usage_report_noncurrent_objects(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->noncurrent_objects : 0;
+}
+
+uint64_t skycrate_usage_report_noncurrent_bytes(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->noncurrent_bytes : 0;
+}
+
+uint64_t skycrate_usage_report_delete_markers(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->delete_markers : 0;
+}
+
+uint64_t skycrate_usage_report_upload_count(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->uploads : 0;
+}
+
+uint64_t skycrate_usage_report_upload_parts(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->upload_parts : 0;
+}
+
+uint64_t skycrate_usage_report_upload_bytes(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->upload_bytes : 0;
+}
+
 int skycrate_usage_report_to_json(char **out, const skycrate_usage_report *report, uint32_t flags)
 {
     PACK_CHECK(flags, SKYCRATE_MAGIC_USAGE_REPORT);
@@ -250,10 +285,17 @@ int skycrate_usage_report_to_json(char **out, const skycrate_usage_report *repor
     if (!classes)
         return skycrate__error_nomem();
     return render(out,
-                  json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "userId", report->user_id, "bucket",
-                            report->bucket, "mode", report->mode, "objects",
-                            (json_int_t)report->objects, "bytes", (json_int_t)report->bytes,
-                            "storageClasses", classes),
+                  json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:b, s:{s:I, s:I}, s:I, "
+                            "s:{s:I, s:I, s:I}}",
+                            "userId", report->user_id, "bucket", report->bucket, "mode",
+                            report->mode, "objects", (json_int_t)report->objects, "bytes",
+                            (json_int_t)report->bytes, "storageClasses", classes, "versionsListed",
+                            report->versions_listed, "noncurrent", "objects",
+                            (json_int_t)report->noncurrent_objects, "bytes",
+                            (json_int_t)report->noncurrent_bytes, "deleteMarkers",
+                            (json_int_t)report->delete_markers, "unfinishedUploads", "uploads",
+                            (json_int_t)report->uploads, "parts", (json_int_t)report->upload_parts,
+                            "bytes", (json_int_t)report->upload_bytes),
                   flags);
 }
 

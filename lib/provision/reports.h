@@ -38,6 +38,9 @@ struct skycrate_usage_report {
     uint64_t objects, bytes;
     skycrate__usage_class *classes; /* sorted by name */
     size_t class_count;
+    bool versions_listed; /* false: the server lists no versions (noncurrent figures unknown) */
+    uint64_t noncurrent_objects, noncurrent_bytes, delete_markers;
+    uint64_t uploads, upload_parts, upload_bytes; /* unfinished multipart uploads */
 };
 
 int skycrate__usage_report_new(skycrate_usage_report **out, const json_t *record);

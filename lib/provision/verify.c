@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "core/common.h"
-#include "provision/lanes.h"
+#include "core/lanes.h"
 #include "provision/reports.h"
 #include "provision/steps.h"
 #include "store/store.h"

@@ -95,7 +95,7 @@ const char *skycrate_object_info_storage_class(const skycrate_object_info *info)
     return info->storage_class && *info->storage_class ? info->storage_class : "STANDARD";
 }
 
-static int check_target(skycrate_client *client, const char *bucket, const char *key)
+int skycrate__s3_check_target(skycrate_client *client, const char *bucket, const char *key)
 {
     SKYCRATE_ASSERT_HANDLE(client, SKYCRATE_MAGIC_CLIENT);
     SKYCRATE_ASSERT_ARG(bucket && *bucket);
@@ -175,7 +175,7 @@ int skycrate_object_put(skycrate_object_info **info_out, skycrate_client *client
 {
     if (info_out)
         *info_out = NULL;
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(data || length == 0);
@@ -193,7 +193,7 @@ int skycrate_object_put_file(skycrate_object_info **info_out, skycrate_client *c
 {
     if (info_out)
         *info_out = NULL;
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(path);
@@ -242,7 +242,7 @@ int skycrate_object_put_stream(skycrate_object_info **info_out, skycrate_client 
 {
     if (info_out)
         *info_out = NULL;
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(read);
@@ -273,7 +273,7 @@ int skycrate_object_get(void **data_out, size_t *length_out, skycrate_client *cl
     SKYCRATE_ASSERT_ARG(data_out && length_out);
     *data_out = NULL;
     *length_out = 0;
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     struct skycrate_http_response resp;
@@ -292,7 +292,7 @@ done:
 int skycrate_object_get_stream(skycrate_client *client, const char *bucket, const char *key,
                                skycrate_write_fn write, void *user_data)
 {
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(write);
@@ -314,7 +314,7 @@ static int write_file(const void *data, size_t len, void *user_data)
 int skycrate_object_get_file(skycrate_client *client, const char *bucket, const char *key,
                              const char *path)
 {
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(path && *path);
@@ -355,7 +355,7 @@ int skycrate_object_head(skycrate_object_info **out, skycrate_client *client, co
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     skycrate__s3_request req = {
@@ -370,7 +370,7 @@ int skycrate_object_head(skycrate_object_info **out, skycrate_client *client, co
 
 int skycrate_object_delete(skycrate_client *client, const char *bucket, const char *key)
 {
-    int error = check_target(client, bucket, key);
+    int error = skycrate__s3_check_target(client, bucket, key);
     if (error < 0)
         return error;
     skycrate__s3_request req = {

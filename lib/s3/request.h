@@ -26,6 +26,8 @@ typedef struct skycrate__s3_request {
     int64_t body_file_offset;
     skycrate_read_fn body_read; /* STREAM */
     void *body_read_user_data;
+    int (*on_body)(uint64_t position, void *user_data); /* NULL, or as in http.h */
+    void *on_body_user_data;
     const char *payload_hash; /* NULL: the SHA-256 of a memory body; UNSIGNED-PAYLOAD for streams */
     skycrate_write_fn sink;   /* where a 2xx body goes; NULL: into resp->body */
     void *sink_user_data;
@@ -41,5 +43,9 @@ typedef struct skycrate__s3_request {
  */
 int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
                       struct skycrate_http_response *resp, skycrate__response_record *rec);
+
+/* Checks the arguments every object call takes: a client handle, a bucket, a key of 1..1024
+ * bytes. 0 or SKYCRATE_EINVAL. */
+int skycrate__s3_check_target(skycrate_client *client, const char *bucket, const char *key);
 
 #endif

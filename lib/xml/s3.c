@@ -279,6 +279,57 @@ done:
     return error;
 }
 
+/* A part number (1..10000) from the child `name`; missing is SKYCRATE_EPARSE. */
+static int read_part_number(uint32_t *out, const skycrate__xml_node *node, const char *name)
+{
+    uint64_t n = 0;
+    int error = skycrate__xml_child_u64(&n, node, name);
+    if (error < 0)
+        return error;
+    if (n < 1 || n > 10000)
+        return skycrate__error_set(SKYCRATE_EPARSE, "<%s> is not a part number (1..10000)", name);
+    *out = (uint32_t)n;
+    return 0;
+}
+
+int skycrate__s3_list_parts_parse(skycrate__s3_list_parts *out, const char *xml, size_t len)
+{
+    int error = 0;
+    skycrate__xml_node *root = NULL;
+    SKYCRATE_ASSERT_ARG(out);
+    memset(out, 0, sizeof(*out));
+    if ((error = skycrate__xml_parse_as(&root, xml, len, "ListPartsResult")) < 0 ||
+        (error = skycrate__xml_child_bool(&out->truncated, root, "IsTruncated")) < 0 ||
+        (error = alloc_items((void **)&out->parts, skycrate__xml_count(root, "Part"),
+                             sizeof(*out->parts))) < 0)
+        goto done;
+    for (const skycrate__xml_node *c = skycrate__xml_child(root, "Part"); c;
+         c = skycrate__xml_next(c)) {
+        skycrate__s3_part *p = &out->parts[out->count++];
+        if ((error = read_part_number(&p->number, c, "PartNumber")) < 0 ||
+            (error = skycrate__xml_child_required(&p->etag, c, "ETag")) < 0 ||
+            (error = skycrate__xml_child_u64(&p->size, c, "Size")) < 0)
+            goto done;
+    }
+    if (out->truncated)
+        error = read_part_number(&out->next_marker, root, "NextPartNumberMarker");
+done:
+    skycrate__xml_free(root);
+    if (error < 0)
+        skycrate__s3_list_parts_dispose(out);
+    return error;
+}
+
+void skycrate__s3_list_parts_dispose(skycrate__s3_list_parts *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->count; i++)
+        skycrate__free(list->parts[i].etag);
+    skycrate__free(list->parts);
+    memset(list, 0, sizeof(*list));
+}
+
 void skycrate__s3_list_uploads_dispose(skycrate__s3_list_uploads *list)
 {
     if (!list)

@@ -147,6 +147,26 @@ typedef struct skycrate__s3_delete_result {
 int skycrate__s3_delete_result_parse(skycrate__s3_delete_result *out, const char *xml, size_t len);
 void skycrate__s3_delete_result_dispose(skycrate__s3_delete_result *result);
 
+/* One <Part> of ListParts. */
+typedef struct skycrate__s3_part {
+    uint32_t number; /* 1 .. 10000 */
+    uint64_t size;
+    char *etag; /* as sent, quotes included */
+} skycrate__s3_part;
+
+/* <ListPartsResult>. */
+typedef struct skycrate__s3_list_parts {
+    skycrate__s3_part *parts;
+    size_t count;
+    bool truncated;
+    uint32_t next_marker; /* NextPartNumberMarker, when truncated */
+} skycrate__s3_list_parts;
+
+/* 0, SKYCRATE_EPARSE (wrong root, a part without PartNumber (1..10000) or ETag, bad number or
+ * boolean, truncated without NextPartNumberMarker) or SKYCRATE_ENOMEM. */
+int skycrate__s3_list_parts_parse(skycrate__s3_list_parts *out, const char *xml, size_t len);
+void skycrate__s3_list_parts_dispose(skycrate__s3_list_parts *list);
+
 /* <LocationConstraint> of GetBucketLocation: the region, owned. Empty (or blank) means
  * "us-east-1" and the legacy "EU" means "eu-west-1"; anything else is returned as sent
  * (radosgw sends its zonegroup, "default"). 0, SKYCRATE_EPARSE or SKYCRATE_ENOMEM. */

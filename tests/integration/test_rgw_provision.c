@@ -236,16 +236,44 @@ START_TEST(thousands_of_versions_are_counted_and_deleted)
         snprintf(key, sizeof(key), "many/%04d", i % KEYS);
         ck_assert_sky_ok(skycrate_object_put(NULL, client, bucket, key, "xyz", 3, NULL));
     }
+    /* beside them: a delete marker (and the version under it), and an unfinished upload */
+    ck_assert_sky_ok(skycrate_object_put(NULL, client, bucket, "gone", "12345", 5, NULL));
+    ck_assert_sky_ok(skycrate_object_delete(client, bucket, "gone"));
+    char *upload_id = NULL;
+    ck_assert_sky_ok(skycrate_multipart_create(&upload_id, client, bucket, "unfinished", NULL));
+    skycrate__kv part_query[] = {{"partNumber", "1"}, {"uploadId", upload_id}};
+    skycrate__s3_request part = {.operation = "UploadPart",
+                                 .method = "PUT",
+                                 .bucket = bucket,
+                                 .key = "unfinished",
+                                 .query = part_query,
+                                 .query_count = 2,
+                                 .body_kind = SKYCRATE__BODY_MEMORY,
+                                 .body_data = "1234567",
+                                 .body_length = 7};
+    struct skycrate_http_response part_resp;
+    skycrate__http_response_init(&part_resp);
+    ck_assert_sky_ok(skycrate__s3_send(client, &part, &part_resp, NULL));
+    skycrate__http_response_dispose(&part_resp);
+
     skycrate_usage_report *u = NULL;
     ck_assert_sky_ok(skycrate_provisioner_usage(&u, p, user));
     ck_assert_uint_eq(skycrate_usage_report_objects(u), KEYS);
     ck_assert_uint_eq(skycrate_usage_report_bytes(u), 3 * KEYS);
+    ck_assert_int_eq(skycrate_usage_report_versions_listed(u), 1);
+    ck_assert_uint_eq(skycrate_usage_report_noncurrent_objects(u), REWRITTEN + 1);
+    ck_assert_uint_eq(skycrate_usage_report_noncurrent_bytes(u), 3 * REWRITTEN + 5);
+    ck_assert_uint_eq(skycrate_usage_report_delete_markers(u), 1);
+    ck_assert_uint_eq(skycrate_usage_report_upload_count(u), 1);
+    ck_assert_uint_eq(skycrate_usage_report_upload_parts(u), 1);
+    ck_assert_uint_eq(skycrate_usage_report_upload_bytes(u), 7);
     skycrate_usage_report_free(u);
+    skycrate_free(upload_id);
 
     skycrate_deprovision_report *d = NULL;
     ck_assert_sky_ok(skycrate_provisioner_deprovision(&d, p, user, 0));
-    ck_assert_uint_eq(skycrate_deprovision_report_versions(d), KEYS + REWRITTEN);
-    ck_assert_uint_eq(skycrate_deprovision_report_bytes(d), 3 * (KEYS + REWRITTEN));
+    ck_assert_uint_eq(skycrate_deprovision_report_versions(d), KEYS + REWRITTEN + 1);
+    ck_assert_uint_eq(skycrate_deprovision_report_bytes(d), 3 * (KEYS + REWRITTEN) + 5);
     ck_assert_int_eq(skycrate_record_state(skycrate_deprovision_report_record(d)),
                      SKYCRATE_STATE_DELETED);
     skycrate_deprovision_report_free(d);

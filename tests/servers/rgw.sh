@@ -78,6 +78,11 @@ osd_pool_default_pgp_num = 8
 mon_max_pg_per_osd = 1000
 osd_objectstore = memstore
 memstore_device_bytes = 2147483648
+# radosgw frees the data of deleted objects (their tails, multipart parts) through its garbage
+# collector, by default two hours later: in 2 GiB of memory, the transfer tests (hundreds of MiB,
+# each object deleted after its test) would fill the OSD, which then hangs every request.
+rgw_gc_obj_min_wait = 0
+rgw_gc_processor_period = 2
 run_dir = $D/run
 admin_socket = $D/run/\$name.asok
 log_file = $D/\$name.log

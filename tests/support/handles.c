@@ -13,6 +13,7 @@
 #include "mocktransport.h"
 #include "provfixture.h"
 #include "store/store.h"
+#include "transfer/transfer.h"
 
 #define OK(expr) ck_assert_msg((expr) == 0, "%s: %s", #expr, skycrate_error_last()->message)
 
@@ -54,6 +55,12 @@ int handles_get_fn(skycrate_credentials **out, void *user_data)
 void handles_log_fn(skycrate_log_level level, const char *message, void *user_data)
 {
     (void)level, (void)message, (void)user_data;
+}
+
+int handles_progress_fn(uint64_t done, uint64_t total, void *user_data)
+{
+    (void)done, (void)total, (void)user_data;
+    return 0;
 }
 
 /* The request and the value sink are made by the library on its stack and stamped before a
@@ -132,10 +139,18 @@ static void make_provision_side(void *h[HK_COUNT])
     h[HK_USER_STORE_VALUE] = &value;
 }
 
+static void make_transfer_side(void *h[HK_COUNT])
+{
+    OK(skycrate_transfer_options_new((skycrate_transfer_options **)&h[HK_TRANSFER_OPTIONS]));
+    OK(skycrate__transfer_result_new((skycrate_transfer_result **)&h[HK_TRANSFER_RESULT], "\"e\"",
+                                     "id", 1, 0, 0));
+}
+
 void handles_make(void *h[HK_COUNT])
 {
     memset(h, 0, HK_COUNT * sizeof(*h));
     make_s3_side(h);
+    make_transfer_side(h);
     make_presign_side(h);
     make_provision_side(h);
     for (int k = 0; k < HK_COUNT; k++)
@@ -144,6 +159,8 @@ void handles_make(void *h[HK_COUNT])
 
 void handles_release(void *h[HK_COUNT])
 {
+    skycrate_transfer_result_free(h[HK_TRANSFER_RESULT]);
+    skycrate_transfer_options_free(h[HK_TRANSFER_OPTIONS]);
     skycrate_deprovision_report_free(h[HK_DEPROVISION_REPORT]);
     skycrate_usage_report_free(h[HK_USAGE_REPORT]);
     skycrate_verify_report_free(h[HK_VERIFY_REPORT]);

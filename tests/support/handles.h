@@ -34,7 +34,9 @@
     X(USAGE_REPORT, usage_report)                                                                  \
     X(DEPROVISION_REPORT, deprovision_report)                                                      \
     X(USER_STORE, user_store)                                                                      \
-    X(USER_STORE_VALUE, user_store_value)
+    X(USER_STORE_VALUE, user_store_value)                                                          \
+    X(TRANSFER_OPTIONS, transfer_options)                                                          \
+    X(TRANSFER_RESULT, transfer_result)
 
 #define HANDLE_ENUM(upper, lower) HK_##upper,
 typedef enum { HANDLE_KINDS(HANDLE_ENUM) HK_COUNT } handle_kind;
@@ -55,5 +57,6 @@ int handles_read_fn(size_t *nread_out, void *buf, size_t capacity, void *user_da
 int handles_write_fn(const void *data, size_t length, void *user_data);
 int handles_get_fn(skycrate_credentials **out, void *user_data);
 void handles_log_fn(skycrate_log_level level, const char *message, void *user_data);
+int handles_progress_fn(uint64_t done, uint64_t total, void *user_data);
 
 #endif

@@ -549,6 +549,8 @@ END_TEST
 
 START_TEST(usage_adds_up_per_storage_class)
 {
+    /* A server without ListObjectVersions: current objects from ListObjectsV2, and it says so. */
+    push(501, "<Error><Code>NotImplemented</Code></Error>");
     push(200, "<ListBucketResult " NS "><EncodingType>url</EncodingType><IsTruncated>true"
               "</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/"
               "wm36Hy4vbOwM=</NextContinuationToken>"
@@ -560,6 +562,7 @@ START_TEST(usage_adds_up_per_storage_class)
               "<Contents><Key>e</Key><Size>3</Size><StorageClass>STANDARD_IA</StorageClass>"
               "</Contents><Contents><Key>f</Key><Size>0</Size><StorageClass>GLACIER"
               "</StorageClass></Contents></ListBucketResult>");
+    push(200, uploads_none);
     skycrate_usage_report *u = NULL;
     ck_assert_sky_ok(skycrate_provisioner_usage(&u, prov, "u42"));
     ck_assert_uint_eq(skycrate_usage_report_objects(u), 5);
@@ -574,16 +577,80 @@ START_TEST(usage_adds_up_per_storage_class)
     ck_assert_str_eq(skycrate_usage_report_class_name(u, 2), "STANDARD_IA");
     ck_assert_ptr_null(skycrate_usage_report_class_name(u, 3));
     ck_assert_uint_eq(skycrate_usage_report_class_bytes(u, 3), 0);
+    ck_assert_int_eq(skycrate_usage_report_versions_listed(u), 0);
+    ck_assert_uint_eq(skycrate_usage_report_upload_count(u), 0);
     char *json = NULL;
     ck_assert_sky_ok(skycrate_usage_report_to_json(&json, u, 0));
     ck_assert_str_eq(json, "{\"userId\":\"u42\",\"bucket\":\"" PROV_BUCKET "\",\"mode\":\"aws\","
                            "\"objects\":5,\"bytes\":5000000020,\"storageClasses\":{\"GLACIER\":"
                            "{\"objects\":2,\"bytes\":5000000000},\"STANDARD\":{\"objects\":2,"
-                           "\"bytes\":17},\"STANDARD_IA\":{\"objects\":1,\"bytes\":3}}}");
+                           "\"bytes\":17},\"STANDARD_IA\":{\"objects\":1,\"bytes\":3}},"
+                           "\"versionsListed\":false,\"noncurrent\":{\"objects\":0,\"bytes\":0},"
+                           "\"deleteMarkers\":0,\"unfinishedUploads\":{\"uploads\":0,\"parts\":0,"
+                           "\"bytes\":0}}");
     skycrate_free(json);
     skycrate_usage_report_free(u);
     golden_check(fx.mock, "list-objects");
     golden_check(fx.mock, "list-objects-next");
+    ck_assert_uint_eq(mock_pending(fx.mock), 0);
+}
+END_TEST
+
+START_TEST(usage_counts_versions_markers_and_unfinished_uploads)
+{
+    /* Versions over two pages: current ones by storage class, noncurrent ones and delete
+     * markers beside them; then the parts of an unfinished upload over two pages. */
+    push(200, "<ListVersionsResult " NS "><EncodingType>url</EncodingType><IsTruncated>true"
+              "</IsTruncated><NextKeyMarker>photos/a%20b%2Bc.jpg</NextKeyMarker>"
+              "<NextVersionIdMarker>3HL4kqtJlcpXroDTDmJ+rmSpXd3d/bIbr</NextVersionIdMarker>"
+              "<Version><Key>a</Key><VersionId>v2</VersionId><IsLatest>true</IsLatest>"
+              "<Size>10</Size></Version>"
+              "<Version><Key>a</Key><VersionId>v1</VersionId><IsLatest>false</IsLatest>"
+              "<Size>4</Size></Version>"
+              "<DeleteMarker><Key>b</Key><VersionId>m1</VersionId><IsLatest>true</IsLatest>"
+              "</DeleteMarker></ListVersionsResult>");
+    push(200, "<ListVersionsResult " NS "><IsTruncated>false</IsTruncated>"
+              "<Version><Key>b</Key><VersionId>v1</VersionId><IsLatest>false</IsLatest>"
+              "<Size>7</Size></Version>"
+              "<Version><Key>c</Key><VersionId>v1</VersionId><IsLatest>true</IsLatest>"
+              "<Size>5000000000</Size><StorageClass>GLACIER</StorageClass></Version>"
+              "</ListVersionsResult>");
+    push(200, "<ListMultipartUploadsResult " NS "><EncodingType>url</EncodingType>"
+              "<IsTruncated>false</IsTruncated><Upload><Key>big%20file%2B.bin</Key>"
+              "<UploadId>VXBsb2FkIElE.~-_+/=</UploadId></Upload></ListMultipartUploadsResult>");
+    push(200, "<ListPartsResult " NS "><IsTruncated>true</IsTruncated>"
+              "<NextPartNumberMarker>2</NextPartNumberMarker>"
+              "<Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag><Size>5242880</Size></Part>"
+              "<Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag><Size>5242880</Size></Part>"
+              "</ListPartsResult>");
+    push(200, "<ListPartsResult " NS "><IsTruncated>false</IsTruncated>"
+              "<Part><PartNumber>3</PartNumber><ETag>\"c\"</ETag><Size>17</Size></Part>"
+              "</ListPartsResult>");
+    skycrate_usage_report *u = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_usage(&u, prov, "u42"));
+    ck_assert_int_eq(skycrate_usage_report_versions_listed(u), 1);
+    ck_assert_uint_eq(skycrate_usage_report_objects(u), 2);
+    ck_assert_uint_eq(skycrate_usage_report_bytes(u), 5000000010ull);
+    ck_assert_uint_eq(skycrate_usage_report_class_count(u), 2);
+    ck_assert_uint_eq(skycrate_usage_report_noncurrent_objects(u), 2);
+    ck_assert_uint_eq(skycrate_usage_report_noncurrent_bytes(u), 11);
+    ck_assert_uint_eq(skycrate_usage_report_delete_markers(u), 1);
+    ck_assert_uint_eq(skycrate_usage_report_upload_count(u), 1);
+    ck_assert_uint_eq(skycrate_usage_report_upload_parts(u), 3);
+    ck_assert_uint_eq(skycrate_usage_report_upload_bytes(u), 2 * 5242880 + 17);
+    char *json = NULL;
+    ck_assert_sky_ok(skycrate_usage_report_to_json(&json, u, 0));
+    ck_assert_ptr_nonnull(strstr(json, "\"versionsListed\":true,\"noncurrent\":{\"objects\":2,"
+                                       "\"bytes\":11},\"deleteMarkers\":1,\"unfinishedUploads\":"
+                                       "{\"uploads\":1,\"parts\":3,\"bytes\":10485777}}"));
+    skycrate_free(json);
+    skycrate_usage_report_free(u);
+    golden_check(fx.mock, "list-versions");
+    golden_check(fx.mock, "list-versions-next");
+    golden_check(fx.mock, "list-uploads");
+    golden_check(fx.mock, "list-parts");
+    golden_check(fx.mock, "list-parts-next");
+    ck_assert_uint_eq(mock_pending(fx.mock), 0);
 }
 END_TEST
 
@@ -902,10 +969,16 @@ START_TEST(verify_and_usage_under_allocation_failures)
         prov_fixture_client(&fx, "eu-west-1", NULL);
         make_provisioner();
         route_verify(pab_ok, enc_ok, cors_ok, tags_ok);
-        mock_route(fx.mock, "GET", "list-type=2", 200, "",
-                   "<ListBucketResult " NS "><IsTruncated>false</IsTruncated><Contents><Key>a"
-                   "</Key><Size>3</Size><StorageClass>GLACIER</StorageClass></Contents>"
-                   "</ListBucketResult>");
+        mock_route(fx.mock, "GET", "versions=", 200, "",
+                   "<ListVersionsResult " NS "><IsTruncated>false</IsTruncated><Version><Key>a"
+                   "</Key><VersionId>v1</VersionId><IsLatest>true</IsLatest><Size>3</Size>"
+                   "<StorageClass>GLACIER</StorageClass></Version></ListVersionsResult>");
+        mock_route(fx.mock, "GET", "uploads=", 200, "",
+                   "<ListMultipartUploadsResult " NS "><IsTruncated>false</IsTruncated><Upload>"
+                   "<Key>k</Key><UploadId>U</UploadId></Upload></ListMultipartUploadsResult>");
+        mock_route(fx.mock, "GET", "uploadId=U", 200, "",
+                   "<ListPartsResult " NS "><IsTruncated>false</IsTruncated><Part><PartNumber>1"
+                   "</PartNumber><ETag>\"e\"</ETag><Size>9</Size></Part></ListPartsResult>");
         testalloc_fail_at(n);
         skycrate_verify_report *v = NULL;
         skycrate_usage_report *u = NULL;
@@ -922,6 +995,7 @@ START_TEST(verify_and_usage_under_allocation_failures)
             ck_assert_msg(skycrate_verify_report_ok(v) == 1, "allocation %ld: %s", n, j);
             skycrate_free(j);
             ck_assert_uint_eq(skycrate_usage_report_bytes(u), 3);
+            ck_assert_uint_eq(skycrate_usage_report_upload_bytes(u), 9);
         }
         skycrate_verify_report_free(v);
         skycrate_usage_report_free(u);
@@ -959,6 +1033,7 @@ static Suite *deprovision_suite(void)
     tc = tcase_create("usage");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, usage_adds_up_per_storage_class);
+    tcase_add_test(tc, usage_counts_versions_markers_and_unfinished_uploads);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("verify");

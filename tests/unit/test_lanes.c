@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "core/common.h"
-#include "provision/lanes.h"
+#include "core/lanes.h"
 #include "testalloc.h"
 #include "testutil.h"
 

@@ -1,13 +1,13 @@
 /*
- * Concurrent lanes: independent requests of one provisioner call run on up to N threads (one
+ * Concurrent lanes: independent requests of one call (provisioner, transfer) run on up to N threads (one
  * connection per lane in the default transport), while the calling thread sorts out each result
  * as it arrives. A batch may also be started early, on some of its lanes, while the calling
  * thread still does something else (the provisioner's CreateBucket: the configuration requests
  * then connect and wait at a gate until the create has answered).
  * SPDX-License-Identifier: MIT
  */
-#ifndef SKYCRATE_PROVISION_LANES_H
-#define SKYCRATE_PROVISION_LANES_H
+#ifndef SKYCRATE_CORE_LANES_H
+#define SKYCRATE_CORE_LANES_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +28,15 @@ typedef bool (*skycrate__lane_done_fn)(size_t index, void *ctx);
  */
 size_t skycrate__lanes_run(unsigned int lanes, size_t count, skycrate__lane_run_fn run,
                            skycrate__lane_done_fn done, void *ctx);
+
+/* Called on the calling thread about every `tick_ms` while jobs run on lanes, and after each job
+ * run on the calling thread. Returning true stops the run, as `done` returning true does. */
+typedef bool (*skycrate__lane_tick_fn)(void *ctx);
+
+/* skycrate__lanes_run() that also calls `tick` (progress reports, cancellation). */
+size_t skycrate__lanes_run_ticking(unsigned int lanes, size_t count, skycrate__lane_run_fn run,
+                                   skycrate__lane_done_fn done, skycrate__lane_tick_fn tick,
+                                   unsigned int tick_ms, void *ctx);
 
 /* A batch started early (opaque). */
 typedef struct skycrate__lanes skycrate__lanes;

@@ -3,9 +3,10 @@
  * variable. Workers never call `done`; the calling thread never runs jobs while workers exist.
  * SPDX-License-Identifier: MIT
  */
-#include "provision/lanes.h"
+#include "core/lanes.h"
 
 #include <pthread.h>
+#include <time.h>
 
 #include "core/common.h"
 
@@ -44,16 +45,37 @@ static void *worker(void *arg)
 }
 
 static size_t run_inline(size_t count, skycrate__lane_run_fn run, skycrate__lane_done_fn done,
-                         void *ctx)
+                         skycrate__lane_tick_fn tick, void *ctx)
 {
     size_t started = 0;
     for (size_t i = 0; i < count; i++) {
         started++;
         run(i, ctx);
-        if (done(i, ctx))
+        bool stop = done(i, ctx);
+        if (tick && tick(ctx))
+            stop = true;
+        if (stop)
             break;
     }
     return started;
+}
+
+/* Waits for a finished job, or until `tick_ms` passed when there is a tick. */
+static void wait_finished(skycrate__lanes *l, skycrate__lane_tick_fn tick, unsigned int tick_ms)
+{
+    if (!tick) {
+        pthread_cond_wait(&l->finished_cond, &l->lock);
+        return;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += tick_ms / 1000;
+    until.tv_nsec += (long)(tick_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&l->finished_cond, &l->lock, &until);
 }
 
 /* A batch for `threads` lanes, none started; NULL without memory. */
@@ -121,7 +143,8 @@ void skycrate__lanes_expand(skycrate__lanes *l)
     spawn(l, l->threads);
 }
 
-size_t skycrate__lanes_finish(skycrate__lanes *l, skycrate__lane_done_fn done, void *ctx)
+static size_t finish(skycrate__lanes *l, skycrate__lane_done_fn done, skycrate__lane_tick_fn tick,
+                     unsigned int tick_ms, void *ctx)
 {
     spawn(l, l->threads);
     size_t handled = 0;
@@ -138,7 +161,14 @@ size_t skycrate__lanes_finish(skycrate__lanes *l, skycrate__lane_done_fn done, v
         bool no_more = l->stop || l->next >= l->count;
         if (no_more && l->running == 0 && handled == l->finished_tail)
             break;
-        pthread_cond_wait(&l->finished_cond, &l->lock);
+        wait_finished(l, tick, tick_ms);
+        if (tick) { /* it keeps its own pace */
+            pthread_mutex_unlock(&l->lock);
+            bool stop = tick(ctx);
+            pthread_mutex_lock(&l->lock);
+            if (stop)
+                l->stop = true;
+        }
     }
     size_t started = l->next;
     pthread_mutex_unlock(&l->lock);
@@ -146,6 +176,11 @@ size_t skycrate__lanes_finish(skycrate__lanes *l, skycrate__lane_done_fn done, v
         pthread_join(l->tids[t], NULL);
     batch_free(l);
     return started;
+}
+
+size_t skycrate__lanes_finish(skycrate__lanes *l, skycrate__lane_done_fn done, void *ctx)
+{
+    return finish(l, done, NULL, 0, ctx);
 }
 
 size_t skycrate__lanes_abandon(skycrate__lanes *l)
@@ -160,21 +195,28 @@ size_t skycrate__lanes_abandon(skycrate__lanes *l)
     return started;
 }
 
-size_t skycrate__lanes_run(unsigned int lane_count, size_t count, skycrate__lane_run_fn run,
-                           skycrate__lane_done_fn done, void *ctx)
+size_t skycrate__lanes_run_ticking(unsigned int lane_count, size_t count, skycrate__lane_run_fn run,
+                                   skycrate__lane_done_fn done, skycrate__lane_tick_fn tick,
+                                   unsigned int tick_ms, void *ctx)
 {
     if (count == 0)
         return 0;
     size_t threads = lane_count_for(lane_count, count);
     if (threads <= 1)
-        return run_inline(count, run, done, ctx);
+        return run_inline(count, run, done, tick, ctx);
     skycrate__lanes *l = batch_new(threads, count, run, ctx);
     if (!l)
-        return run_inline(count, run, done, ctx);
+        return run_inline(count, run, done, tick, ctx);
     spawn(l, threads);
     if (l->created == 0) {
         batch_free(l);
-        return run_inline(count, run, done, ctx);
+        return run_inline(count, run, done, tick, ctx);
     }
-    return skycrate__lanes_finish(l, done, ctx);
+    return finish(l, done, tick, tick_ms ? tick_ms : 100, ctx);
+}
+
+size_t skycrate__lanes_run(unsigned int lane_count, size_t count, skycrate__lane_run_fn run,
+                           skycrate__lane_done_fn done, void *ctx)
+{
+    return skycrate__lanes_run_ticking(lane_count, count, run, done, NULL, 0, ctx);
 }
