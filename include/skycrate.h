@@ -24,6 +24,7 @@
 #include "skycrate/presigner.h"
 #include "skycrate/post_policy.h"
 #include "skycrate/multipart.h"
+#include "skycrate/doctor.h"
 #include "skycrate/provisioner_config.h"
 #include "skycrate/record.h"
 #include "skycrate/reports.h"

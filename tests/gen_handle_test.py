@@ -18,7 +18,8 @@ KINDS = ['client', 'client_config', 'credentials', 'credentials_provider', 'http
          'http_request', 'http_response', 'object_info', 'object_page', 'presigner',
          'presign_request', 'presigned', 'post_policy', 'post_form', 'provisioner',
          'provisioner_config', 'record', 'verify_report', 'usage_report', 'deprovision_report',
-         'user_store', 'user_store_value', 'transfer_options', 'transfer_result']
+         'user_store', 'user_store_value', 'transfer_options', 'transfer_result', 'doctor',
+         'doctor_case', 'diagnosis']
 
 STRINGS = {'bucket': '"bkt"', 'key': '"k"', 'method': '"PUT"', 'region': '"eu-west-1"',
            'url': '"https://example.com"', 'origin': '"https://app.example.com"',

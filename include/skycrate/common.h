@@ -101,6 +101,13 @@ typedef struct skycrate_user_store skycrate_user_store;
 typedef struct skycrate_transfer_options skycrate_transfer_options;
 /** What a finished transfer did (opaque). */
 typedef struct skycrate_transfer_result skycrate_transfer_result;
+/** Diagnoses failed presigned requests; immutable and shareable across threads (opaque). */
+typedef struct skycrate_doctor skycrate_doctor;
+/** What happened to a presigned request: the contract, what was sent, what came back
+ *  (opaque). */
+typedef struct skycrate_doctor_case skycrate_doctor_case;
+/** The result of skycrate_doctor_diagnose(): a verdict with its details (opaque). */
+typedef struct skycrate_diagnosis skycrate_diagnosis;
 /** The sink that receives the record text a user store's `get` callback returns (opaque;
  *  owned by the library, valid only during that callback). */
 typedef struct skycrate_user_store_value skycrate_user_store_value;

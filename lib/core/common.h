@@ -72,7 +72,10 @@
     X(USAGE_REPORT, 0x534b5255, "SKRU")                                                            \
     X(DEPROVISION_REPORT, 0x534b5244, "SKRD")                                                      \
     X(TRANSFER_OPTIONS, 0x534b544f, "SKTO")                                                        \
-    X(TRANSFER_RESULT, 0x534b5452, "SKTR")
+    X(TRANSFER_RESULT, 0x534b5452, "SKTR")                                                         \
+    X(DOCTOR, 0x534b4444, "SKDD")                                                                  \
+    X(DOCTOR_CASE, 0x534b4443, "SKDC")                                                             \
+    X(DIAGNOSIS, 0x534b4447, "SKDG")
 
 #define SKYCRATE__MAGIC_ENUM(name, value, text) SKYCRATE_MAGIC_##name = value,
 enum { SKYCRATE__HANDLE_KINDS(SKYCRATE__MAGIC_ENUM) };

@@ -116,6 +116,11 @@ static void make_presign_side(void *h[HK_COUNT])
     OK(skycrate_post_policy_set_key(h[HK_POST_POLICY], "k"));
     OK(skycrate_presigner_sign_post((skycrate_post_form **)&h[HK_POST_FORM], h[HK_PRESIGNER],
                                     h[HK_POST_POLICY]));
+    OK(skycrate_doctor_new((skycrate_doctor **)&h[HK_DOCTOR], h[HK_CLIENT]));
+    OK(skycrate_doctor_case_new((skycrate_doctor_case **)&h[HK_DOCTOR_CASE]));
+    OK(skycrate_doctor_case_set_contract(h[HK_DOCTOR_CASE], h[HK_PRESIGNED]));
+    OK(skycrate_doctor_diagnose((skycrate_diagnosis **)&h[HK_DIAGNOSIS], h[HK_DOCTOR],
+                                h[HK_DOCTOR_CASE]));
 }
 
 static void make_provision_side(void *h[HK_COUNT])
@@ -168,6 +173,9 @@ void handles_release(void *h[HK_COUNT])
     skycrate_provisioner_free(h[HK_PROVISIONER]);
     skycrate_provisioner_config_free(h[HK_PROVISIONER_CONFIG]);
     skycrate_user_store_unref(h[HK_USER_STORE]);
+    skycrate_diagnosis_free(h[HK_DIAGNOSIS]);
+    skycrate_doctor_case_free(h[HK_DOCTOR_CASE]);
+    skycrate_doctor_free(h[HK_DOCTOR]);
     skycrate_post_form_free(h[HK_POST_FORM]);
     skycrate_post_policy_free(h[HK_POST_POLICY]);
     skycrate_presigned_free(h[HK_PRESIGNED]);

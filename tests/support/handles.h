@@ -36,7 +36,10 @@
     X(USER_STORE, user_store)                                                                      \
     X(USER_STORE_VALUE, user_store_value)                                                          \
     X(TRANSFER_OPTIONS, transfer_options)                                                          \
-    X(TRANSFER_RESULT, transfer_result)
+    X(TRANSFER_RESULT, transfer_result)                                                            \
+    X(DOCTOR, doctor)                                                                              \
+    X(DOCTOR_CASE, doctor_case)                                                                    \
+    X(DIAGNOSIS, diagnosis)
 
 #define HANDLE_ENUM(upper, lower) HK_##upper,
 typedef enum { HANDLE_KINDS(HANDLE_ENUM) HK_COUNT } handle_kind;
