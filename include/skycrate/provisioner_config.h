@@ -161,7 +161,8 @@ skycrate_provisioner_config_set_object_ownership(skycrate_provisioner_config *co
 /**
  * @brief Adds an origin that browsers may upload from (the CORS step runs when there is one).
  *
- * The CORS rule allows PUT, GET and HEAD from these origins, with the headers presigned
+ * The CORS rule allows the methods of skycrate_provisioner_config_set_cors_methods() (PUT,
+ * GET and HEAD by default) from these origins, with the headers presigned
  * uploads need (`content-type`, `content-md5`, `content-disposition`, `cache-control`,
  * `x-amz-*`), and exposes `ETag`.
  * @param[in] config the configuration.
@@ -171,6 +172,30 @@ skycrate_provisioner_config_set_object_ownership(skycrate_provisioner_config *co
  */
 SKYCRATE_API int skycrate_provisioner_config_add_cors_origin(skycrate_provisioner_config *config,
                                                              const char *origin);
+
+/** CORS method bit: `PUT` (presigned uploads and parts). */
+#define SKYCRATE_CORS_METHOD_PUT (1u << 0)
+/** CORS method bit: `POST` (POST-policy forms sent with `fetch` or XMLHttpRequest). */
+#define SKYCRATE_CORS_METHOD_POST (1u << 1)
+/** CORS method bit: `GET`. */
+#define SKYCRATE_CORS_METHOD_GET (1u << 2)
+/** CORS method bit: `HEAD`. */
+#define SKYCRATE_CORS_METHOD_HEAD (1u << 3)
+/** CORS method bit: `DELETE`. */
+#define SKYCRATE_CORS_METHOD_DELETE (1u << 4)
+
+/**
+ * @brief Sets the methods the CORS rule allows (default PUT, GET and HEAD).
+ *
+ * Add #SKYCRATE_CORS_METHOD_POST when browsers upload POST-policy forms from a script: a form
+ * sent with `fetch` needs no preflight, so without POST in the rule the object is written
+ * while the page sees only a `TypeError` (and retries).
+ * @param[in] config the configuration.
+ * @param[in] methods `SKYCRATE_CORS_METHOD_*` bits, at least one.
+ * @return 0, or #SKYCRATE_EINVAL for no bit or an unknown bit.
+ */
+SKYCRATE_API int skycrate_provisioner_config_set_cors_methods(skycrate_provisioner_config *config,
+                                                              uint32_t methods);
 
 /**
  * @brief Sets how long browsers may cache the CORS preflight answer.

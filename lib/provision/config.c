@@ -167,6 +167,16 @@ int skycrate_provisioner_config_add_cors_origin(skycrate_provisioner_config *cfg
     return 0;
 }
 
+int skycrate_provisioner_config_set_cors_methods(skycrate_provisioner_config *cfg, uint32_t methods)
+{
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
+    if (methods == 0 || (methods & ~(uint32_t)0x1f) != 0)
+        return skycrate__error_set(SKYCRATE_EINVAL, "CORS methods: at least one "
+                                                    "SKYCRATE_CORS_METHOD_* bit, and no other");
+    cfg->profile.cors_methods = methods;
+    return 0;
+}
+
 int skycrate_provisioner_config_set_cors_max_age(skycrate_provisioner_config *cfg, uint32_t seconds)
 {
     SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);

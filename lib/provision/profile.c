@@ -18,7 +18,24 @@
 
 const char *const skycrate__cors_allowed_headers[] = {
     "content-type", "content-md5", "content-disposition", "cache-control", "x-amz-*", NULL};
-const char *const skycrate__cors_allowed_methods[] = {"PUT", "GET", "HEAD", NULL};
+
+size_t skycrate__cors_methods(const char *out[6], uint32_t methods)
+{
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } order[] = {{SKYCRATE_CORS_METHOD_PUT, "PUT"},
+                 {SKYCRATE_CORS_METHOD_POST, "POST"},
+                 {SKYCRATE_CORS_METHOD_GET, "GET"},
+                 {SKYCRATE_CORS_METHOD_HEAD, "HEAD"},
+                 {SKYCRATE_CORS_METHOD_DELETE, "DELETE"}};
+    size_t n = 0;
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(order); i++)
+        if (methods & order[i].bit)
+            out[n++] = order[i].name;
+    out[n] = NULL;
+    return n;
+}
 
 void skycrate__profile_defaults(skycrate__profile *p)
 {
@@ -27,6 +44,7 @@ void skycrate__profile_defaults(skycrate__profile *p)
     p->encryption = SKYCRATE_ENCRYPTION_AES256;
     p->ownership = SKYCRATE_OWNERSHIP_BUCKET_OWNER_ENFORCED;
     p->cors_max_age = 3600;
+    p->cors_methods = SKYCRATE__CORS_METHODS_DEFAULT;
     p->tls_only = true;
     p->abort_multipart_days = 7;
     p->tagging = true;
@@ -221,8 +239,10 @@ static int cors_body(skycrate__buf *out, const skycrate__profile *p)
     for (size_t i = 0; skycrate__cors_allowed_headers[i]; i++)
         if ((error = element(out, "AllowedHeader", skycrate__cors_allowed_headers[i])) < 0)
             return error;
-    for (size_t i = 0; skycrate__cors_allowed_methods[i]; i++)
-        if ((error = element(out, "AllowedMethod", skycrate__cors_allowed_methods[i])) < 0)
+    const char *methods[6];
+    skycrate__cors_methods(methods, p->cors_methods);
+    for (size_t i = 0; methods[i]; i++)
+        if ((error = element(out, "AllowedMethod", methods[i])) < 0)
             return error;
     for (size_t i = 0; i < p->cors_origin_count; i++)
         if ((error = element(out, "AllowedOrigin", p->cors_origins[i])) < 0)

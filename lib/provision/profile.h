@@ -39,6 +39,7 @@ typedef struct skycrate__profile {
     char **cors_origins;
     size_t cors_origin_count;
     uint32_t cors_max_age;
+    uint32_t cors_methods; /* SKYCRATE_CORS_METHOD_* */
     bool tls_only;
     uint32_t abort_multipart_days; /* 0: no step */
     bool tagging;
@@ -89,7 +90,10 @@ int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p, skycr
 
 /* The AllowedHeader values of the CORS rule, NULL-terminated. */
 extern const char *const skycrate__cors_allowed_headers[];
-/* The AllowedMethod values of the CORS rule, NULL-terminated. */
-extern const char *const skycrate__cors_allowed_methods[];
+/* The AllowedMethod values of the CORS rule for SKYCRATE_CORS_METHOD_* bits, in the order S3
+ * examples write them (PUT, POST, GET, HEAD, DELETE), NULL-terminated; returns the count. */
+#define SKYCRATE__CORS_METHODS_DEFAULT                                                             \
+    (SKYCRATE_CORS_METHOD_PUT | SKYCRATE_CORS_METHOD_GET | SKYCRATE_CORS_METHOD_HEAD)
+size_t skycrate__cors_methods(const char *out[6], uint32_t methods);
 
 #endif

@@ -125,6 +125,8 @@ static const char *check_cors(const skycrate__profile *p, const skycrate__xml_no
                               const char **field)
 {
     char age[16];
+    const char *methods[6];
+    size_t method_count = skycrate__cors_methods(methods, p->cors_methods);
     snprintf(age, sizeof(age), "%u", p->cors_max_age);
     for (const skycrate__xml_node *rule = skycrate__xml_child(root, "CORSRule"); rule;
          rule = skycrate__xml_next(rule)) {
@@ -134,8 +136,7 @@ static const char *check_cors(const skycrate__profile *p, const skycrate__xml_no
             etag = etag || !strcasecmp(e->text, "ETag");
         if (same_set(rule, "AllowedOrigin", (const char *const *)p->cors_origins,
                      p->cors_origin_count, false) &&
-            same_set(rule, "AllowedMethod", skycrate__cors_allowed_methods,
-                     count_list(skycrate__cors_allowed_methods), false) &&
+            same_set(rule, "AllowedMethod", methods, method_count, false) &&
             same_set(rule, "AllowedHeader", skycrate__cors_allowed_headers,
                      count_list(skycrate__cors_allowed_headers), true) &&
             etag && !strcmp(text(rule, "MaxAgeSeconds"), age))

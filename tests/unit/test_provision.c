@@ -153,6 +153,33 @@ START_TEST(steps_left_out_send_nothing)
 }
 END_TEST
 
+/* POST-policy forms from scripts need POST in the CORS rule; the methods are configurable. */
+START_TEST(cors_methods_are_configurable)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_int_eq(skycrate_provisioner_config_set_cors_methods(cfg, 0), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_provisioner_config_set_cors_methods(cfg, 1u << 5), SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "http://localhost:3000"));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_cors_methods(
+        cfg, SKYCRATE_CORS_METHOD_PUT | SKYCRATE_CORS_METHOD_POST | SKYCRATE_CORS_METHOD_DELETE));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    prov_push_ok(&fx, 8);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    const mock_req *put = NULL;
+    for (size_t i = 0; i < mock_request_count(fx.mock); i++)
+        if (strstr(mock_request(fx.mock, i)->url, "?cors"))
+            put = mock_request(fx.mock, i);
+    ck_assert_ptr_nonnull(put);
+    ck_assert_ptr_nonnull(strstr((const char *)put->body,
+                                 "<AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST"
+                                 "</AllowedMethod><AllowedMethod>DELETE</AllowedMethod>"
+                                 "<AllowedOrigin>"));
+    ck_assert_ptr_null(strstr((const char *)put->body, "<AllowedMethod>GET"));
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
 /* ---- names ---- */
 
 START_TEST(a_taken_name_gets_a_new_suffix)
@@ -612,6 +639,7 @@ static Suite *provision_suite(void)
     tcase_add_test(tc, kms_and_a_partial_public_access_block);
     tcase_add_test(tc, china_regions_use_their_partition);
     tcase_add_test(tc, steps_left_out_send_nothing);
+    tcase_add_test(tc, cors_methods_are_configurable);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("names");
