@@ -519,6 +519,18 @@ static int check_signature(dx *x)
                             methods[i], x->method);
             goto done;
         }
+    /* Without the contract the signed header values are unknown: one of them may differ. */
+    if (x->c->contract_method == NULL && x->url.signed_headers &&
+        strcmp(x->url.signed_headers, "host") != 0) {
+        if ((error = found(x, SKYCRATE_VERDICT_SIGNATURE_MISMATCH, x->url.signed_headers, NULL,
+                           NULL)) == 1)
+            error = SAY(x,
+                        "The request does not match the URL's signature: a signed header (%s) "
+                        "was sent with another value than signed, or the URL was changed "
+                        "after signing. Send the contract's headers exactly.",
+                        x->url.signed_headers);
+        goto done;
+    }
     error = signature_verdict(x, "The URL's signature does not match its own parameters: the URL "
                                  "was changed after it was signed (a character of the query or "
                                  "path, or the signature itself). Use it exactly as presigned.");
