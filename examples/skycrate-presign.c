@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <skycrate.h>
 
@@ -32,6 +33,12 @@
 
 static const char usage[] =
     "usage: skycrate-presign [options] METHOD BUCKET KEY\n"
+    "\n"
+    "Prints a presigned URL for METHOD (GET, PUT, HEAD, DELETE) on BUCKET/KEY, or with METHOD\n"
+    "POST a POST-policy form for KEY (a key prefix when KEY ends with '/'): its URL, then its\n"
+    "fields as name=value lines. Credentials come from the default chain.\n"
+    "\n"
+    "Options:\n"
     "  --region R               signing region (else from the environment/config chain)\n"
     "  --endpoint URL           custom endpoint, e.g. http://127.0.0.1:7480 or "
     "https://minio.example.com/prefix\n"
@@ -43,7 +50,13 @@ static const char usage[] =
     "empty)\n"
     "  --date YYYYMMDDTHHMMSSZ  sign as of this UTC time instead of now\n"
     "  --json                   print the contract as JSON instead of the bare URL\n"
-    "  --explain                also print the canonical request and string to sign on stderr\n";
+    "  --explain                also print the canonical request and string to sign on stderr\n"
+    "  --max-size BYTES         POST: the largest file the form accepts (content-length-range)\n"
+    "  --help                   print this help and exit\n"
+    "\n"
+    "With POST, --header 'Content-Type: T' fixes the file's content type and other headers\n"
+    "become form fields. Exit status: 0 on success, 1 when presigning fails, 2 for a usage\n"
+    "error.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -88,12 +101,58 @@ static long long parse_date(const char *s)
     return days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
 }
 
+/* POST: a form for KEY (a key prefix when it ends with '/'); prints it, 0 or 1. */
+static int sign_form(const skycrate_presigner *presigner, const char *bucket, const char *key,
+                     long long expires, long long at, const char *const *headers,
+                     size_t header_count, long long max_size, int json)
+{
+    skycrate_post_policy *policy = NULL;
+    skycrate_post_form *form = NULL;
+    char *text = NULL, name[256];
+    size_t len = strlen(key);
+    int rc = skycrate_post_policy_new(&policy, bucket);
+    if (rc == 0)
+        rc = len && key[len - 1] == '/' ? skycrate_post_policy_set_key_prefix(policy, key)
+                                        : skycrate_post_policy_set_key(policy, key);
+    if (rc == 0)
+        rc = skycrate_post_policy_set_expires(policy, expires);
+    if (rc == 0 && at >= 0)
+        rc = skycrate_post_policy_set_time(policy, at);
+    if (rc == 0 && max_size >= 0)
+        rc = skycrate_post_policy_set_content_length_range(policy, 0, (uint64_t)max_size);
+    for (size_t i = 0; rc == 0 && i < header_count; i++) {
+        const char *colon = strchr(headers[i], ':'), *value = colon + 1;
+        snprintf(name, sizeof(name), "%.*s", (int)(colon - headers[i]), headers[i]);
+        while (*value == ' ')
+            value++;
+        rc = strcasecmp(name, "Content-Type") == 0
+                 ? skycrate_post_policy_set_content_type(policy, value)
+                 : skycrate_post_policy_add_field(policy, name, value);
+    }
+    if (rc == 0)
+        rc = skycrate_presigner_sign_post(&form, presigner, policy);
+    if (rc == 0 && json && (rc = skycrate_post_form_to_json(&text, form, 0)) == 0)
+        printf("%s\n", text);
+    if (rc == 0 && !json) {
+        printf("%s\n", skycrate_post_form_url(form));
+        for (size_t i = 0; i < skycrate_post_form_field_count(form); i++) {
+            const char *n, *v;
+            skycrate_post_form_field(&n, &v, form, i);
+            printf("%s=%s\n", n, v);
+        }
+    }
+    skycrate_free(text);
+    skycrate_post_form_free(form);
+    skycrate_post_policy_free(policy);
+    return rc == 0 && fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *region = NULL, *endpoint = NULL, *addressing = NULL, *date = NULL;
     const char *headers[MAX_ITEMS], *queries[MAX_ITEMS];
     size_t header_count = 0, query_count = 0;
-    long long expires = 900;
+    long long expires = 900, max_size = -1;
     int json = 0, explain = 0;
 
     enum {
@@ -105,7 +164,9 @@ int main(int argc, char **argv)
         OPT_QUERY,
         OPT_DATE,
         OPT_JSON,
-        OPT_EXPLAIN
+        OPT_EXPLAIN,
+        OPT_MAX_SIZE,
+        OPT_HELP
     };
     static const struct option options[] = {
         {"region", required_argument, NULL, OPT_REGION},
@@ -117,6 +178,8 @@ int main(int argc, char **argv)
         {"date", required_argument, NULL, OPT_DATE},
         {"json", no_argument, NULL, OPT_JSON},
         {"explain", no_argument, NULL, OPT_EXPLAIN},
+        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+        {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -154,6 +217,13 @@ int main(int argc, char **argv)
             break;
         case OPT_JSON: json = 1; break;
         case OPT_EXPLAIN: explain = 1; break;
+        case OPT_MAX_SIZE:
+            errno = 0;
+            max_size = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || max_size < 0)
+                return usage_error("--max-size must be a number of bytes, not '%s'", optarg);
+            break;
+        case OPT_HELP: fputs(usage, stdout); return 0;
         default: return usage_error("unknown option or missing value: %s", argv[optind - 1]);
         }
     }
@@ -188,6 +258,12 @@ int main(int argc, char **argv)
     if (skycrate_client_new(&client, cfg) < 0 || skycrate_presigner_new(&presigner, client) < 0)
         goto done;
     step = "request";
+    if (strcasecmp(method, "POST") == 0) {
+        status = sign_form(presigner, bucket, key, expires, date ? parse_date(date) : -1, headers,
+                           header_count, max_size, json);
+        step = status ? "form" : NULL;
+        goto done;
+    }
     if (skycrate_presign_request_new(&request, method, bucket, key) < 0 ||
         skycrate_presign_request_set_expires(request, expires) < 0 ||
         (date && skycrate_presign_request_set_time(request, parse_date(date)) < 0))

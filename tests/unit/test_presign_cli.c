@@ -321,6 +321,7 @@ START_TEST(errors_exit_non_zero)
         {"--header", "no colon", "GET", "b-u-c", "k", NULL},
         {"--query", "=v", "GET", "b-u-c", "k", NULL},
         {"--bogus", "GET", "b-u-c", "k", NULL},
+        {"--max-size", "-1", "POST", "b-u-c", "k", NULL},
         {"GET", "b-u-c", "k", "--region", NULL},
     };
     run_result *r = malloc(sizeof(*r));
@@ -332,7 +333,7 @@ START_TEST(errors_exit_non_zero)
     }
     /* Failures of the library: exit 1 with the reason. */
     const char *fails[][10] = {
-        {"POST", "b-u-c", "k", NULL},
+        {"POST", "b", "k", NULL},
         {"GET", "b", "k", NULL},
         {"--header", "Host: evil", "GET", "b-u-c", "k", NULL},
         {"--query", "X-Amz-Signature=x", "GET", "b-u-c", "k", NULL},
@@ -354,6 +355,67 @@ START_TEST(errors_exit_non_zero)
     ck_assert_int_eq(r->status, 1);
     ck_assert_str_eq(r->out, "");
     ck_assert_ptr_nonnull(strstr(r->err, "credentials"));
+    free(r);
+}
+END_TEST
+
+START_TEST(help_exits_zero)
+{
+    run_result *r = malloc(sizeof(*r));
+    const char *args[] = {"--help", NULL};
+    run_cli(r, args);
+    ck_assert_int_eq(r->status, 0);
+    ck_assert_str_eq(r->err, "");
+    ck_assert_ptr_nonnull(strstr(r->out, "usage: skycrate-presign [options] METHOD BUCKET KEY"));
+    ck_assert_ptr_nonnull(strstr(r->out, "--max-size BYTES"));
+    free(r);
+}
+END_TEST
+
+/* POST prints the form the library signs (its bytes are golden-tested against botocore). */
+START_TEST(post_prints_the_form)
+{
+    run_result *r = malloc(sizeof(*r));
+    const char *args[] = {"--region",     "eu-west-1",
+                          "--date",       "20241122T182640Z",
+                          "--max-size",   "1048576",
+                          "--header",     "Content-Type: image/png",
+                          "--header",     "x-amz-meta-user: u42",
+                          "POST",         "b-u-c",
+                          "uploads/u42/", NULL};
+    run_cli(r, args);
+    ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
+    ck_assert_int_ge(skycrate_global_init(NULL), 1);
+    skycrate_client_config *cfg = NULL;
+    skycrate_client *client = NULL;
+    skycrate_presigner *p = NULL;
+    skycrate_post_policy *policy = NULL;
+    skycrate_post_form *form = NULL;
+    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
+    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, "eu-west-1"));
+    ck_assert_sky_ok(skycrate_client_new(&client, cfg));
+    ck_assert_sky_ok(skycrate_presigner_new(&p, client));
+    ck_assert_sky_ok(skycrate_post_policy_new(&policy, "b-u-c"));
+    ck_assert_sky_ok(skycrate_post_policy_set_key_prefix(policy, "uploads/u42/"));
+    ck_assert_sky_ok(skycrate_post_policy_set_time(policy, 1732300000));
+    ck_assert_sky_ok(skycrate_post_policy_set_content_length_range(policy, 0, 1048576));
+    ck_assert_sky_ok(skycrate_post_policy_set_content_type(policy, "image/png"));
+    ck_assert_sky_ok(skycrate_post_policy_add_field(policy, "x-amz-meta-user", "u42"));
+    ck_assert_sky_ok(skycrate_presigner_sign_post(&form, p, policy));
+    char want[16384];
+    size_t at = (size_t)snprintf(want, sizeof(want), "%s\n", skycrate_post_form_url(form));
+    for (size_t i = 0; i < skycrate_post_form_field_count(form); i++) {
+        const char *n, *v;
+        ck_assert_sky_ok(skycrate_post_form_field(&n, &v, form, i));
+        at += (size_t)snprintf(want + at, sizeof(want) - at, "%s=%s\n", n, v);
+    }
+    ck_assert_str_eq(r->out, want);
+    skycrate_post_form_free(form);
+    skycrate_post_policy_free(policy);
+    skycrate_presigner_free(p);
+    skycrate_client_free(client);
+    skycrate_client_config_free(cfg);
+    skycrate_global_cleanup();
     free(r);
 }
 END_TEST
@@ -381,6 +443,8 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, json_and_explain);
     tcase_add_test(tc, environment_supplies_credentials_and_region);
     tcase_add_test(tc, errors_exit_non_zero);
+    tcase_add_test(tc, help_exits_zero);
+    tcase_add_test(tc, post_prints_the_form);
     suite_add_tcase(s, tc);
     return s;
 }
