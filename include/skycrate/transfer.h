@@ -54,7 +54,9 @@ typedef enum skycrate_transfer_checksum {
  *
  * Called on the thread that called the transfer, at most once per interval
  * (skycrate_transfer_options_set_progress_interval()), and once more when every byte has been
- * moved. `done` may step back when a part is sent again after a failure.
+ * moved. That last call comes before a multipart upload is completed or a download is renamed
+ * into place, so its answer can still cancel (a single PutObject has stored the object by
+ * then). `done` may step back when a part is sent again after a failure.
  * @param[in] done bytes moved so far.
  * @param[in] total the size, or #SKYCRATE_TRANSFER_SIZE_UNKNOWN.
  * @param[in] user_data the caller's pointer.

@@ -237,9 +237,9 @@ int skycrate_transfer_download_file(skycrate_transfer_result **result_out, skycr
         (error = open_temp(&d, &tmp, path)) < 0)
         goto done;
     skycrate__progress_init(&d.progress, d.o, d.size);
-    if ((error = fetch(&d)) < 0 || (error = finish_file(&d, tmp.ptr, path)) < 0)
+    if ((error = fetch(&d)) < 0 || (error = skycrate__progress_finish(&d.progress)) < 0 ||
+        (error = finish_file(&d, tmp.ptr, path)) < 0)
         goto done;
-    skycrate__progress_report(&d.progress, true);
     if (result_out)
         error = skycrate__transfer_result_new(result_out, d.etag, NULL, d.size,
                                               d.count > 1 ? (uint32_t)d.count : 0, 0);

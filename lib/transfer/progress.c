@@ -56,6 +56,13 @@ int skycrate__progress_cancelled(const skycrate__progress *p)
     return skycrate__error_after_callback(code, "progress");
 }
 
+int skycrate__progress_finish(skycrate__progress *p)
+{
+    if (skycrate__progress_report(p, true))
+        return skycrate__progress_cancelled(p);
+    return 0;
+}
+
 int skycrate__progress_check(skycrate__progress *p)
 {
     if (pthread_equal(pthread_self(), p->caller))

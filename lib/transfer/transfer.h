@@ -87,6 +87,9 @@ int skycrate__progress_check(skycrate__progress *p);
 bool skycrate__progress_report(skycrate__progress *p, bool force);
 /* Sets the error of a cancelled transfer and returns its code. */
 int skycrate__progress_cancelled(const skycrate__progress *p);
+/* The last report, every byte moved, made before the transfer is committed (the multipart upload
+ * completed, the download renamed into place): its answer can still cancel. */
+int skycrate__progress_finish(skycrate__progress *p);
 
 /* One request body's bytes counted into a meter (a resend takes its count back). */
 typedef struct skycrate__body_meter {

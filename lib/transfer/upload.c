@@ -454,12 +454,13 @@ int skycrate__upload_multipart(skycrate_transfer_result **result_out, skycrate_c
     if (error == 0)
         error = run_parts(&u, &reused);
     if (error == 0)
+        error = skycrate__progress_finish(&u.progress);
+    if (error == 0)
         error = complete(&u, &etag, &count);
     if (error < 0) {
         abort_owned(&u);
         goto done;
     }
-    skycrate__progress_report(&u.progress, true);
     if (result_out) {
         uint64_t size = src->read ? src->consumed : src->size;
         error = skycrate__transfer_result_new(result_out, etag, u.upload_id, size, count, reused);
