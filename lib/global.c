@@ -6,7 +6,6 @@
 
 #include "core/common.h"
 #include "core/log.h"
-#include "presign/presign.h"
 #include "sigv4/sigv4.h"
 #include "skycrate/version.h"
 
@@ -40,9 +39,8 @@ int skycrate_global_cleanup(void)
         return skycrate__error_set(SKYCRATE_ERROR,
                                    "skycrate_global_cleanup() without skycrate_global_init()");
     if (--init_count == 0) {
-        /* Other threads' signing-key and presign caches are wiped when they exit. */
+        /* Other threads' signing-key caches are wiped when they exit. */
         skycrate__sigv4_cache_clear();
-        skycrate__presign_cache_clear();
         curl_global_cleanup();
         skycrate__alloc_set(NULL);
     }

@@ -4,7 +4,10 @@
  */
 #include "creds/creds.h"
 
+#include <string.h>
+
 #include "core/common.h"
+#include "crypto/crypto.h"
 
 int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_id,
                              const char *secret_access_key, const char *session_token,
@@ -33,6 +36,7 @@ int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_
         skycrate_credentials_unref(c);
         return skycrate__error_nomem();
     }
+    skycrate__sha256(c->secret_hash, c->secret_access_key, strlen(c->secret_access_key));
     *out = c;
     return 0;
 }

@@ -18,6 +18,9 @@ struct skycrate_credentials {
     char *secret_access_key; /* wiped on free */
     char *session_token;     /* wiped on free; NULL when none */
     int64_t expiration;      /* seconds since the epoch; 0: never */
+    /* SHA-256 of the secret: what the signing-key cache is keyed by (computed once here, not
+     * on every signature) */
+    uint8_t secret_hash[32];
 };
 
 struct skycrate_credentials_provider {

@@ -338,8 +338,6 @@ int skycrate_presigner_sign_post(skycrate_post_form **out,
     skycrate__buf json_text = SKYCRATE_BUF_INIT, b64 = SKYCRATE_BUF_INIT, url = SKYCRATE_BUF_INIT;
     skycrate__buf key_field = SKYCRATE_BUF_INIT, credential = SKYCRATE_BUF_INIT;
     skycrate_post_form *form = NULL;
-    skycrate__hmac_sha256_key key;
-    bool have_key = false;
     uint8_t mac[SKYCRATE__SHA256_LEN];
     char amz_date[17], date[9], expiration[21], signature[65], status[8];
 
@@ -398,10 +396,12 @@ int skycrate_presigner_sign_post(skycrate_post_form **out,
         (error = skycrate__base64_encode(&b64, json_text.ptr, json_text.len)) < 0)
         goto done;
 
-    skycrate__sigv4_signing_key_prepared(&key, pl.creds.access_key_id, pl.creds.secret_access_key,
-                                         NULL, date, presigner->region, "s3");
-    have_key = true;
-    skycrate__hmac_sha256_prepared(mac, &key, b64.ptr, b64.len);
+    skycrate__sigv4_identity id = {pl.creds.access_key_id, pl.creds.secret_access_key,
+                                   pl.creds.secret_hash,   date,
+                                   presigner->region,      "s3"};
+    skycrate__sigv4_scope scratch, *scope = skycrate__sigv4_scope_get(&scratch, &id);
+    skycrate__hmac_sha256_prepared(mac, &scope->prepared, b64.ptr, b64.len);
+    skycrate__sigv4_scope_release(scope, &scratch);
     skycrate__hex_encode(signature, mac, sizeof(mac));
 
     /* The fields, in the order of skycrate_post_form_field(). */
@@ -448,8 +448,6 @@ int skycrate_presigner_sign_post(skycrate_post_form **out,
 nomem:
     error = skycrate__error_nomem();
 done:
-    if (have_key)
-        skycrate__hmac_sha256_key_wipe(&key);
     skycrate__wipe(mac, sizeof(mac));
     skycrate__wipe(signature, sizeof(signature));
     skycrate__presign_plan_dispose(&pl);

@@ -114,6 +114,7 @@ typedef struct skycrate__presign_creds {
     const char *access_key_id;
     const char *secret_access_key;
     const char *session_token;
+    const uint8_t *secret_hash; /* SHA-256 of the secret (the credentials keep it), or NULL */
 } skycrate__presign_creds;
 
 /* Optional outputs for diagnostics: the canonical request and the string to sign. */
@@ -127,8 +128,9 @@ typedef struct skycrate__presign_explain {
  * writes the URL, NUL-terminated, into `url` (`cap` bytes). *len_out receives the URL's length
  * without the NUL, also when `cap` is too small (then SKYCRATE_EINVAL and nothing else done).
  * `region` is at most 63 bytes. With `explain` NULL this allocates nothing: the derived signing
- * key, the credential scope and the HMAC state after the string to sign's first block are
- * kept per thread (skycrate__presign_cache_*); everything else is written straight into `url`.
+ * key, the credential scope and the HMAC state after the string to sign's first block come
+ * from the thread's signing-key cache (sigv4.h); everything else is written straight into
+ * `url`.
  * Returns 0, SKYCRATE_EINVAL or (explain only) SKYCRATE_ENOMEM.
  */
 int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
@@ -178,15 +180,6 @@ int skycrate__presigned_build(skycrate_presigned **out, const skycrate_presign_r
                               char *url, int64_t signed_at, int64_t expires_in, bool clamped,
                               const skycrate__buf *canonical_request,
                               const skycrate__buf *string_to_sign);
-
-/* Wipes and empties the calling thread's presign cache (also done at thread exit: the cache
- * holds the secret it is keyed by, the derived key and HMAC states). */
-void skycrate__presign_cache_clear(void);
-/* Tests: hits and misses of the calling thread's cache (credentials + region + date), hits of
- * its per-second string-to-sign block, and caches wiped at thread exit (process-wide). Any
- * pointer may be NULL. */
-void skycrate__presign_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits,
-                                   uint64_t *exit_wipes);
 
 /* CreateMultipartUpload, also declaring the parts' checksum algorithm ("CRC32C", "SHA256"; sent
  * as x-amz-checksum-algorithm) when not NULL. As skycrate_multipart_create() otherwise. */

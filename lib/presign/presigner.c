@@ -186,8 +186,8 @@ int skycrate__presign_plan_make(skycrate__presign_plan *out, const skycrate_pres
     if ((error = skycrate_credentials_provider_get(&out->credentials, p->provider)) < 0)
         return skycrate__error_prefix("presign: credentials");
     const skycrate_credentials *c = out->credentials;
-    out->creds =
-        (skycrate__presign_creds){c->access_key_id, c->secret_access_key, c->session_token};
+    out->creds = (skycrate__presign_creds){c->access_key_id, c->secret_access_key, c->session_token,
+                                           c->secret_hash};
     if (c->expiration != 0 && c->expiration - out->time < out->expires) {
         int64_t left = c->expiration - out->time;
         if (left < 1) {

@@ -20,8 +20,6 @@
 #define MAX_EXPIRES 604800
 #define MAX_TIME INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
-static const char hex_upper[] = "0123456789ABCDEF";
-
 static bool is_alnum(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -41,79 +39,6 @@ static bool is_space(unsigned char c)
 static unsigned char lower(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
-/* 1 for the RFC 3986 unreserved bytes A-Z a-z 0-9 - _ . ~ */
-static const unsigned char unreserved_table[256] = {
-    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
-    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1,
-    ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
-    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
-    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-    ['y'] = 1, ['z'] = 1,
-};
-
-int skycrate__uri_encode(skycrate__buf *out, const char *s, size_t len, bool keep_slash)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    /* Room for the worst case: a reused buffer then never reallocates. */
-    if (len > (SIZE_MAX - 1) / 3 || skycrate__buf_grow(out, 3 * len) < 0)
-        return skycrate__error_nomem();
-    char *p = out->ptr + out->len;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = u[i];
-        if (unreserved_table[c] || (c == '/' && keep_slash)) {
-            *p++ = (char)c;
-        } else {
-            *p++ = '%';
-            *p++ = hex_upper[c >> 4];
-            *p++ = hex_upper[c & 0x0f];
-        }
-    }
-    out->len = (size_t)(p - out->ptr);
-    out->ptr[out->len] = '\0';
-    return 0;
-}
-
-/* Walks the RFC 3986 encoding of a string one character at a time, without building it. */
-typedef struct {
-    const unsigned char *p;
-    char pending[2];
-    int next, count;
-} enc_iter;
-
-static int enc_next(enc_iter *it)
-{
-    if (it->next < it->count)
-        return (unsigned char)it->pending[it->next++];
-    unsigned char c = *it->p;
-    if (c == '\0')
-        return -1;
-    it->p++;
-    if (unreserved_table[c])
-        return c;
-    it->pending[0] = hex_upper[c >> 4];
-    it->pending[1] = hex_upper[c & 0x0f];
-    it->next = 0;
-    it->count = 2;
-    return '%';
-}
-
-/* Byte order of the encodings of a and b (the canonical query sorts encoded strings). */
-static int enc_cmp(const char *a, const char *b)
-{
-    enc_iter x = {(const unsigned char *)a, {0, 0}, 0, 0};
-    enc_iter y = {(const unsigned char *)b, {0, 0}, 0, 0};
-    for (;;) {
-        int ca = enc_next(&x), cb = enc_next(&y);
-        if (ca != cb)
-            return ca < cb ? -1 : 1;
-        if (ca < 0)
-            return 0;
-    }
 }
 
 typedef struct {
@@ -138,8 +63,8 @@ static int header_cmp(const void *pa, const void *pb)
 static int query_cmp(const void *pa, const void *pb)
 {
     const item *a = pa, *b = pb;
-    int c = enc_cmp(a->name, b->name);
-    return c ? c : enc_cmp(a->value, b->value);
+    int c = skycrate__uri_encoded_cmp(a->name, b->name);
+    return c ? c : skycrate__uri_encoded_cmp(a->value, b->value);
 }
 
 static bool same_name(const char *a, const char *b)
@@ -378,140 +303,201 @@ static void *items_alloc(item *stack_items, size_t n)
     return n <= STACK_ITEMS ? stack_items : skycrate__calloc(n, sizeof(item));
 }
 
-static int sign(skycrate__sigv4_output *out, const skycrate__sigv4_input *in, bool query)
+/* One signature in progress: the inputs, the sorted headers and query parameters, and where the
+ * scope sits in the string to sign (the credential and the Authorization header reuse it). */
+typedef struct {
+    const skycrate__sigv4_input *in;
+    skycrate__sigv4_output *out;
+    bool query;          /* query signing (presigned URLs) */
+    const char *token;   /* NULL when none */
+    bool token_in_query; /* in the canonical query (not OMIT_SESSION_TOKEN) */
+    item hstack[STACK_ITEMS], qstack[STACK_ITEMS];
+    item *hs, *qs;
+    size_t hn, qn;
+    size_t scope_at, scope_len;
+    char date[9];
+    char expires[24];
+} signing;
+
+/* Checks the inputs and makes every output an empty string (no allocation once reused). */
+static int start(signing *s, skycrate__sigv4_output *out, const skycrate__sigv4_input *in,
+                 bool query)
 {
     int error = 0;
-    item hstack[STACK_ITEMS], qstack[STACK_ITEMS];
-    item *hs = NULL, *qs = NULL;
-    skycrate__hmac_sha256_key key;
-    bool have_key = false;
-    uint8_t digest[SKYCRATE__SHA256_LEN];
-    char hex[2 * SKYCRATE__SHA256_LEN + 1], expires[24];
-
-    SKYCRATE_ASSERT_ARG(out != NULL);
+    s->in = in;
+    s->out = out;
+    s->query = query;
+    s->hs = s->qs = NULL;
     clear_output(out);
     if ((error = validate(in, query)) < 0)
-        goto done;
-    /* Every output is a string, even when empty (no allocation once an output is reused). */
+        return error;
     skycrate__buf *bufs[] = {&out->canonical_request, &out->string_to_sign, &out->signed_headers,
                              &out->encoded_path,      &out->query_string,   &out->authorization};
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(bufs); i++)
         if ((error = skycrate__buf_grow(bufs[i], 0)) < 0)
-            goto done;
-    const char *token = in->session_token && in->session_token[0] ? in->session_token : NULL;
-    bool token_in_query = query && token && !(in->flags & SKYCRATE__SIGV4_OMIT_SESSION_TOKEN);
-    const char *payload = in->payload_hash ? in->payload_hash : SKYCRATE__UNSIGNED_PAYLOAD;
+            return error;
+    s->token = in->session_token && in->session_token[0] ? in->session_token : NULL;
+    s->token_in_query = query && s->token && !(in->flags & SKYCRATE__SIGV4_OMIT_SESSION_TOKEN);
     skycrate__format_amz_date(out->amz_date, in->time);
+    memcpy(s->date, out->amz_date, 8);
+    s->date[8] = '\0';
+    return 0;
+}
 
-    /* Headers: host and the caller's, sorted by lowercase name, stable for repeats. */
-    size_t hn = in->header_count + 1;
-    if ((hs = items_alloc(hstack, hn)) == NULL) {
-        error = skycrate__error_nomem();
-        goto done;
-    }
-    hs[0] = (item){"host", in->host, 0};
+/* Host and the caller's headers, sorted by lowercase name (stable for repeats), and the list
+ * of signed header names. */
+static int sort_headers(signing *s)
+{
+    const skycrate__sigv4_input *in = s->in;
+    s->hn = in->header_count + 1;
+    if ((s->hs = items_alloc(s->hstack, s->hn)) == NULL)
+        return skycrate__error_nomem();
+    s->hs[0] = (item){"host", in->host, 0};
     for (size_t i = 0; i < in->header_count; i++)
-        hs[i + 1] = (item){in->headers[i].name, in->headers[i].value, i + 1};
-    qsort(hs, hn, sizeof(item), header_cmp);
-    if ((error = put_signed_headers(&out->signed_headers, hs, hn)) < 0)
-        goto done;
+        s->hs[i + 1] = (item){in->headers[i].name, in->headers[i].value, i + 1};
+    qsort(s->hs, s->hn, sizeof(item), header_cmp);
+    return put_signed_headers(&s->out->signed_headers, s->hs, s->hn);
+}
 
-    /* The string to sign's first three lines now: the scope inside it serves the credential. */
-    skycrate__buf *sts = &out->string_to_sign;
-    char date[9];
-    memcpy(date, out->amz_date, 8);
-    date[8] = '\0';
-    if ((error = put_all(sts, ALGORITHM "\n", out->amz_date, "\n", NULL)) < 0)
-        goto done;
-    size_t scope_at = sts->len;
-    if ((error = put_all(sts, date, "/", in->region, "/", in->service, "/" TERMINATOR, NULL)) < 0)
-        goto done;
-    size_t scope_len = sts->len - scope_at;
-    if ((error = skycrate__buf_putc(sts, '\n')) < 0)
-        goto done;
+/* The string to sign's first three lines: the scope inside it serves the credential too. */
+static int put_scope_lines(signing *s)
+{
+    int error = 0;
+    skycrate__buf *sts = &s->out->string_to_sign;
+    if ((error = put_all(sts, ALGORITHM "\n", s->out->amz_date, "\n", NULL)) < 0)
+        return error;
+    s->scope_at = sts->len;
+    if ((error = put_all(sts, s->date, "/", s->in->region, "/", s->in->service, "/" TERMINATOR,
+                         NULL)) < 0)
+        return error;
+    s->scope_len = sts->len - s->scope_at;
+    return skycrate__buf_putc(sts, '\n');
+}
 
-    const char *path = in->path[0] ? in->path : "/";
-    if ((error = skycrate__uri_encode(&out->encoded_path, path, strlen(path), true)) < 0)
-        goto done;
+/* The path as it goes on the wire: each segment encoded once. */
+static int put_path(signing *s)
+{
+    const char *path = s->in->path[0] ? s->in->path : "/";
+    return skycrate__uri_encode(&s->out->encoded_path, path, strlen(path), true);
+}
 
-    /* Query parameters; query signing adds the X-Amz-* ones. During query signing the
-     * authorization buffer (unused by it) holds the credential, and is emptied at the end. */
-    size_t qn = in->query_count + (query ? 5 + (token_in_query ? 1 : 0) : 0);
-    if (qn > 0 && (qs = items_alloc(qstack, qn)) == NULL) {
-        error = skycrate__error_nomem();
-        goto done;
-    }
+/* The caller's query parameters and, for query signing, the X-Amz-* ones, sorted and encoded.
+ * During query signing the authorization buffer (unused by it) holds the credential. */
+static int put_query(signing *s)
+{
+    int error = 0;
+    const skycrate__sigv4_input *in = s->in;
+    skycrate__sigv4_output *out = s->out;
+    s->qn = in->query_count + (s->query ? 5 + (s->token_in_query ? 1 : 0) : 0);
+    if (s->qn == 0)
+        return 0;
+    if ((s->qs = items_alloc(s->qstack, s->qn)) == NULL)
+        return skycrate__error_nomem();
     for (size_t i = 0; i < in->query_count; i++)
-        qs[i] = (item){in->query[i].name, in->query[i].value ? in->query[i].value : "", i};
-    if (query) {
+        s->qs[i] = (item){in->query[i].name, in->query[i].value ? in->query[i].value : "", i};
+    if (s->query) {
         skycrate__buf *cred = &out->authorization;
+        const char *scope = out->string_to_sign.ptr + s->scope_at;
         if ((error = put_all(cred, in->access_key_id, "/", NULL)) < 0 ||
-            (error = skycrate__buf_put(cred, sts->ptr + scope_at, scope_len)) < 0)
-            goto done;
-        snprintf(expires, sizeof(expires), "%lld", (long long)in->expires);
-        size_t q = in->query_count;
-        qs[q++] = (item){"X-Amz-Algorithm", ALGORITHM, 0};
-        qs[q++] = (item){"X-Amz-Credential", cred->ptr, 0};
-        qs[q++] = (item){"X-Amz-Date", out->amz_date, 0};
-        qs[q++] = (item){"X-Amz-Expires", expires, 0};
-        qs[q++] = (item){"X-Amz-SignedHeaders", out->signed_headers.ptr, 0};
-        if (token_in_query)
-            qs[q++] = (item){"X-Amz-Security-Token", token, 0};
+            (error = skycrate__buf_put(cred, scope, s->scope_len)) < 0)
+            return error;
+        snprintf(s->expires, sizeof(s->expires), "%lld", (long long)in->expires);
+        item *q = s->qs + in->query_count;
+        *q++ = (item){"X-Amz-Algorithm", ALGORITHM, 0};
+        *q++ = (item){"X-Amz-Credential", cred->ptr, 0};
+        *q++ = (item){"X-Amz-Date", out->amz_date, 0};
+        *q++ = (item){"X-Amz-Expires", s->expires, 0};
+        *q++ = (item){"X-Amz-SignedHeaders", out->signed_headers.ptr, 0};
+        if (s->token_in_query)
+            *q++ = (item){"X-Amz-Security-Token", s->token, 0};
     }
-    if (qn > 0)
-        qsort(qs, qn, sizeof(item), query_cmp);
-    for (size_t i = 0; i < qn; i++)
-        if ((error = put_query_param(&out->query_string, qs[i].name, qs[i].value)) < 0)
-            goto done;
+    qsort(s->qs, s->qn, sizeof(item), query_cmp);
+    for (size_t i = 0; i < s->qn; i++)
+        if ((error = put_query_param(&out->query_string, s->qs[i].name, s->qs[i].value)) < 0)
+            return error;
+    return 0;
+}
 
+static int put_canonical_request(signing *s)
+{
+    const skycrate__sigv4_input *in = s->in;
+    skycrate__sigv4_output *out = s->out;
     skycrate__buf *cr = &out->canonical_request;
-    if ((error = skycrate__buf_puts(cr, in->method)) < 0 ||
-        (error = skycrate__buf_putc(cr, '\n')) < 0 ||
-        (error = put_canonical_uri(cr, in, &out->encoded_path)) < 0 ||
-        (error = skycrate__buf_putc(cr, '\n')) < 0 ||
-        (error = skycrate__buf_put(cr, out->query_string.ptr, out->query_string.len)) < 0 ||
-        (error = skycrate__buf_putc(cr, '\n')) < 0 ||
-        (error = put_canonical_headers(cr, hs, hn)) < 0 ||
-        (error = skycrate__buf_putc(cr, '\n')) < 0 ||
-        (error = skycrate__buf_put(cr, out->signed_headers.ptr, out->signed_headers.len)) < 0 ||
-        (error = skycrate__buf_putc(cr, '\n')) < 0 || (error = skycrate__buf_puts(cr, payload)) < 0)
-        goto done;
+    const char *payload = in->payload_hash ? in->payload_hash : SKYCRATE__UNSIGNED_PAYLOAD;
+    if (skycrate__buf_puts(cr, in->method) < 0 || skycrate__buf_putc(cr, '\n') < 0 ||
+        put_canonical_uri(cr, in, &out->encoded_path) < 0 || skycrate__buf_putc(cr, '\n') < 0 ||
+        skycrate__buf_put(cr, out->query_string.ptr, out->query_string.len) < 0 ||
+        skycrate__buf_putc(cr, '\n') < 0 || put_canonical_headers(cr, s->hs, s->hn) < 0 ||
+        skycrate__buf_putc(cr, '\n') < 0 ||
+        skycrate__buf_put(cr, out->signed_headers.ptr, out->signed_headers.len) < 0 ||
+        skycrate__buf_putc(cr, '\n') < 0 || skycrate__buf_puts(cr, payload) < 0)
+        return SKYCRATE_ENOMEM;
+    return 0;
+}
 
-    skycrate__sha256(digest, cr->ptr, cr->len);
+/* The canonical request's hash ends the string to sign, which the cached key signs. */
+static int put_signature(signing *s)
+{
+    int error = 0;
+    const skycrate__sigv4_input *in = s->in;
+    skycrate__sigv4_output *out = s->out;
+    uint8_t digest[SKYCRATE__SHA256_LEN];
+    char hex[2 * SKYCRATE__SHA256_LEN + 1];
+    skycrate__sha256(digest, out->canonical_request.ptr, out->canonical_request.len);
     skycrate__hex_encode(hex, digest, sizeof(digest));
-    if ((error = skycrate__buf_put(sts, hex, 2 * SKYCRATE__SHA256_LEN)) < 0)
-        goto done;
-
-    skycrate__sigv4_signing_key_prepared(&key, in->access_key_id, in->secret_access_key, NULL, date,
-                                         in->region, in->service);
-    have_key = true;
-    skycrate__hmac_sha256_prepared(digest, &key, sts->ptr, sts->len);
+    if ((error = skycrate__buf_put(&out->string_to_sign, hex, 2 * SKYCRATE__SHA256_LEN)) < 0)
+        return error;
+    skycrate__sigv4_identity id = {
+        in->access_key_id, in->secret_access_key, NULL, s->date, in->region, in->service};
+    skycrate__sigv4_scope scratch, *scope = skycrate__sigv4_scope_get(&scratch, &id);
+    skycrate__sigv4_scope_sign(digest, scope, out->string_to_sign.ptr, out->string_to_sign.len);
+    skycrate__sigv4_scope_release(scope, &scratch);
     skycrate__hex_encode(out->signature, digest, sizeof(digest));
-
-    if (query) {
-        skycrate__buf_clear(&out->authorization);
-        if ((token && !token_in_query &&
-             (error = put_query_param(&out->query_string, "X-Amz-Security-Token", token)) < 0) ||
-            (error = put_query_param(&out->query_string, "X-Amz-Signature", out->signature)) < 0)
-            goto done;
-    } else {
-        skycrate__buf *auth = &out->authorization;
-        if ((error = put_all(auth, ALGORITHM " Credential=", in->access_key_id, "/", NULL)) < 0 ||
-            (error = skycrate__buf_put(auth, sts->ptr + scope_at, scope_len)) < 0 ||
-            (error = put_all(auth, ", SignedHeaders=", out->signed_headers.ptr,
-                             ", Signature=", out->signature, NULL)) < 0)
-            goto done;
-    }
-
-done:
-    if (hs != hstack)
-        skycrate__free(hs);
-    if (qs != qstack)
-        skycrate__free(qs);
-    if (have_key)
-        skycrate__hmac_sha256_key_wipe(&key);
     skycrate__wipe(digest, sizeof(digest));
-    if (error < 0 && out != NULL)
+    return 0;
+}
+
+/* Query signing: the signature (and an omitted token) end the query. Header signing: the
+ * Authorization header. */
+static int put_result(signing *s)
+{
+    const skycrate__sigv4_input *in = s->in;
+    skycrate__sigv4_output *out = s->out;
+    if (s->query) {
+        skycrate__buf_clear(&out->authorization);
+        if ((s->token && !s->token_in_query &&
+             put_query_param(&out->query_string, "X-Amz-Security-Token", s->token) < 0) ||
+            put_query_param(&out->query_string, "X-Amz-Signature", out->signature) < 0)
+            return SKYCRATE_ENOMEM;
+        return 0;
+    }
+    skycrate__buf *auth = &out->authorization;
+    const char *scope = out->string_to_sign.ptr + s->scope_at;
+    if (put_all(auth, ALGORITHM " Credential=", in->access_key_id, "/", NULL) < 0 ||
+        skycrate__buf_put(auth, scope, s->scope_len) < 0 ||
+        put_all(auth, ", SignedHeaders=", out->signed_headers.ptr, ", Signature=", out->signature,
+                NULL) < 0)
+        return SKYCRATE_ENOMEM;
+    return 0;
+}
+
+static int sign(skycrate__sigv4_output *out, const skycrate__sigv4_input *in, bool query)
+{
+    int error = 0;
+    signing s;
+    SKYCRATE_ASSERT_ARG(out != NULL);
+    s.hs = s.qs = NULL;
+    if ((error = start(&s, out, in, query)) < 0 || (error = sort_headers(&s)) < 0 ||
+        (error = put_scope_lines(&s)) < 0 || (error = put_path(&s)) < 0 ||
+        (error = put_query(&s)) < 0 || (error = put_canonical_request(&s)) < 0 ||
+        (error = put_signature(&s)) < 0 || (error = put_result(&s)) < 0)
+        goto done;
+done:
+    if (s.hs != s.hstack)
+        skycrate__free(s.hs);
+    if (s.qs != s.qstack)
+        skycrate__free(s.qs);
+    if (error < 0)
         clear_output(out);
     return error;
 }

@@ -30,11 +30,18 @@
 #define SKYCRATE__SIGV4_OMIT_SESSION_TOKEN (1u << 2)
 
 /*
- * Appends the RFC 3986 encoding of `len` bytes of `s` to `out`: unreserved A-Z a-z 0-9 - _ . ~
- * are kept, every other byte becomes %XX (uppercase hex); '/' is kept when keep_slash.
- * Returns 0 or SKYCRATE_ENOMEM.
+ * RFC 3986 encoding (lib/sigv4/uri.c): unreserved A-Z a-z 0-9 - _ . ~ are kept, every other
+ * byte becomes %XX (uppercase hex); '/' is kept when keep_slash.
+ * _encode appends the encoding of `len` bytes of `s` to `out`: 0 or SKYCRATE_ENOMEM.
+ * _encoded_len is the length of that encoding; _encode_at writes it at `p` (the caller sized
+ * the room) and returns the end.
+ * _encoded_cmp orders two NUL-terminated strings by their encodings (slashes encoded), as the
+ * canonical query sorts them, without building them.
  */
 int skycrate__uri_encode(skycrate__buf *out, const char *s, size_t len, bool keep_slash);
+size_t skycrate__uri_encoded_len(const char *s, size_t len, bool keep_slash);
+char *skycrate__uri_encode_at(char *p, const char *s, size_t len, bool keep_slash);
+int skycrate__uri_encoded_cmp(const char *a, const char *b);
 
 typedef struct skycrate__sigv4_input {
     const char *method;        /* "GET", "PUT", ... */
@@ -95,37 +102,68 @@ int skycrate__sigv4_sign_query(skycrate__sigv4_output *out, const skycrate__sigv
 void skycrate__sigv4_output_dispose(skycrate__sigv4_output *out);
 
 /*
- * The derived signing key HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service),
- * "aws4_request"), from a cache keyed by (access key id, secret, date, region, service).
- * Thread-safe. `date` is "YYYYMMDD".
+ * The signing-key cache (lib/sigv4/signing_key.c): what one (access key id, secret, date,
+ * region, service) gives every signature, derived once per thread. Each thread has its own
+ * small cache (8 entries of about 850 bytes, least recently used evicted): a hit is a few
+ * memcmp calls, with no lock and no allocation. Entries are keyed by the SHA-256 of the secret, never the secret
+ * itself, and wiped when evicted, when their thread exits and by skycrate__sigv4_cache_clear()
+ * (the last skycrate_global_cleanup() calls it for its thread).
  */
+#define SKYCRATE__SIGV4_AKID_MAX 128 /* access key ids this long or longer bypass the cache */
+#define SKYCRATE__SIGV4_NAME_MAX 64  /* likewise region and service names */
+#define SKYCRATE__SIGV4_SCOPE_MAX                                                                  \
+    (8 + 1 + SKYCRATE__SIGV4_NAME_MAX + 1 + SKYCRATE__SIGV4_NAME_MAX + sizeof("/aws4_request"))
+
+typedef struct skycrate__sigv4_identity {
+    const char *access_key_id;
+    const char *secret_access_key;
+    /* skycrate__sha256 of the secret when the caller keeps it (credentials values do), or NULL
+     * to hash it here: one SHA-256 compression per call for secrets up to 55 bytes. */
+    const uint8_t *secret_hash;
+    const char *date; /* "YYYYMMDD" */
+    const char *region;
+    const char *service;
+} skycrate__sigv4_identity;
+
+typedef struct skycrate__sigv4_scope {
+    uint8_t key[SKYCRATE__SHA256_LEN];  /* HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region),
+                                           service), "aws4_request") */
+    skycrate__hmac_sha256_key prepared; /* the same key prepared for HMAC (see crypto.h) */
+    /* "YYYYMMDD/region/service/aws4_request"; empty when an input is over the limits above. */
+    size_t scope_len;
+    char scope[SKYCRATE__SIGV4_SCOPE_MAX];
+    /* The HMAC state after a string to sign's first 64 bytes, which hold only the algorithm,
+     * the signing second and the scope's start when the scope has 29 bytes or more: a
+     * signature in the same second as the previous one skips that compression. */
+    bool has_block;
+    char block_amz_date[16];
+    skycrate__sha256_ctx block;
+} skycrate__sigv4_scope;
+
+/*
+ * The scope for `id`: an entry of the calling thread's cache, valid until the thread's next
+ * call of this function, or `scratch`, filled, for inputs over the limits. Give it back with
+ * skycrate__sigv4_scope_release(), which wipes `scratch` when it was used.
+ */
+skycrate__sigv4_scope *skycrate__sigv4_scope_get(skycrate__sigv4_scope *scratch,
+                                                 const skycrate__sigv4_identity *id);
+void skycrate__sigv4_scope_release(skycrate__sigv4_scope *scope, skycrate__sigv4_scope *scratch);
+/* The signature (HMAC with the scope's key) of a string to sign made for this scope and
+ * signing second ("AWS4-HMAC-SHA256\n" amz_date "\n" scope "\n" hex). */
+void skycrate__sigv4_scope_sign(uint8_t out[SKYCRATE__SHA256_LEN], skycrate__sigv4_scope *scope,
+                                const char *string_to_sign, size_t len);
+
+/* The derived signing key alone, from the same cache. Thread-safe. `date` is "YYYYMMDD". */
 void skycrate__sigv4_signing_key(uint8_t out[32], const char *access_key_id,
                                  const char *secret_access_key, const char *date,
                                  const char *region, const char *service);
-
-/*
- * The same derived key from the same cache, handed out prepared for HMAC (the SHA-256 states
- * after the ipad and opad blocks, see crypto.h): a signature then costs SHA-256 of the string to
- * sign plus one compression (skycrate__hmac_sha256_prepared, or _begin/_update/_end to stream
- * it), less than mbedtls_md_hmac_starts/update/finish. `secret_hash` is skycrate__sha256 of the
- * secret when the caller keeps it (a presigner computes it once per credentials value; it must
- * match the secret), or NULL to compute it here (one compression for secrets up to 55 bytes).
- * The common case (a hit) is lock-free and allocation-free: each thread has its own small
- * cache (8 entries, least recently used evicted), keyed by (access key id, SHA-256 of the
- * secret, date, region, service). Evicted entries, the cache of an exiting thread (a pthread
- * key destructor) and the calling thread's cache at the last skycrate_global_cleanup() are
- * wiped. Over-long identifiers (access key id >= 128 bytes, region or service >= 64, a date
- * that is not 8 characters) bypass the cache. The caller wipes `out`
- * (skycrate__hmac_sha256_key_wipe).
- */
-void skycrate__sigv4_signing_key_prepared(skycrate__hmac_sha256_key *out, const char *access_key_id,
-                                          const char *secret_access_key,
-                                          const uint8_t secret_hash[32], const char *date,
-                                          const char *region, const char *service);
 /* Wipes and empties the calling thread's signing-key cache. */
 void skycrate__sigv4_cache_clear(void);
-/* Tests: hits and misses of the calling thread's cache, and caches wiped at thread exit
- * (process-wide). Any pointer may be NULL. */
-void skycrate__sigv4_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *exit_wipes);
+/* Tests: hits and misses of the calling thread's cache, the signatures that reused a cached
+ * first block, and caches wiped at thread exit (process-wide). Any pointer may be NULL. */
+void skycrate__sigv4_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *block_hits,
+                                 uint64_t *exit_wipes);
+/* Tests: where the calling thread's cache lives, to show what it holds. */
+void skycrate__sigv4_cache_memory(const void **start, size_t *size);
 
 #endif

@@ -39,7 +39,7 @@ static int engine_sign(signed_url *out, const json_t *ctx, const skycrate_presig
         strlen(jstr(t, "base")), jstr(t, "path"),         strlen(jstr(t, "path")),
     };
     skycrate__presign_creds creds = {jstr(c, "access_key_id"), jstr(c, "secret_access_key"),
-                                     jstr(c, "session_token")};
+                                     jstr(c, "session_token"), NULL};
     skycrate__presign_explain ex = {&out->cr, &out->sts};
     return skycrate__presign_sign(out->url, sizeof(out->url), &out->len, req, &target, &creds,
                                   jstr(json_object_get(ctx, "config"), "region"),
@@ -104,7 +104,7 @@ END_TEST
 
 static const skycrate__presign_target aws_target = {
     HOST, sizeof(HOST) - 1, "https://" HOST, sizeof("https://" HOST) - 1, "", 0};
-static const skycrate__presign_creds plain_creds = {AKID, SECRET, NULL};
+static const skycrate__presign_creds plain_creds = {AKID, SECRET, NULL, NULL};
 
 /* Signs with the engine for the typical target; returns the URL in a static buffer. */
 static const char *sign_simple(const skycrate_presign_request *req, int64_t time)
@@ -310,7 +310,7 @@ START_TEST(engine_reports_the_length_it_needs)
     ck_assert_uint_eq(strlen(url), need);
 
     /* Token: its encoded length counts. */
-    skycrate__presign_creds tc = {AKID, SECRET, "a/b+c="};
+    skycrate__presign_creds tc = {AKID, SECRET, "a/b+c=", NULL};
     ck_assert_int_eq(skycrate__presign_sign(NULL, 0, &need, r, &aws_target, &tc, "eu-west-1",
                                             1732300000, 900, NULL),
                      SKYCRATE_EINVAL);
@@ -332,7 +332,7 @@ START_TEST(engine_reports_the_length_it_needs)
     ck_assert_int_eq(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &plain_creds,
                                             "", 1732300000, 900, NULL),
                      SKYCRATE_EINVAL);
-    skycrate__presign_creds no_secret = {AKID, "", NULL};
+    skycrate__presign_creds no_secret = {AKID, "", NULL, NULL};
     ck_assert_int_eq(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &no_secret,
                                             "eu-west-1", 1732300000, 900, NULL),
                      SKYCRATE_EINVAL);
@@ -381,7 +381,7 @@ START_TEST(engine_agrees_with_sigv4)
         int64_t time = 1732300000 + (int64_t)(rand_r(&seed) % 100000);
         int64_t expires = 1 + (int64_t)(rand_r(&seed) % 604800);
 
-        skycrate__presign_creds c = {AKID, SECRET, token};
+        skycrate__presign_creds c = {AKID, SECRET, token, NULL};
         char url[8192];
         size_t ulen;
         ck_assert_sky_ok(skycrate__presign_sign(url, sizeof(url), &ulen, r, &aws_target, &c, region,
@@ -419,37 +419,37 @@ START_TEST(engine_cache_hits_and_blocks)
 {
     skycrate_presign_request *r = NULL;
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", BUCKET, "k"));
-    skycrate__presign_cache_clear();
+    skycrate__sigv4_cache_clear();
     uint64_t h0, m0, b0, h, m, b;
-    skycrate__presign_cache_stats(&h0, &m0, &b0, NULL);
+    skycrate__sigv4_cache_stats(&h0, &m0, &b0, NULL);
     char first[8192];
     strcpy(first, sign_simple(r, 1732300000));
-    skycrate__presign_cache_stats(&h, &m, &b, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(m - m0, 1);
     ck_assert_uint_eq(h - h0, 0);
     ck_assert_str_eq(sign_simple(r, 1732300000), first);
-    skycrate__presign_cache_stats(&h, &m, &b, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(h - h0, 1);
     ck_assert_uint_eq(b - b0, 1);
     /* Another second: same entry, a new first block. */
     ck_assert_str_ne(sign_simple(r, 1732300001), first);
-    skycrate__presign_cache_stats(&h, &m, &b, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(h - h0, 2);
     ck_assert_uint_eq(b - b0, 1);
     /* Back to the first second: still right. */
     ck_assert_str_eq(sign_simple(r, 1732300000), first);
     /* Another day: a miss. */
     sign_simple(r, 1732300000 + 86400);
-    skycrate__presign_cache_stats(&h, &m, &b, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(m - m0, 2);
     /* Another secret with the same key id: a miss, and a different signature. */
-    skycrate__presign_creds other = {AKID, "another-secret", NULL};
+    skycrate__presign_creds other = {AKID, "another-secret", NULL, NULL};
     char url[8192];
     size_t len;
     ck_assert_sky_ok(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &other,
                                             "eu-west-1", 1732300000, 900, NULL));
     ck_assert_str_ne(url, first);
-    skycrate__presign_cache_stats(&h, &m, &b, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, &b, NULL);
     ck_assert_uint_eq(m - m0, 3);
     /* Five identities evict the least recently used of four entries; all stay right. */
     const char *regions[] = {"eu-west-1", "eu-west-2", "eu-west-3", "us-east-1", "us-east-2"};
@@ -464,8 +464,38 @@ START_TEST(engine_cache_hits_and_blocks)
             else
                 ck_assert_str_eq(url, urls[i]);
         }
-    skycrate__presign_cache_clear();
+    skycrate__sigv4_cache_clear();
     ck_assert_str_eq(sign_simple(r, 1732300000), first);
+    skycrate_presign_request_free(r);
+}
+END_TEST
+
+/* Presigning shares the signing-key cache, keyed by a hash of the secret: the thread keeps no
+ * copy of the secret, whether the caller passes the credentials' hash or not. */
+START_TEST(engine_keeps_no_secret)
+{
+    static const char secret[] = "PresignSecretNeverKeptInTheClear/0123456789";
+    uint8_t hash[32];
+    skycrate__sha256(hash, secret, strlen(secret));
+    skycrate_presign_request *r = NULL;
+    ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", BUCKET, "k"));
+    skycrate__sigv4_cache_clear();
+    char url[4096], again[4096];
+    size_t len;
+    skycrate__presign_creds with_hash = {AKID, secret, NULL, hash};
+    skycrate__presign_creds without = {AKID, secret, NULL, NULL};
+    ck_assert_sky_ok(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &with_hash,
+                                            "eu-west-1", 1732300000, 900, NULL));
+    ck_assert_sky_ok(skycrate__presign_sign(again, sizeof(again), &len, r, &aws_target, &without,
+                                            "eu-west-2", 1732300000, 900, NULL));
+    ck_assert_str_ne(url, again);
+    uint64_t misses;
+    skycrate__sigv4_cache_stats(NULL, &misses, NULL, NULL);
+    ck_assert_uint_ge(misses, 2);
+    const void *mem;
+    size_t n;
+    skycrate__sigv4_cache_memory(&mem, &n);
+    ck_assert_ptr_null(memmem(mem, n, secret + 8, 16));
     skycrate_presign_request_free(r);
 }
 END_TEST
@@ -477,15 +507,15 @@ START_TEST(engine_allocates_nothing)
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "PUT", BUCKET, "uploads/a b.pdf"));
     ck_assert_sky_ok(skycrate_presign_request_add_header(r, "Content-Type", "application/pdf"));
     ck_assert_sky_ok(skycrate_presign_request_add_query(r, "x-id", "PutObject"));
-    skycrate__presign_creds tc = {AKID, SECRET, "token"};
+    skycrate__presign_creds tc = {AKID, SECRET, "token", NULL};
     skycrate__presign_creds long_secret = {AKID,
                                            "S0123456789012345678901234567890123456789"
                                            "0123456789012345678901234567890123456789"
                                            "0123456789012345678901234567890123456789",
-                                           NULL};
+                                           NULL, NULL};
     char url[4096];
     size_t len;
-    skycrate__presign_cache_clear();
+    skycrate__sigv4_cache_clear();
     testalloc_reset_count();
     for (int i = 0; i < 20; i++) {
         ck_assert_sky_ok(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &tc,
@@ -610,11 +640,11 @@ START_TEST(thread_cache_is_wiped_at_exit)
     skycrate_presign_request *r = NULL;
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", BUCKET, "k"));
     uint64_t before, after;
-    skycrate__presign_cache_stats(NULL, NULL, NULL, &before);
+    skycrate__sigv4_cache_stats(NULL, NULL, NULL, &before);
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, sign_once, r), 0);
     pthread_join(t, NULL);
-    skycrate__presign_cache_stats(NULL, NULL, NULL, &after);
+    skycrate__sigv4_cache_stats(NULL, NULL, NULL, &after);
     ck_assert_uint_eq(after - before, 1);
     skycrate_presign_request_free(r);
 }
@@ -633,7 +663,7 @@ static void *sign_many(void *p)
     thread_arg *a = p;
     char url[8192];
     size_t len;
-    skycrate__presign_creds tc = {AKID, SECRET, "tok"};
+    skycrate__presign_creds tc = {AKID, SECRET, "tok", NULL};
     for (int i = 0; i < 2000; i++) {
         const skycrate__presign_creds *c = i % 3 ? &plain_creds : &tc;
         if (skycrate__presign_sign(url, sizeof(url), &len, a->req, &aws_target, c, "eu-west-1",
@@ -807,6 +837,7 @@ static Suite *presign_suite(void)
     tcase_add_test(tc, engine_reports_the_length_it_needs);
     tcase_add_loop_test(tc, engine_agrees_with_sigv4, 0, 8);
     tcase_add_test(tc, engine_cache_hits_and_blocks);
+    tcase_add_test(tc, engine_keeps_no_secret);
     tcase_add_test(tc, threads_presign_identically);
     tcase_add_test(tc, thread_cache_is_wiped_at_exit);
     suite_add_tcase(s, tc);

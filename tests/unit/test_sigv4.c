@@ -653,7 +653,7 @@ START_TEST(signing_key_cache_hits_and_misses)
     static const char *secrets[] = {SECRET, SECRET "2"};
     uint64_t h0, m0, h, m;
     skycrate__sigv4_cache_clear();
-    skycrate__sigv4_cache_stats(&h0, &m0, NULL);
+    skycrate__sigv4_cache_stats(&h0, &m0, NULL, NULL);
 
     /* 8 distinct keys: the first pass misses each, the second hits each, and every cached key
      * equals the uncached derivation (a long access key id bypasses the cache; the access key
@@ -673,14 +673,14 @@ START_TEST(signing_key_cache_hits_and_misses)
             for (int j = 0; j < i && round == 0; j++)
                 ck_assert(memcmp(first[j], key, 32) != 0 || ((i ^ j) & 3) == 0);
         }
-        skycrate__sigv4_cache_stats(&h, &m, NULL);
+        skycrate__sigv4_cache_stats(&h, &m, NULL, NULL);
         ck_assert_uint_eq(m - m0, 8);
         ck_assert_uint_eq(h - h0, (uint64_t)round * 8);
     }
     /* A ninth key evicts the least recently used (entry 0), which then misses again. */
     skycrate__sigv4_signing_key(key, AKID, SECRET, "20150901", "us-east-1", "s3");
     skycrate__sigv4_signing_key(key, AKID, secrets[0], dates[0], regions[0], "s3");
-    skycrate__sigv4_cache_stats(&h, &m, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, NULL, NULL);
     ck_assert_uint_eq(m - m0, 10);
     ck_assert_mem_eq(key, first[0], 32);
     /* Same access key id, another secret: another key (the secret hash is part of the key). */
@@ -689,36 +689,75 @@ START_TEST(signing_key_cache_hits_and_misses)
     /* Clearing empties the cache. */
     skycrate__sigv4_cache_clear();
     skycrate__sigv4_signing_key(key, AKID, secrets[0], dates[0], regions[0], "s3");
-    skycrate__sigv4_cache_stats(&h, &m, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, NULL, NULL);
     ck_assert_uint_eq(m - m0, 12);
     /* So does the last skycrate_global_cleanup() for its thread. */
     ck_assert_int_eq(skycrate_global_init(NULL), 1);
     ck_assert_int_eq(skycrate_global_cleanup(), 0);
     skycrate__sigv4_signing_key(key, AKID, secrets[0], dates[0], regions[0], "s3");
-    skycrate__sigv4_cache_stats(&h, &m, NULL);
+    skycrate__sigv4_cache_stats(&h, &m, NULL, NULL);
     ck_assert_uint_eq(m - m0, 13);
 }
 END_TEST
 
-START_TEST(prepared_key_signs_like_the_raw_key)
+START_TEST(scope_signs_like_the_raw_key)
 {
     uint8_t key[32], a[32], b[32], sh[32];
-    skycrate__hmac_sha256_key prepared;
     const char *sts = "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/s3/aws4_request\n00";
     skycrate__sigv4_signing_key(key, AKID, SECRET, "20150830", "us-east-1", "s3");
     skycrate__hmac_sha256(a, key, 32, sts, strlen(sts));
     skycrate__sha256(sh, SECRET, strlen(SECRET));
     for (int with_hash = 0; with_hash < 2; with_hash++) {
-        skycrate__sigv4_signing_key_prepared(&prepared, AKID, SECRET, with_hash ? sh : NULL,
-                                             "20150830", "us-east-1", "s3");
-        skycrate__hmac_sha256_prepared(b, &prepared, sts, strlen(sts));
+        /* Twice each: the second signature starts from the cached first block. */
+        for (int round = 0; round < 2; round++) {
+            skycrate__sigv4_identity id = {AKID,       SECRET,      with_hash ? sh : NULL,
+                                           "20150830", "us-east-1", "s3"};
+            skycrate__sigv4_scope scratch, *s = skycrate__sigv4_scope_get(&scratch, &id);
+            ck_assert_ptr_ne(s, &scratch);
+            ck_assert_str_eq(s->scope, "20150830/us-east-1/s3/aws4_request");
+            ck_assert_uint_eq(s->scope_len, strlen(s->scope));
+            skycrate__sigv4_scope_sign(b, s, sts, strlen(sts));
+            ck_assert_mem_eq(a, b, 32);
+            skycrate__hmac_sha256_prepared(b, &s->prepared, sts, strlen(sts));
+            ck_assert_mem_eq(a, b, 32);
+            skycrate__sigv4_scope_release(s, &scratch);
+        }
+        /* Over the limits: the scratch, keys only. */
+        skycrate__sigv4_identity id = {long_akid,  SECRET,      with_hash ? sh : NULL,
+                                       "20150830", "us-east-1", "s3"};
+        skycrate__sigv4_scope scratch, *s = skycrate__sigv4_scope_get(&scratch, &id);
+        ck_assert_ptr_eq(s, &scratch);
+        ck_assert_uint_eq(s->scope_len, 0);
+        skycrate__sigv4_scope_sign(b, s, sts, strlen(sts));
         ck_assert_mem_eq(a, b, 32);
-        skycrate__sigv4_signing_key_prepared(&prepared, long_akid, SECRET, NULL, "20150830",
-                                             "us-east-1", "s3");
-        skycrate__hmac_sha256_prepared(b, &prepared, sts, strlen(sts));
-        ck_assert_mem_eq(a, b, 32);
-        skycrate__hmac_sha256_key_wipe(&prepared);
+        skycrate__sigv4_scope_release(s, &scratch);
+        for (size_t i = 0; i < sizeof(scratch); i++)
+            ck_assert_uint_eq(((unsigned char *)&scratch)[i], 0);
     }
+}
+END_TEST
+
+/* The cache is keyed by a hash of the secret: the secret itself is nowhere in it. */
+START_TEST(cache_never_holds_the_secret)
+{
+    static const char secret[] = "ThisSecretMustNeverBeCachedInTheClear0123";
+    skycrate__sigv4_cache_clear();
+    uint8_t key[32];
+    skycrate__sigv4_signing_key(key, AKID, secret, "20150830", "us-east-1", "s3");
+    skycrate__sigv4_input in = basic_input();
+    in.secret_access_key = secret;
+    skycrate__sigv4_output out = SKYCRATE__SIGV4_OUTPUT_INIT;
+    ck_assert_sky_ok(skycrate__sigv4_sign_query(&out, &in));
+    skycrate__sigv4_output_dispose(&out);
+    uint64_t misses;
+    skycrate__sigv4_cache_stats(NULL, &misses, NULL, NULL);
+    ck_assert_uint_ge(misses, 1);
+    const void *mem;
+    size_t n;
+    skycrate__sigv4_cache_memory(&mem, &n);
+    ck_assert_uint_gt(n, 4096);
+    /* Not the secret, nor a long part of it (as "AWS4" + secret in an HMAC block). */
+    ck_assert_ptr_null(memmem(mem, n, secret + 8, 16));
 }
 END_TEST
 
@@ -734,11 +773,11 @@ START_TEST(thread_cache_is_wiped_at_exit)
     uint64_t before, after;
     uint8_t key[32];
     char hex[65];
-    skycrate__sigv4_cache_stats(NULL, NULL, &before);
+    skycrate__sigv4_cache_stats(NULL, NULL, NULL, &before);
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, exiting_thread, key), 0);
     ck_assert_int_eq(pthread_join(t, NULL), 0);
-    skycrate__sigv4_cache_stats(NULL, NULL, &after);
+    skycrate__sigv4_cache_stats(NULL, NULL, NULL, &after);
     ck_assert_uint_eq(after, before + 1);
     skycrate__hex_encode(hex, key, 32);
     ck_assert_str_eq(hex, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
@@ -906,7 +945,8 @@ static Suite *sigv4_suite(void)
     tc = tcase_create("signing_key");
     tcase_add_test(tc, signing_key_matches_aws_example);
     tcase_add_test(tc, signing_key_cache_hits_and_misses);
-    tcase_add_test(tc, prepared_key_signs_like_the_raw_key);
+    tcase_add_test(tc, scope_signs_like_the_raw_key);
+    tcase_add_test(tc, cache_never_holds_the_secret);
     tcase_add_test(tc, thread_cache_is_wiped_at_exit);
     tcase_add_test(tc, threads_sign_identically);
     suite_add_tcase(s, tc);
