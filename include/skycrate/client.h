@@ -217,11 +217,32 @@ SKYCRATE_API const char *skycrate_client_region(const skycrate_client *client);
 
 /**
  * @brief The correction applied to the local clock when signing, learnt from the server's
- *        `RequestTimeTooSkewed` answers or `Date` headers.
+ *        `RequestTimeTooSkewed` answers or `Date` headers, or set with
+ *        skycrate_client_set_clock_offset(). Safe to call from any thread, also while the
+ *        client is in use.
+ *
+ * Presigners made from the client follow this offset as it changes (each presign reads it).
  * @param[in] client the client.
- * @return seconds to add to the local clock (0 at first).
+ * @return seconds to add to the local clock (0 at first, and for an invalid handle).
  */
 SKYCRATE_API int64_t skycrate_client_clock_offset(const skycrate_client *client);
+
+/**
+ * @brief Sets the correction applied to the local clock when signing, as a server's clock
+ *        would teach it. Safe to call from any thread, also while the client or presigners
+ *        made from it are in use.
+ *
+ * Requests of the client and presigns of every presigner made from it sign with the local
+ * clock plus `seconds` from then on, until the client learns another offset from a server
+ * (a `RequestTimeTooSkewed` answer, or a `Date` header far from the local clock) or this is
+ * called again. A program that knows its clock is off (from NTP, or from an earlier run) sets
+ * it before its first request.
+ * @param[in] client the client.
+ * @param[in] seconds the offset: server time minus local time, at most ten years
+ *            (315576000 s) either way.
+ * @return 0, or #SKYCRATE_EINVAL for an invalid handle or an offset beyond ten years.
+ */
+SKYCRATE_API int skycrate_client_set_clock_offset(skycrate_client *client, int64_t seconds);
 
 /** @} */
 

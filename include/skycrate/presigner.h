@@ -12,8 +12,9 @@
  *
  * A presigner (#skycrate_presigner) turns presign requests into SigV4 query-signed URLs for
  * browsers and other clients that hold no credentials. It is made from a client, whose region,
- * endpoint, addressing, credentials provider and clock offset it copies; afterwards it never
- * changes, does no I/O, takes no lock, and may be used by any number of threads at once.
+ * endpoint, addressing and credentials provider it copies, and whose clock offset it follows;
+ * afterwards it never changes, does no I/O, takes no lock, and may be used by any number of
+ * threads at once.
  *
  * A presign request (#skycrate_presign_request) names the method, bucket and key of one S3
  * request, with its expiry, the headers the client will send and any extra query parameters.
@@ -43,8 +44,10 @@ SKYCRATE_BEGIN_DECLS
  * @brief Creates a presigner from a client.
  *
  * The presigner copies the client's region, endpoint, addressing style and endpoint variants,
- * takes its own reference to the client's credentials provider, and keeps the client's clock
- * offset as it is now; the client may be freed afterwards. Presigning asks the provider for
+ * takes its own reference to the client's credentials provider, and shares the client's clock
+ * offset: when the client learns a new one from a server, or skycrate_client_set_clock_offset()
+ * sets it, the next presign uses it (one atomic read per presign). The client may be freed
+ * afterwards; the presigner then keeps the last offset. Presigning asks the provider for
  * credentials once per URL: give the client a caching provider when that is expensive.
  * @param[out] out the new presigner; free it with skycrate_presigner_free().
  * @param[in] client the client; only read.
@@ -175,8 +178,9 @@ SKYCRATE_API int skycrate_presign_request_set_upload_part(skycrate_presign_reque
  *
  * Asks the credentials provider once; a session token is signed into the URL as
  * `X-Amz-Security-Token`. The signing time is the request's fixed time, else now corrected by
- * the presigner's clock offset. The expiry is clamped so that the URL never outlives the
- * credentials (skycrate_presigned_clamped() then returns 1). Thread-safe.
+ * the client's current clock offset (skycrate_client_clock_offset()). The expiry is clamped so
+ * that the URL never outlives the credentials (skycrate_presigned_clamped() then returns 1).
+ * Thread-safe.
  * @param[out] out the contract; free it with skycrate_presigned_free().
  * @param[in] presigner the presigner.
  * @param[in] request the request.

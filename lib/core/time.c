@@ -5,9 +5,11 @@
 #include "core/time.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "skycrate/errors.h"
 
 static int64_t (*override_fn)(void *);
@@ -33,6 +35,50 @@ int64_t skycrate__monotonic_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct skycrate__clock {
+    atomic_int_least64_t offset;
+    atomic_int refcount;
+};
+
+int skycrate__clock_new(skycrate__clock **out)
+{
+    skycrate__clock *c = skycrate__calloc(1, sizeof(*c));
+    *out = c;
+    if (c == NULL)
+        return SKYCRATE_ENOMEM;
+    atomic_init(&c->offset, 0);
+    atomic_init(&c->refcount, 1);
+    return 0;
+}
+
+skycrate__clock *skycrate__clock_ref(skycrate__clock *clock)
+{
+    atomic_fetch_add_explicit(&clock->refcount, 1, memory_order_relaxed);
+    return clock;
+}
+
+void skycrate__clock_unref(skycrate__clock *clock)
+{
+    if (clock && atomic_fetch_sub_explicit(&clock->refcount, 1, memory_order_acq_rel) == 1)
+        skycrate__free(clock);
+}
+
+/* Relaxed: the offset is one value on its own, ordered with nothing else. */
+int64_t skycrate__clock_offset(const skycrate__clock *clock)
+{
+    return atomic_load_explicit(&((skycrate__clock *)clock)->offset, memory_order_relaxed);
+}
+
+void skycrate__clock_set_offset(skycrate__clock *clock, int64_t seconds)
+{
+    atomic_store_explicit(&clock->offset, seconds, memory_order_relaxed);
+}
+
+int64_t skycrate__clock_now(const skycrate__clock *clock)
+{
+    return skycrate__now_ms() / 1000 + skycrate__clock_offset(clock);
 }
 
 void skycrate__sleep_ms(uint32_t ms)

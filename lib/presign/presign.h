@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/time.h"
 #include "s3/endpoint.h"
 #include "skycrate/client.h"
 #include "skycrate/credentials.h"
@@ -67,7 +68,8 @@ struct skycrate_presign_request {
     skycrate__buf seg[SKYCRATE__PRESIGN_SEGMENTS];
 };
 
-/* A presigner: what it copied from its client at creation; never changed afterwards. */
+/* A presigner: what it copied from its client at creation, never changed afterwards, and the
+ * client's clock offset, shared. */
 struct skycrate_presigner {
     uint32_t magic;
     uint64_t id; /* unique in the process: keys the per-thread target cache */
@@ -77,7 +79,7 @@ struct skycrate_presigner {
     skycrate_addressing addressing;
     uint32_t endpoint_flags;
     skycrate_credentials_provider *provider;
-    int64_t clock_offset;
+    skycrate__clock *clock; /* the client's: presigns follow its offset as it changes */
 };
 
 /* A contract: what the client must send, as accessors and JSON. */

@@ -114,7 +114,7 @@ int skycrate_presigner_new(skycrate_presigner **out, const struct skycrate_clien
     p->id = atomic_fetch_add(&next_id, 1);
     p->addressing = client->addressing;
     p->endpoint_flags = client->endpoint_flags;
-    p->clock_offset = skycrate_client_clock_offset(client);
+    p->clock = skycrate__clock_ref(client->clock);
     if ((p->region = skycrate__strdup(client->region)) == NULL) {
         error = skycrate__error_nomem();
         goto done;
@@ -142,6 +142,7 @@ void skycrate_presigner_free(skycrate_presigner *p)
     if (!SKYCRATE_VALID_HANDLE(p, SKYCRATE_MAGIC_PRESIGNER))
         return;
     skycrate_credentials_provider_unref(p->provider);
+    skycrate__clock_unref(p->clock);
     skycrate__endpoint_dispose(&p->endpoint);
     skycrate__free(p->region);
     p->magic = 0;
@@ -180,7 +181,7 @@ int skycrate__presign_plan_make(skycrate__presign_plan *out, const skycrate_pres
     out->credentials = NULL;
     out->spill.used = false;
     SKYCRATE_ASSERT_HANDLE(p, SKYCRATE_MAGIC_PRESIGNER);
-    out->time = has_time ? time : skycrate__now_ms() / 1000 + p->clock_offset;
+    out->time = has_time ? time : skycrate__clock_now(p->clock);
     out->expires = expires;
     out->clamped = false;
     if ((error = skycrate_credentials_provider_get(&out->credentials, p->provider)) < 0)
@@ -279,8 +280,7 @@ int skycrate_presigner_sign_parts(skycrate_presigned **out, size_t count,
         (error = skycrate_presign_request_set_expires(r, expires_seconds)) < 0)
         goto done;
     /* One signing time for all the parts, so that they expire together. */
-    if ((error = skycrate_presign_request_set_time(r, skycrate__now_ms() / 1000 +
-                                                          presigner->clock_offset)) < 0)
+    if ((error = skycrate_presign_request_set_time(r, skycrate__clock_now(presigner->clock))) < 0)
         goto done;
     for (size_t i = 0; i < count; i++) {
         if ((error = skycrate_presign_request_set_upload_part(r, upload_id,

@@ -219,6 +219,7 @@ void skycrate_client_free(skycrate_client *client)
     skycrate__free(client->regions);
     skycrate__response_record_dispose(&client->last);
     pthread_mutex_destroy(&client->lock);
+    skycrate__clock_unref(client->clock);
     skycrate__free(client->region);
     skycrate__free(client->user_agent);
     client->magic = 0;
@@ -262,6 +263,10 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     c->base_delay_ms = cfg->base_delay_ms;
     c->max_delay_ms = cfg->max_delay_ms;
     *out = c; /* from here on, failures free it through skycrate_client_free() */
+    if (skycrate__clock_new(&c->clock) < 0) {
+        error = skycrate__error_nomem();
+        goto done;
+    }
 
     /* What the configuration leaves open comes from the environment and the AWS profile, as
      * the SDKs resolve it. */
@@ -354,27 +359,23 @@ int64_t skycrate_client_clock_offset(const skycrate_client *client)
 {
     if (!client || client->magic != SKYCRATE_MAGIC_CLIENT)
         return 0;
-    skycrate_client *c = (skycrate_client *)client;
-    pthread_mutex_lock(&c->lock);
-    int64_t offset = c->clock_offset;
-    pthread_mutex_unlock(&c->lock);
-    return offset;
+    return skycrate__clock_offset(client->clock);
+}
+
+int skycrate_client_set_clock_offset(skycrate_client *client, int64_t seconds)
+{
+    SKYCRATE_ASSERT_HANDLE(client, SKYCRATE_MAGIC_CLIENT);
+    if (seconds < -SKYCRATE__CLOCK_OFFSET_MAX || seconds > SKYCRATE__CLOCK_OFFSET_MAX)
+        return skycrate__error_set(
+            SKYCRATE_EINVAL, "client: a clock offset of %lld s is beyond +-%lld s (ten years)",
+            (long long)seconds, (long long)SKYCRATE__CLOCK_OFFSET_MAX);
+    skycrate__clock_set_offset(client->clock, seconds);
+    return 0;
 }
 
 int64_t skycrate__client_now(skycrate_client *client)
 {
-    int64_t now = skycrate__now_ms() / 1000;
-    pthread_mutex_lock(&client->lock);
-    now += client->clock_offset;
-    pthread_mutex_unlock(&client->lock);
-    return now;
-}
-
-void skycrate__client_set_clock_offset(skycrate_client *client, int64_t offset)
-{
-    pthread_mutex_lock(&client->lock);
-    client->clock_offset = offset;
-    pthread_mutex_unlock(&client->lock);
+    return skycrate__clock_now(client->clock);
 }
 
 int skycrate__client_region_for(skycrate_client *client, skycrate__buf *out, const char *bucket)

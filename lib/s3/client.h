@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/time.h"
 #include "s3/endpoint.h"
 #include "skycrate/client.h"
 #include "skycrate/credentials.h"
@@ -57,10 +58,12 @@ struct skycrate_client {
     char *user_agent;
     skycrate_http_transport *transport;
     skycrate_credentials_provider *provider;
+    /* Seconds added to the local clock when signing: set by skew correction and
+     * skycrate_client_set_clock_offset(), read by presigners made from the client. */
+    skycrate__clock *clock;
 
     /* Shared by concurrent lanes (the provisioner): guarded by `lock`. */
     pthread_mutex_t lock;
-    int64_t clock_offset;             /* seconds added to the local clock when signing */
     skycrate__bucket_region *regions; /* buckets learnt to live in another region */
     size_t region_count;
     skycrate__response_record last;
@@ -73,7 +76,8 @@ int skycrate__client_region_for(skycrate_client *client, skycrate__buf *out, con
 int skycrate__client_remember_region(skycrate_client *client, const char *bucket,
                                      const char *region);
 int64_t skycrate__client_now(skycrate_client *client); /* seconds, corrected by the offset */
-void skycrate__client_set_clock_offset(skycrate_client *client, int64_t offset);
+/* The largest clock offset skycrate_client_set_clock_offset() takes: ten years of seconds. */
+#define SKYCRATE__CLOCK_OFFSET_MAX INT64_C(315576000)
 
 void skycrate__response_record_init(skycrate__response_record *rec);
 void skycrate__response_record_clear(skycrate__response_record *rec);

@@ -169,7 +169,7 @@ static bool learn_clock(skycrate_client *client, const struct skycrate_http_resp
         drift = -drift;
     if (drift < SKEW_CORRECTION_THRESHOLD && !force)
         return false;
-    skycrate__client_set_clock_offset(client, offset);
+    skycrate__clock_set_offset(client->clock, offset);
     skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
                   "clock offset corrected to %+lld s from the server's Date", (long long)offset);
     return drift > 1;

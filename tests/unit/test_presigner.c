@@ -325,27 +325,116 @@ END_TEST
 START_TEST(clock_and_offset_apply)
 {
     skycrate_client *client = make_client(NULL, 0, NULL);
-    skycrate__client_set_clock_offset(client, -3600);
+    ck_assert_sky_ok(skycrate_client_set_clock_offset(client, -3600));
+    ck_assert_int_eq(skycrate_client_clock_offset(client), -3600);
     skycrate_presigner *p = NULL;
     ck_assert_sky_ok(skycrate_presigner_new(&p, client));
-    /* The offset is copied at creation: later changes to the client do not matter. */
-    skycrate__client_set_clock_offset(client, 0);
     skycrate_presign_request *r = typical_request();
     skycrate_presigned *c = NULL;
     ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_int_eq(skycrate_presigned_expires_at(c), T0 - 3600 + 900);
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T172640Z"));
     skycrate_presigned_free(c);
+    /* The client corrects its offset later (as a skew correction does): the presigner follows,
+     * on both paths. */
+    ck_assert_sky_ok(skycrate_client_set_clock_offset(client, 120));
+    ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
+    ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T182840Z"));
+    skycrate_presigned_free(c);
+    char url[2048];
+    ck_assert_sky_ok(skycrate_presigner_sign_url(url, sizeof(url), NULL, p, r));
+    ck_assert_ptr_nonnull(strstr(url, "X-Amz-Date=20241122T182840Z"));
     /* The clock moves on. */
     frozen_ms += 61000;
     ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
-    ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T172741Z"));
+    ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T182941Z"));
     skycrate_presigned_free(c);
     /* A fixed time wins over both. */
     ck_assert_sky_ok(skycrate_presign_request_set_time(r, 1440938160));
     ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20150830T123600Z"));
     skycrate_presigned_free(c);
+    ck_assert_sky_ok(skycrate_presign_request_set_time(r, -1));
+    /* The presigner outlives the client with the last offset. */
+    ck_assert_sky_ok(skycrate_client_set_clock_offset(client, -60));
+    skycrate_client_free(client);
+    ck_assert_sky_ok(skycrate_presigner_sign_url(url, sizeof(url), NULL, p, r));
+    ck_assert_ptr_nonnull(strstr(url, "X-Amz-Date=20241122T182641Z"));
+    skycrate_presign_request_free(r);
+    skycrate_presigner_free(p);
+}
+END_TEST
+
+START_TEST(clock_offset_is_checked)
+{
+    skycrate_client *client = make_client(NULL, 0, NULL);
+    const int64_t ten_years = INT64_C(315576000);
+    ck_assert_sky_ok(skycrate_client_set_clock_offset(client, ten_years));
+    ck_assert_sky_ok(skycrate_client_set_clock_offset(client, -ten_years));
+    ck_assert_int_eq(skycrate_client_clock_offset(client), -ten_years);
+    ck_assert_int_eq(skycrate_client_set_clock_offset(client, ten_years + 1), SKYCRATE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "ten years"));
+    ck_assert_int_eq(skycrate_client_set_clock_offset(client, INT64_MIN), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_client_clock_offset(client), -ten_years);
+    ck_assert_int_eq(skycrate_client_set_clock_offset(NULL, 0), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_client_clock_offset(NULL), 0);
+    skycrate_client_free(client);
+}
+END_TEST
+
+/* One thread moves the client's offset while others presign: every URL is signed at the
+ * frozen clock plus one of the offsets set (never a torn or stale-forever value), and the
+ * presigners see the last one once the setter is done. */
+typedef struct {
+    const skycrate_presigner *presigner;
+    const skycrate_presign_request *request;
+    int bad;
+} offset_reader;
+
+static void *read_offsets(void *arg)
+{
+    offset_reader *o = arg;
+    char url[2048], want[64];
+    for (int i = 0; i < 4000; i++) {
+        if (skycrate_presigner_sign_url(url, sizeof(url), NULL, o->presigner, o->request) != 0) {
+            o->bad++;
+            continue;
+        }
+        /* Offsets are 0 to 7 hours. */
+        bool ok = false;
+        for (int h = 0; h < 8 && !ok; h++) {
+            char date[17];
+            skycrate__format_amz_date(date, T0 + h * 3600);
+            snprintf(want, sizeof(want), "X-Amz-Date=%s", date);
+            ok = strstr(url, want) != NULL;
+        }
+        o->bad += !ok;
+    }
+    return NULL;
+}
+
+START_TEST(clock_offset_changes_under_load)
+{
+    skycrate_client *client = make_client(NULL, 0, NULL);
+    skycrate_presigner *p = NULL;
+    ck_assert_sky_ok(skycrate_presigner_new(&p, client));
+    skycrate_presign_request *r = typical_request();
+    offset_reader readers[3];
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        readers[i] = (offset_reader){p, r, 0};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, read_offsets, &readers[i]), 0);
+    }
+    for (int i = 0; i < 20000; i++)
+        ck_assert_sky_ok(skycrate_client_set_clock_offset(client, (i % 8) * 3600));
+    ck_assert_sky_ok(skycrate_client_set_clock_offset(client, 7 * 3600));
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(readers[i].bad, 0);
+    }
+    char url[2048];
+    ck_assert_sky_ok(skycrate_presigner_sign_url(url, sizeof(url), NULL, p, r));
+    ck_assert_ptr_nonnull(strstr(url, "X-Amz-Date=20241123T012640Z"));
     skycrate_presign_request_free(r);
     skycrate_presigner_free(p);
     skycrate_client_free(client);
@@ -606,6 +695,8 @@ static Suite *presigner_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, expiry_is_clamped_to_the_credentials);
     tcase_add_test(tc, clock_and_offset_apply);
+    tcase_add_test(tc, clock_offset_is_checked);
+    tcase_add_test(tc, clock_offset_changes_under_load);
     tcase_add_test(tc, provider_errors_pass_through);
     suite_add_tcase(s, tc);
 
