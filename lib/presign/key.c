@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/utf8.h"
 #include "crypto/crypto.h"
 #include "presign/presign.h"
 
@@ -31,24 +32,6 @@ static bool dropped(uint32_t cp)
            (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
-/* Decodes one UTF-8 character at s[*i]; returns its length, or 0 for an invalid byte. */
-static size_t utf8_next(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
-{
-    unsigned char c = s[i];
-    size_t len = c < 0x80             ? 1
-                 : (c & 0xe0) == 0xc0 ? 2
-                 : (c & 0xf0) == 0xe0 ? 3
-                 : (c & 0xf8) == 0xf0 ? 4
-                                      : 0;
-    if (len == 0 || i + len > n || !skycrate__presign_valid_utf8(s + i, len))
-        return 0;
-    uint32_t v = len == 1 ? c : len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
-    for (size_t k = 1; k < len; k++)
-        v = (v << 6) | (s[i + k] & 0x3fu);
-    *cp = v;
-    return len;
-}
-
 /* The clean name, at most MAX_NAME bytes, into `out` (MAX_NAME + 1 bytes). */
 static void clean_name(char *out, const char *filename)
 {
@@ -63,7 +46,7 @@ static void clean_name(char *out, const char *filename)
     char buf[4096];
     for (size_t i = 0; i < n && w + 4 < sizeof(buf);) {
         uint32_t cp;
-        size_t len = utf8_next(s, n, i, &cp);
+        size_t len = skycrate__utf8_decode(base + i, n - i, &cp);
         if (len == 0) { /* invalid byte: dropped */
             i++;
             continue;
@@ -145,8 +128,7 @@ int skycrate_upload_key(char **out, const char *prefix, const char *user_id, con
     size_t pn = strlen(prefix);
     while (pn > 0 && prefix[pn - 1] == '/')
         pn--;
-    if (pn > MAX_PREFIX || prefix[0] == '/' ||
-        !skycrate__presign_valid_utf8((const unsigned char *)prefix, pn))
+    if (pn > MAX_PREFIX || prefix[0] == '/' || !skycrate__utf8_valid(prefix, pn))
         return skycrate__error_set(SKYCRATE_EINVAL,
                                    "upload key: the prefix must be UTF-8 of at most %d bytes, not "
                                    "starting with '/'",

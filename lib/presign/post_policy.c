@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/utf8.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
@@ -138,8 +139,7 @@ int skycrate_post_policy_set_key_prefix(skycrate_post_policy *p, const char *pre
 {
     SKYCRATE_ASSERT_HANDLE(p, SKYCRATE_MAGIC_POST_POLICY);
     size_t n = prefix ? strlen(prefix) : 0;
-    if (prefix == NULL || n > MAX_KEY - strlen(FILENAME_VAR) ||
-        !skycrate__presign_valid_utf8((const unsigned char *)prefix, n))
+    if (prefix == NULL || n > MAX_KEY - strlen(FILENAME_VAR) || !skycrate__utf8_valid(prefix, n))
         return skycrate__error_set(SKYCRATE_EINVAL,
                                    "post policy: the key prefix must be UTF-8 of at most %zu bytes",
                                    MAX_KEY - strlen(FILENAME_VAR));
@@ -219,7 +219,7 @@ int skycrate_post_policy_add_field(skycrate_post_policy *p, const char *name, co
     if (p->field_count >= MAX_FIELDS)
         return skycrate__error_set(SKYCRATE_EINVAL, "post policy: more than %d fields", MAX_FIELDS);
     size_t n = strlen(value);
-    if (!skycrate__presign_valid_utf8((const unsigned char *)value, n))
+    if (!skycrate__utf8_valid(value, n))
         return skycrate__error_set(SKYCRATE_EINVAL, "post policy: field '%s' is not UTF-8", name);
     for (size_t i = 0; i < n; i++)
         if (((unsigned char)value[i] < 0x20 && value[i] != '\t') || value[i] == 0x7f)

@@ -150,7 +150,6 @@ size_t skycrate__presign_url_length(const skycrate_presign_request *req,
 /* Checks of the inputs every presign shares: 0 or SKYCRATE_EINVAL with a message. */
 int skycrate__presign_check_bucket(const char *bucket);
 int skycrate__presign_check_key(const char *key);
-bool skycrate__presign_valid_utf8(const unsigned char *s, size_t n);
 
 /* A target that did not fit the per-thread cache: its buffers, disposed with the plan. */
 typedef struct skycrate__presign_spill {

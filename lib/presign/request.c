@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/utf8.h"
 #include "presign/presign.h"
 #include "sigv4/sigv4.h"
 
@@ -68,44 +69,6 @@ static bool is_tchar(unsigned char c)
            (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-bool skycrate__presign_valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > n)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 int skycrate__presign_check_bucket(const char *bucket)
 {
     size_t n = bucket ? strlen(bucket) : 0;
@@ -130,7 +93,7 @@ int skycrate__presign_check_key(const char *key)
     if (n < 1 || n > MAX_KEY)
         return skycrate__error_set(SKYCRATE_EINVAL, "presign: the key must have 1 to %d bytes",
                                    MAX_KEY);
-    if (!skycrate__presign_valid_utf8((const unsigned char *)key, n))
+    if (!skycrate__utf8_valid(key, n))
         return skycrate__error_set(SKYCRATE_EINVAL, "presign: the key is not valid UTF-8");
     return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "core/common.h"
 #include "core/table.h"
+#include "core/utf8.h"
 #include "core/time.h"
 #include "errors.h"
 
@@ -79,41 +80,6 @@ void skycrate_user_store_unref(skycrate_user_store *store)
     skycrate__free(store);
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 1, cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2, cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i - 1 < n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 int skycrate__user_id_check(const char *user_id)
 {
     SKYCRATE_ASSERT_ARG(user_id);
@@ -123,7 +89,7 @@ int skycrate__user_id_check(const char *user_id)
     if (len > SKYCRATE__USER_ID_MAX)
         return skycrate__error_set(SKYCRATE_EINVAL, "the user id is longer than %d bytes",
                                    SKYCRATE__USER_ID_MAX);
-    if (!utf8_valid((const unsigned char *)user_id, len))
+    if (!skycrate__utf8_valid(user_id, len))
         return skycrate__error_set(SKYCRATE_EINVAL, "the user id is not valid UTF-8");
     return 0;
 }

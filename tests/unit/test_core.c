@@ -9,6 +9,7 @@
 #include "core/common.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "core/utf8.h"
 #include "testalloc.h"
 #include "testutil.h"
 
@@ -276,6 +277,62 @@ START_TEST(handle_magics_are_unique)
 }
 END_TEST
 
+/* ---- UTF-8 -------------------------------------------------------------------------------- */
+
+START_TEST(utf8_decodes_strictly)
+{
+    static const struct {
+        const char *bytes;
+        size_t len; /* 0: invalid */
+        uint32_t cp;
+    } cases[] = {
+        {"A", 1, 0x41},
+        {"\x7f", 1, 0x7f},
+        {"\xc2\x80", 2, 0x80},
+        {"\xdf\xbf", 2, 0x7ff},
+        {"\xe0\xa0\x80", 3, 0x800},
+        {"\xed\x9f\xbf", 3, 0xd7ff},
+        {"\xee\x80\x80", 3, 0xe000},
+        {"\xef\xbf\xbf", 3, 0xffff},
+        {"\xf0\x90\x80\x80", 4, 0x10000},
+        {"\xf4\x8f\xbf\xbf", 4, 0x10ffff},
+        {"\xe2\x80\xae", 3, 0x202e},
+        /* overlong forms */
+        {"\xc0\xaf", 0, 0},
+        {"\xc1\xbf", 0, 0},
+        {"\xe0\x9f\xbf", 0, 0},
+        {"\xf0\x8f\xbf\xbf", 0, 0},
+        /* surrogates, beyond U+10FFFF, bytes that never start a character */
+        {"\xed\xa0\x80", 0, 0},
+        {"\xed\xbf\xbf", 0, 0},
+        {"\xf4\x90\x80\x80", 0, 0},
+        {"\xf5\x80\x80\x80", 0, 0},
+        {"\xff", 0, 0},
+        {"\x80", 0, 0},
+        /* a continuation byte missing or replaced */
+        {"\xc3", 0, 0},
+        {"\xe2\x82", 0, 0},
+        {"\xe2\x28\xa1", 0, 0},
+        {"\xf0\x9f\x98", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint32_t cp = 0xdeadbeef;
+        size_t n = strlen(cases[i].bytes);
+        ck_assert_msg(skycrate__utf8_decode(cases[i].bytes, n, &cp) == cases[i].len, "case %zu", i);
+        if (cases[i].len)
+            ck_assert_uint_eq(cp, cases[i].cp);
+        ck_assert(skycrate__utf8_valid(cases[i].bytes, n) == (cases[i].len == n));
+    }
+    /* Truncation by the length, not the NUL. */
+    uint32_t cp;
+    ck_assert_uint_eq(skycrate__utf8_decode("\xe2\x82\xac", 2, &cp), 0);
+    ck_assert(skycrate__utf8_valid("", 0));
+    ck_assert(skycrate__utf8_valid("caf\xc3\xa9 \xf0\x9f\x98\x80 ok", 13));
+    ck_assert(!skycrate__utf8_valid("caf\xc3\xa9 \xf0\x9f\x98\x80 ok", 9));
+    ck_assert(!skycrate__utf8_valid("ok \xed\xa0\x80 ok", 9));
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -299,6 +356,9 @@ static Suite *core_suite(void)
     tc = tcase_create("time");
     tcase_add_test(tc, time_formats_round_trip);
     tcase_add_loop_test(tc, time_rejects_malformed_dates, 0, (int)SKYCRATE_ARRAY_SIZE(bad_dates));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("utf8");
+    tcase_add_test(tc, utf8_decodes_strictly);
     suite_add_tcase(s, tc);
     tc = tcase_create("global");
     tcase_add_test(tc, global_init_is_counted_and_checks_allocator);
