@@ -70,7 +70,12 @@ int skycrate__base64_encode(skycrate__buf *out, const void *data, size_t len);
 int skycrate__base64_decode(skycrate__buf *out, const char *s, size_t len);
 /* Base64 of the MD5 of `data` (Content-MD5 values): 24 chars + NUL. */
 void skycrate__content_md5(char out[25], const void *data, size_t len);
-/* Cryptographically secure random bytes (getrandom). 0 or SKYCRATE_ERROR. */
+/* Cryptographically secure random bytes from the system (getrandom): one system call per
+ * draw. 0 or SKYCRATE_ERROR. */
 int skycrate__random_bytes(void *out, size_t len);
+/* Unguessable random bytes from the calling thread's ChaCha20 generator (lib/crypto/random.c),
+ * seeded from getrandom and seeded again after fork: for values drawn often, such as the
+ * unique part of upload keys. 0 or SKYCRATE_ERROR (the system source failed when seeding). */
+int skycrate__random_fast(void *out, size_t len);
 
 #endif

@@ -1,24 +1,28 @@
 /*
- * Hex, base64 (strict decoding), Content-MD5 values and random bytes.
+ * Hex, base64 (strict decoding) and Content-MD5 values.
  * SPDX-License-Identifier: MIT
  */
 #include "crypto/crypto.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <mbedtls/base64.h>
 
 #include "core/alloc.h"
 #include "errors.h"
 
+/* The two hex digits of every byte value, for one copy per byte. */
+#define HEX_ROW(h)                                                                                 \
+    h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
+static const char hex_pairs[] = HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3") HEX_ROW("4")
+    HEX_ROW("5") HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9") HEX_ROW("a") HEX_ROW("b")
+        HEX_ROW("c") HEX_ROW("d") HEX_ROW("e") HEX_ROW("f");
+
 void skycrate__hex_encode(char *out, const uint8_t *data, size_t len)
 {
-    static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 0x0f];
+        out[2 * i] = hex_pairs[2 * data[i]];
+        out[2 * i + 1] = hex_pairs[2 * data[i] + 1];
     }
     out[2 * len] = '\0';
 }
@@ -110,20 +114,4 @@ void skycrate__content_md5(char out[25], const void *data, size_t len)
     /* 16 bytes always fit in 24 characters and the NUL. */
     (void)mbedtls_base64_encode((unsigned char *)out, 25, &olen, digest, sizeof(digest));
     out[24] = '\0';
-}
-
-int skycrate__random_bytes(void *out, size_t len)
-{
-    unsigned char *p = out;
-    while (len > 0) {
-        ssize_t n = getrandom(p, len, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return skycrate__error_set(SKYCRATE_ERROR, "getrandom failed: %s", strerror(errno));
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }

@@ -2,7 +2,10 @@
  * Unit tests of lib/crypto: SHA-256 (NIST), HMAC-SHA256 (RFC 4231), MD5 (RFC 1321),
  * base64 (RFC 4648, strict decoding), hex, Content-MD5, random bytes.
  */
+#include <pthread.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/common.h"
 #include "crypto/crypto.h"
@@ -326,6 +329,83 @@ START_TEST(random_bytes_fill_and_differ)
 }
 END_TEST
 
+START_TEST(fast_random_fills_and_is_balanced)
+{
+    uint8_t a[16], b[16], zero[16] = {0};
+    ck_assert_int_eq(skycrate__random_fast(a, sizeof(a)), 0);
+    ck_assert_int_eq(skycrate__random_fast(b, sizeof(b)), 0);
+    ck_assert(memcmp(a, b, sizeof(a)) != 0);
+    ck_assert(memcmp(a, zero, sizeof(a)) != 0);
+    ck_assert_int_eq(skycrate__random_fast(a, 0), 0);
+    /* Draws of every size, across refills: a megabyte, byte by byte and in odd lengths. */
+    static uint8_t big[1 << 20];
+    for (size_t i = 0, n = 1; i < sizeof(big); i += n, n = n % 997 + 1)
+        ck_assert_int_eq(skycrate__random_fast(big + i, i + n <= sizeof(big) ? n : sizeof(big) - i),
+                         0);
+    int seen[256] = {0};
+    long ones[8] = {0};
+    for (size_t i = 0; i < sizeof(big); i++) {
+        seen[big[i]] = 1;
+        for (int bit = 0; bit < 8; bit++)
+            ones[bit] += (big[i] >> bit) & 1;
+    }
+    for (int i = 0; i < 256; i++)
+        ck_assert_int_eq(seen[i], 1);
+    /* Each bit is set in half the bytes: 524288 +- 0.5 % (about 7 standard deviations). */
+    for (int bit = 0; bit < 8; bit++)
+        ck_assert_msg(ones[bit] > 521667 && ones[bit] < 526909, "bit %d: %ld", bit, ones[bit]);
+}
+END_TEST
+
+static void *draw16(void *arg)
+{
+    ck_assert_int_eq(skycrate__random_fast(arg, 16), 0);
+    return NULL;
+}
+
+/* Threads seed their own generators: their first draws differ. */
+START_TEST(fast_random_differs_between_threads)
+{
+    uint8_t mine[16], theirs[2][16];
+    ck_assert_int_eq(skycrate__random_fast(mine, sizeof(mine)), 0);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, draw16, theirs[i]), 0);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    ck_assert(memcmp(theirs[0], theirs[1], 16) != 0);
+    ck_assert(memcmp(theirs[0], mine, 16) != 0);
+    ck_assert(memcmp(theirs[1], mine, 16) != 0);
+}
+END_TEST
+
+/* A child process must not repeat its parent's values: after fork() both draw, from what was
+ * one generator state, and get different bytes. */
+START_TEST(fast_random_differs_after_fork)
+{
+    uint8_t warm[16], parent[16], child[16];
+    ck_assert_int_eq(skycrate__random_fast(warm, sizeof(warm)), 0);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        uint8_t mine[16];
+        int ok = skycrate__random_fast(mine, sizeof(mine)) == 0 &&
+                 write(fds[1], mine, sizeof(mine)) == (ssize_t)sizeof(mine);
+        _exit(ok ? 0 : 1);
+    }
+    ck_assert_int_eq(skycrate__random_fast(parent, sizeof(parent)), 0);
+    ck_assert_int_eq(read(fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert(memcmp(parent, child, sizeof(parent)) != 0);
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
     Suite *s = suite_create("crypto");
@@ -357,6 +437,9 @@ static Suite *crypto_suite(void)
 
     tc = tcase_create("random");
     tcase_add_test(tc, random_bytes_fill_and_differ);
+    tcase_add_test(tc, fast_random_fills_and_is_balanced);
+    tcase_add_test(tc, fast_random_differs_between_threads);
+    tcase_add_test(tc, fast_random_differs_after_fork);
     suite_add_tcase(s, tc);
     return s;
 }
