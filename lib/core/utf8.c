@@ -5,6 +5,8 @@
  */
 #include "core/utf8.h"
 
+#include <string.h>
+
 size_t skycrate__utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -39,7 +41,13 @@ bool skycrate__utf8_valid(const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         uint32_t cp;
-        if ((unsigned char)s[i] < 0x80) { /* ASCII runs are the common case */
+        uint64_t eight;
+        /* ASCII runs are the common case: eight bytes at a time. */
+        if (i + 8 <= n && (memcpy(&eight, s + i, 8), (eight & UINT64_C(0x8080808080808080)) == 0)) {
+            i += 8;
+            continue;
+        }
+        if ((unsigned char)s[i] < 0x80) {
             i++;
             continue;
         }
