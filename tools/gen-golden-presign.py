@@ -243,6 +243,12 @@ def url_cases():
     out['put-typical'] = {'method': 'PUT', 'key': 'uploads/user42/report 2024.pdf',
                           'params': {'ContentType': 'application/pdf'}}
     out['put-plain'] = {'method': 'PUT', 'key': 'uploads/user42/report 2024.pdf'}
+    # bench/presign's web-app workload: a key as skycrate_upload_key() makes it, us-east-1.
+    out['put-upload-key'] = {
+        'method': 'PUT',
+        'key': 'uploads/user42/2f1c7e0a-9b3d-4c1e-8f6a-0d5e4b3a2c1f-Quarterly report 2024 '
+               '(final).pdf',
+        'config': {'region': 'us-east-1'}}
 
     keys = {
         'spaces': 'my key with  spaces.txt',

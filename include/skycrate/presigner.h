@@ -31,8 +31,10 @@
  * @endcode
  * An UploadPart contract also has `"partNumber"` and `"uploadId"`. No checksum, ACL or other
  * parameter is ever added to a URL unless the request asks for it. Servers that presign in
- * bulk use skycrate_presigner_sign_url(), which writes the URL into a caller's buffer and allocates
- * nothing.
+ * bulk use skycrate_presigner_sign_url() or skycrate_presigner_sign_json(), which write the URL
+ * or the contract's JSON into a caller's buffer and allocate nothing; with
+ * skycrate_upload_key_to() and one request per thread (skycrate_presign_request_set_key()),
+ * a presign endpoint's whole answer allocates nothing.
  * @{
  */
 
@@ -214,6 +216,30 @@ SKYCRATE_API int skycrate_presigner_sign_url(char *buf, size_t cap, size_t *len_
                                              const skycrate_presign_request *request);
 
 /**
+ * @brief Presigns a request straight into the contract's JSON, in a caller's buffer: the fast
+ *        path for a presign endpoint that answers with the contract. Thread-safe.
+ *
+ * The text is byte for byte what skycrate_presigner_sign() and skycrate_presigned_to_json()
+ * with the same `flags` give (for the same signing time), but no contract is made: the URL is
+ * signed in its place inside the document. Like skycrate_presigner_sign_url() it allocates
+ * nothing once the calling thread has presigned for the same credentials, region, day and
+ * bucket before, and when the provider itself does not allocate.
+ * @param[out] buf where the JSON goes, NUL-terminated (UTF-8).
+ * @param[in] cap the size of `buf` in bytes.
+ * @param[out] len_out the text's length without the NUL (also when `buf` is too small); may
+ *             be NULL.
+ * @param[in] presigner the presigner.
+ * @param[in] request the request.
+ * @param[in] flags 0 (compact) or #SKYCRATE_JSON_PRETTY.
+ * @return 0, #SKYCRATE_EINVAL (also when `cap` is not more than the text's length: then
+ *         nothing was written), #SKYCRATE_EEXPIRED, the provider's code, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int skycrate_presigner_sign_json(char *buf, size_t cap, size_t *len_out,
+                                              const skycrate_presigner *presigner,
+                                              const skycrate_presign_request *request,
+                                              uint32_t flags);
+
+/**
  * @brief Presigns the UploadPart URLs of a multipart upload: parts `first_part` ..
  *        `first_part + count - 1`, all signed at the same time.
  * @param[out] out an array of `count` contracts, each freed with skycrate_presigned_free();
@@ -344,9 +370,12 @@ SKYCRATE_API int skycrate_presigned_explain(const char **canonical_request,
  * quote, `#`, `%`, `*`, `:`, `;`, `<`, `>`, `?`, `^`, braces, brackets, `|`, the backslash and
  * the backtick become `_`; runs of blanks become one space and runs of dots one dot; leading
  * dots and trailing dots and blanks go (no `..`, no hidden names); the name is cut to 128 bytes
- * keeping a short extension; an empty result is `file`. The uuid (version 4, from the system's secure random
- * source) makes keys unique, so uploads never overwrite each other.
- * @param[out] out the key (at most 1024 bytes); free it with skycrate_free().
+ * keeping a short extension; an empty result is `file`. The uuid (version 4) makes keys unique,
+ * so uploads never overwrite each other, and unguessable: its 122 random bits come from a
+ * per-thread ChaCha20 generator seeded from the system's secure source (getrandom), seeded
+ * again after fork() and erasing what it handed out.
+ * @param[out] out the key (at most #SKYCRATE_UPLOAD_KEY_MAX bytes); free it with
+ *            skycrate_free().
  * @param[in] prefix the first segments without a leading `/` (`uploads/` and `uploads` are the
  *            same), "" for none, or NULL for `uploads`.
  * @param[in] user_id 1 to 128 characters of `A-Z a-z 0-9 . _ @ + = ~ -`, not starting with `.`.
@@ -356,6 +385,25 @@ SKYCRATE_API int skycrate_presigned_explain(const char **canonical_request,
  */
 SKYCRATE_API int skycrate_upload_key(char **out, const char *prefix, const char *user_id,
                                      const char *filename);
+
+/** The longest key skycrate_upload_key() makes, in bytes (without the NUL). */
+#define SKYCRATE_UPLOAD_KEY_MAX 1024
+
+/**
+ * @brief skycrate_upload_key() into a caller's buffer, with no allocation: for servers that
+ *        make a key per request. Thread-safe.
+ * @param[out] buf where the key goes, NUL-terminated.
+ * @param[in] cap the size of `buf` in bytes; #SKYCRATE_UPLOAD_KEY_MAX + 1 always suffices.
+ * @param[out] len_out the key's length without the NUL (also when `buf` is too small); may be
+ *             NULL.
+ * @param[in] prefix as for skycrate_upload_key().
+ * @param[in] user_id as for skycrate_upload_key().
+ * @param[in] filename as for skycrate_upload_key().
+ * @return 0, #SKYCRATE_EINVAL (also when `cap` is not more than the key's length: then nothing
+ *         was written), or #SKYCRATE_ERROR when no random bytes could be had.
+ */
+SKYCRATE_API int skycrate_upload_key_to(char *buf, size_t cap, size_t *len_out, const char *prefix,
+                                        const char *user_id, const char *filename);
 
 /** @} */
 

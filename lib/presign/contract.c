@@ -4,71 +4,66 @@
  * (skycrate/presigner.h); and, for diagnostics, the canonical request and string to sign.
  * SPDX-License-Identifier: MIT
  */
-#include <jansson.h>
 #include <string.h>
 
 #include "core/common.h"
-#include "core/json.h"
+#include "core/json_writer.h"
 #include "core/time.h"
 #include "presign/presign.h"
 
-int skycrate__presigned_build(skycrate_presigned **out, const skycrate_presign_request *r,
-                              char *url, int64_t signed_at, int64_t expires_in, bool clamped,
-                              const skycrate__buf *canonical_request,
-                              const skycrate__buf *string_to_sign)
+static char *place(char **at, const char *s, size_t n)
 {
-    int error = 0;
-    skycrate_presigned *c = skycrate__calloc(1, sizeof(*c));
-    if (c == NULL) {
-        skycrate__free(url);
-        return skycrate__error_nomem();
-    }
-    c->magic = SKYCRATE_MAGIC_PRESIGNED;
-    c->url = url;
-    strcpy(c->method, r->method);
-    c->signed_at = signed_at;
-    c->expires_in = expires_in;
-    c->clamped = clamped;
-    c->part_number = r->part_number;
-    if ((c->bucket = skycrate__strdup(r->bucket)) == NULL ||
-        (c->key = skycrate__strdup(r->key)) == NULL ||
-        (r->upload_id && (c->upload_id = skycrate__strdup(r->upload_id)) == NULL) ||
-        (c->canonical_request = skycrate__strdup(skycrate__buf_cstr(canonical_request))) == NULL ||
-        (c->string_to_sign = skycrate__strdup(skycrate__buf_cstr(string_to_sign))) == NULL)
-        goto nomem;
-    if (r->header_count &&
-        (c->headers = skycrate__calloc(r->header_count, sizeof(*c->headers))) == NULL)
-        goto nomem;
-    for (size_t i = 0; i < r->header_count; i++) {
-        c->header_count++;
-        if ((c->headers[i].name = skycrate__strdup(r->headers[i].name)) == NULL ||
-            (c->headers[i].value = skycrate__strdup(r->headers[i].value)) == NULL)
-            goto nomem;
-    }
+    char *p = *at;
+    if (s)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    *at += n + 1;
+    return p;
+}
+
+int skycrate__presigned_alloc(skycrate_presigned **out, const skycrate_presign_request *r,
+                              const skycrate__presign_lengths *len)
+{
+    size_t bucket = strlen(r->bucket), key = strlen(r->key);
+    size_t upload_id = r->upload_id ? strlen(r->upload_id) : 0;
+    size_t size = sizeof(skycrate_presigned) + r->header_count * sizeof(skycrate__presign_header) +
+                  len->url + 1 + len->canonical_request + 1 + len->string_to_sign + 1 + bucket + 1 +
+                  key + 1 + (r->upload_id ? upload_id + 1 : 0);
+    for (size_t i = 0; i < r->header_count; i++)
+        size += strlen(r->headers[i].name) + 1 + strlen(r->headers[i].value) + 1;
+    skycrate_presigned *c = skycrate__malloc(size);
     *out = c;
+    if (c == NULL)
+        return skycrate__error_nomem();
+    memset(c, 0, sizeof(*c));
+    c->magic = SKYCRATE_MAGIC_PRESIGNED;
+    strcpy(c->method, r->method);
+    c->part_number = r->part_number;
+    c->headers = (skycrate__presign_header *)(c + 1);
+    c->header_count = r->header_count;
+    char *at = (char *)(c->headers + r->header_count);
+    c->url = place(&at, NULL, len->url);
+    c->canonical_request = place(&at, NULL, len->canonical_request);
+    c->string_to_sign = place(&at, NULL, len->string_to_sign);
+    c->bucket = place(&at, r->bucket, bucket);
+    c->key = place(&at, r->key, key);
+    if (r->upload_id)
+        c->upload_id = place(&at, r->upload_id, upload_id);
+    for (size_t i = 0; i < r->header_count; i++) {
+        const skycrate__presign_header *h = &r->headers[i];
+        c->headers[i].name = place(&at, h->name, strlen(h->name));
+        c->headers[i].value = place(&at, h->value, strlen(h->value));
+    }
     return 0;
-nomem:
-    error = skycrate__error_nomem();
-    skycrate_presigned_free(c);
-    return error;
 }
 
 void skycrate_presigned_free(skycrate_presigned *c)
 {
     if (!SKYCRATE_VALID_HANDLE(c, SKYCRATE_MAGIC_PRESIGNED))
         return;
-    for (size_t i = 0; i < c->header_count; i++) {
-        skycrate__free(c->headers[i].name);
-        skycrate__free(c->headers[i].value);
-    }
-    skycrate__free(c->headers);
-    skycrate__free(c->bucket);
-    skycrate__free(c->key);
     /* The URL and the canonical request carry the session token and the signature. */
-    skycrate__free_secret(c->url);
-    skycrate__free_secret(c->canonical_request);
-    skycrate__free(c->string_to_sign);
-    skycrate__free(c->upload_id);
+    skycrate__wipe(c->url, strlen(c->url));
+    skycrate__wipe(c->canonical_request, strlen(c->canonical_request));
     c->magic = 0;
     skycrate__free(c);
 }
@@ -144,44 +139,68 @@ int skycrate_presigned_explain(const char **canonical_request, const char **stri
     return 0;
 }
 
-/* Sets obj[name] = value (a new reference); false when jansson is out of memory. */
-static bool put(json_t *obj, const char *name, json_t *value)
+/* The contract's JSON, in DESIGN.md §4's order. */
+size_t skycrate__presigned_render(char *out, const skycrate__presigned_view *v, const char *url,
+                                  size_t url_len, bool pretty, size_t *url_at)
 {
-    return value != NULL && json_object_set_new(obj, name, value) == 0;
+    skycrate__json_writer w;
+    skycrate__json_writer_init(&w, out, pretty);
+    skycrate__json_object_begin(&w);
+    skycrate__json_member(&w, "method");
+    skycrate__json_string(&w, v->method, strlen(v->method));
+    skycrate__json_member(&w, "bucket");
+    skycrate__json_string(&w, v->bucket, strlen(v->bucket));
+    skycrate__json_member(&w, "key");
+    skycrate__json_string(&w, v->key, strlen(v->key));
+    skycrate__json_member(&w, "url");
+    /* A URL holds only unreserved characters, '%', '/', ':', '?', '&' and '=': none of them is
+     * escaped in JSON, so it goes in (or is signed in place) as it is. */
+    skycrate__json_raw(&w, "\"", 1);
+    if (url_at)
+        *url_at = w.len;
+    skycrate__json_raw(&w, url, url_len);
+    skycrate__json_raw(&w, "\"", 1);
+    skycrate__json_member(&w, "headers");
+    skycrate__json_object_begin(&w);
+    for (size_t i = 0; i < v->header_count; i++) {
+        skycrate__json_member(&w, v->headers[i].name);
+        skycrate__json_string(&w, v->headers[i].value, strlen(v->headers[i].value));
+    }
+    skycrate__json_object_end(&w);
+    skycrate__json_member(&w, "expiresAt");
+    skycrate__json_string(&w, v->expires_at, 20);
+    skycrate__json_member(&w, "expiresIn");
+    skycrate__json_int(&w, v->expires_in);
+    skycrate__json_member(&w, "expiresClamped");
+    skycrate__json_bool(&w, v->clamped);
+    if (v->upload_id) {
+        skycrate__json_member(&w, "partNumber");
+        skycrate__json_int(&w, v->part_number);
+        skycrate__json_member(&w, "uploadId");
+        skycrate__json_string(&w, v->upload_id, strlen(v->upload_id));
+    }
+    skycrate__json_object_end(&w);
+    return w.len;
 }
 
 int skycrate_presigned_to_json(char **out, const skycrate_presigned *c, uint32_t flags)
 {
-    int error = 0;
-    json_t *doc = NULL, *headers = NULL;
-    char expires_at[21];
     SKYCRATE_ASSERT_ARG(out != NULL);
     *out = NULL;
     SKYCRATE_ASSERT_HANDLE(c, SKYCRATE_MAGIC_PRESIGNED);
     SKYCRATE_ASSERT_ARG((flags & ~SKYCRATE_JSON_PRETTY) == 0);
-    skycrate__format_iso8601(expires_at, c->signed_at + c->expires_in);
-    if ((doc = json_object()) == NULL || (headers = json_object()) == NULL)
-        goto nomem;
-    for (size_t i = 0; i < c->header_count; i++)
-        if (!put(headers, c->headers[i].name, json_string(c->headers[i].value)))
-            goto nomem;
-    bool ok = put(doc, "method", json_string(c->method)) &&
-              put(doc, "bucket", json_string(c->bucket)) && put(doc, "key", json_string(c->key)) &&
-              put(doc, "url", json_string(c->url)) && put(doc, "headers", json_incref(headers)) &&
-              put(doc, "expiresAt", json_string(expires_at)) &&
-              put(doc, "expiresIn", json_integer(c->expires_in)) &&
-              put(doc, "expiresClamped", json_boolean(c->clamped));
-    if (ok && c->upload_id)
-        ok = put(doc, "partNumber", json_integer(c->part_number)) &&
-             put(doc, "uploadId", json_string(c->upload_id));
-    if (!ok)
-        goto nomem;
-    error = skycrate__json_render(out, doc, flags);
-    goto done;
-nomem:
-    error = skycrate__error_nomem();
-done:
-    json_decref(headers);
-    json_decref(doc);
-    return error;
+    skycrate__presigned_view v = {c->method,       c->bucket,    c->key,         c->headers,
+                                  c->header_count, c->upload_id, c->part_number, "",
+                                  c->expires_in,   c->clamped};
+    skycrate__format_iso8601(v.expires_at, c->signed_at + c->expires_in);
+    bool pretty = (flags & SKYCRATE_JSON_PRETTY) != 0;
+    size_t url_len = strlen(c->url);
+    size_t len = skycrate__presigned_render(NULL, &v, c->url, url_len, pretty, NULL);
+    char *text = skycrate__malloc(len + 1);
+    if (text == NULL)
+        return skycrate__error_nomem();
+    skycrate__presigned_render(text, &v, c->url, url_len, pretty, NULL);
+    text[len] = '\0';
+    *out = text;
+    return 0;
 }

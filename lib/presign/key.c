@@ -1,6 +1,7 @@
 /*
  * Safe object keys for browser uploads: "{prefix}/{user}/{uuid}-{name}" from an untrusted file
- * name (the seed's POST /api/s3/presign {filename}).
+ * name (the seed's POST /api/s3/presign {filename}), written straight into the caller's
+ * buffer. The uuid's random bits come from the thread's ChaCha20 generator (crypto.h).
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -15,25 +16,110 @@
 #define MAX_USER 128
 #define MAX_NAME 128
 #define MAX_EXT 16
+#define UUID_LEN 36
 
-/* Characters S3 and URLs handle badly, made '_' (AWS's "characters to avoid" and a few that
- * shells and file systems dislike). */
-static bool replaced(uint32_t cp)
+/* What becomes of each character of a file name. */
+enum { KEEP = 0, REPLACE, BLANK, DOT, DROP };
+
+/* ASCII: control characters go, except that tab to carriage return are blanks; the characters
+ * S3 and URLs handle badly become '_' (AWS's "characters to avoid" and a few that shells and
+ * file systems dislike). */
+static const unsigned char ascii_class[128] = {
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    BLANK,
+    BLANK,
+    BLANK,
+    BLANK,
+    BLANK,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    DROP,
+    [' '] = BLANK,
+    ['.'] = DOT,
+    ['"'] = REPLACE,
+    ['#'] = REPLACE,
+    ['%'] = REPLACE,
+    ['*'] = REPLACE,
+    [':'] = REPLACE,
+    [';'] = REPLACE,
+    ['<'] = REPLACE,
+    ['>'] = REPLACE,
+    ['?'] = REPLACE,
+    ['\\'] = REPLACE,
+    ['^'] = REPLACE,
+    ['`'] = REPLACE,
+    ['{'] = REPLACE,
+    ['|'] = REPLACE,
+    ['}'] = REPLACE,
+    ['['] = REPLACE,
+    [']'] = REPLACE,
+    [0x7f] = DROP,
+};
+
+/* Beyond ASCII: blanks, and the invisible or direction-changing characters that go (a name
+ * that displays as "invoice.pdf" but is "invoice\u202Efdp.exe"). */
+static int class_of(uint32_t cp)
 {
-    return cp < 0x80 && strchr("\"#%*:;<>?\\^`{|}[]", (int)cp) != NULL;
+    if (cp < 0x80)
+        return ascii_class[cp];
+    if (cp == 0xa0 || cp == 0x3000)
+        return BLANK;
+    if ((cp >= 0x80 && cp <= 0x9f) || cp == 0xad || (cp >= 0x200b && cp <= 0x200f) ||
+        (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff ||
+        (cp >= 0xfff9 && cp <= 0xfffb))
+        return DROP;
+    return KEEP;
 }
 
-/* Control and invisible or direction-changing characters (a name that displays as
- * "invoice.pdf" but is "invoice\u202Efdp.exe"). */
-static bool dropped(uint32_t cp)
+/* Appends one decoded character of the name to buf[0..*w). */
+static void put_name_char(char *buf, size_t *w, uint32_t cp, const char *bytes, size_t len)
 {
-    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0xad ||
-           (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-           (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+    switch (class_of(cp)) {
+    case KEEP:
+        memcpy(buf + *w, bytes, len);
+        *w += len;
+        break;
+    case REPLACE: buf[(*w)++] = '_'; break;
+    case BLANK:
+        if (*w > 0 && buf[*w - 1] != ' ')
+            buf[(*w)++] = ' ';
+        break;
+    case DOT:
+        while (*w > 0 && buf[*w - 1] == ' ') /* "name .txt" is "name.txt" */
+            (*w)--;
+        if (*w > 0 && buf[*w - 1] != '.')
+            buf[(*w)++] = '.'; /* no leading dot, no ".." */
+        break;
+    default: break; /* DROP */
+    }
 }
 
-/* The clean name, at most MAX_NAME bytes, into `out` (MAX_NAME + 1 bytes). */
-static void clean_name(char *out, const char *filename)
+/* The clean name, at most MAX_NAME bytes, into `out` (MAX_NAME + 1 bytes); returns its
+ * length. */
+static size_t clean_name(char *out, const char *filename)
 {
     /* Directories go: the part after the last '/' or '\'. */
     const char *base = filename;
@@ -41,35 +127,21 @@ static void clean_name(char *out, const char *filename)
         if (*p == '/' || *p == '\\')
             base = p + 1;
 
-    const unsigned char *s = (const unsigned char *)base;
     size_t n = strlen(base), w = 0;
     char buf[4096];
     for (size_t i = 0; i < n && w + 4 < sizeof(buf);) {
-        uint32_t cp;
-        size_t len = skycrate__utf8_decode(base + i, n - i, &cp);
+        uint32_t cp = (unsigned char)base[i];
+        if (cp < 0x80 && ascii_class[cp] == KEEP) { /* the common case, kept as it is */
+            buf[w++] = (char)cp;
+            i++;
+            continue;
+        }
+        size_t len = cp < 0x80 ? 1 : skycrate__utf8_decode(base + i, n - i, &cp);
         if (len == 0) { /* invalid byte: dropped */
             i++;
             continue;
         }
-        bool blank = cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xa0 || cp == 0x3000;
-        if (!blank && dropped(cp)) {
-            i += len;
-            continue;
-        }
-        if (replaced(cp)) {
-            buf[w++] = '_';
-        } else if (blank) {
-            if (w > 0 && buf[w - 1] != ' ')
-                buf[w++] = ' ';
-        } else if (cp == '.') {
-            while (w > 0 && buf[w - 1] == ' ') /* "name .txt" is "name.txt" */
-                w--;
-            if (w > 0 && buf[w - 1] != '.')
-                buf[w++] = '.'; /* no leading dot, no ".." */
-        } else {
-            memcpy(buf + w, s + i, len);
-            w += len;
-        }
+        put_name_char(buf, &w, cp, base + i, len);
         i += len;
     }
     /* No trailing dots or blanks (Windows drops them, and "name." hides an extension). */
@@ -94,24 +166,19 @@ static void clean_name(char *out, const char *filename)
     if (w == 0 || buf[0] == '.') /* nothing left, or only an extension */
         memmove(buf + 4, buf, w + 1), memcpy(buf, "file", 4), w += 4;
     memcpy(out, buf, w + 1);
+    return w;
 }
 
 static bool user_char(unsigned char c)
 {
+    static const bool other[128] = {
+        ['.'] = 1, ['_'] = 1, ['@'] = 1, ['+'] = 1, ['='] = 1, ['~'] = 1, ['-'] = 1};
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c != '\0' && strchr("._@+=~-", c) != NULL);
+           (c < 0x80 && other[c]);
 }
 
-int skycrate_upload_key(char **out, const char *prefix, const char *user_id, const char *filename)
+static int check_user(const char *user_id, size_t *len_out)
 {
-    int error = 0;
-    skycrate__buf key = SKYCRATE_BUF_INIT;
-    char name[MAX_NAME + 1], uuid[37];
-    uint8_t rnd[16];
-    SKYCRATE_ASSERT_ARG(out != NULL);
-    *out = NULL;
-    SKYCRATE_ASSERT_ARG(filename != NULL);
-
     size_t un = user_id ? strlen(user_id) : 0;
     if (un == 0 || un > MAX_USER || user_id[0] == '.')
         return skycrate__error_set(SKYCRATE_EINVAL,
@@ -123,8 +190,13 @@ int skycrate_upload_key(char **out, const char *prefix, const char *user_id, con
             return skycrate__error_set(SKYCRATE_EINVAL,
                                        "upload key: the user id may contain A-Z a-z 0-9 . _ @ + "
                                        "= ~ - only");
-    if (prefix == NULL)
-        prefix = DEFAULT_PREFIX;
+    *len_out = un;
+    return 0;
+}
+
+/* The prefix's length without trailing slashes, once it is known to be safe. */
+static int check_prefix(const char *prefix, size_t *len_out)
+{
     size_t pn = strlen(prefix);
     while (pn > 0 && prefix[pn - 1] == '/')
         pn--;
@@ -146,31 +218,88 @@ int skycrate_upload_key(char **out, const char *prefix, const char *user_id, con
                                        "upload key: empty, '.' or '..' segment in the prefix");
         seg = i + 1;
     }
+    *len_out = pn;
+    return 0;
+}
 
-    clean_name(name, filename);
-    if ((error = skycrate__random_bytes(rnd, sizeof(rnd))) < 0)
+/* A version 4 (random) uuid, 36 characters, no NUL. */
+static int put_uuid(char *out)
+{
+    uint8_t rnd[16];
+    char hex[33];
+    int error = skycrate__random_fast(rnd, sizeof(rnd));
+    if (error < 0)
         return error;
     rnd[6] = (uint8_t)((rnd[6] & 0x0f) | 0x40); /* version 4 */
     rnd[8] = (uint8_t)((rnd[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    char hex[33];
     skycrate__hex_encode(hex, rnd, sizeof(rnd));
-    memcpy(uuid, hex, 8);
-    uuid[8] = '-';
-    memcpy(uuid + 9, hex + 8, 4);
-    uuid[13] = '-';
-    memcpy(uuid + 14, hex + 12, 4);
-    uuid[18] = '-';
-    memcpy(uuid + 19, hex + 16, 4);
-    uuid[23] = '-';
-    memcpy(uuid + 24, hex + 20, 12);
-    uuid[36] = '\0';
+    static const unsigned char groups[][2] = {{0, 8}, {8, 4}, {12, 4}, {16, 4}, {20, 12}};
+    char *p = out;
+    for (size_t i = 0; i < 5; i++) {
+        if (i > 0)
+            *p++ = '-';
+        memcpy(p, hex + groups[i][0], groups[i][1]);
+        p += groups[i][1];
+    }
+    skycrate__wipe(rnd, sizeof(rnd));
+    return 0;
+}
 
-    if ((pn > 0 && ((error = skycrate__buf_put(&key, prefix, pn)) < 0 ||
-                    (error = skycrate__buf_putc(&key, '/')) < 0)) ||
-        (error = skycrate__buf_printf(&key, "%s/%s-%s", user_id, uuid, name)) < 0)
-        goto done;
-    *out = skycrate__buf_detach(&key);
-done:
-    skycrate__buf_dispose(&key);
-    return error;
+static char *put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+int skycrate_upload_key_to(char *buf, size_t cap, size_t *len_out, const char *prefix,
+                           const char *user_id, const char *filename)
+{
+    int error = 0;
+    size_t un = 0, pn = 0;
+    char name[MAX_NAME + 1];
+    if (len_out)
+        *len_out = 0;
+    SKYCRATE_ASSERT_ARG(filename != NULL);
+    if (prefix == NULL)
+        prefix = DEFAULT_PREFIX;
+    if ((error = check_user(user_id, &un)) < 0 || (error = check_prefix(prefix, &pn)) < 0)
+        return error;
+    size_t nn = clean_name(name, filename);
+    size_t total = (pn ? pn + 1 : 0) + un + 1 + UUID_LEN + 1 + nn;
+    if (len_out)
+        *len_out = total;
+    if (buf == NULL || cap <= total)
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "upload key: the key needs %zu bytes, the buffer has %zu",
+                                   total + 1, buf ? cap : 0);
+    char *p = buf;
+    if (pn) {
+        p = put(p, prefix, pn);
+        *p++ = '/';
+    }
+    p = put(p, user_id, un);
+    *p++ = '/';
+    if ((error = put_uuid(p)) < 0) {
+        buf[0] = '\0';
+        return error;
+    }
+    p += UUID_LEN;
+    *p++ = '-';
+    p = put(p, name, nn);
+    *p = '\0';
+    return 0;
+}
+
+int skycrate_upload_key(char **out, const char *prefix, const char *user_id, const char *filename)
+{
+    char key[SKYCRATE_UPLOAD_KEY_MAX + 1];
+    size_t len = 0;
+    SKYCRATE_ASSERT_ARG(out != NULL);
+    *out = NULL;
+    int error = skycrate_upload_key_to(key, sizeof(key), &len, prefix, user_id, filename);
+    if (error < 0)
+        return error;
+    if ((*out = skycrate__strndup(key, len)) == NULL)
+        return skycrate__error_nomem();
+    return 0;
 }

@@ -119,33 +119,39 @@ typedef struct skycrate__presign_creds {
     const uint8_t *secret_hash; /* SHA-256 of the secret (the credentials keep it), or NULL */
 } skycrate__presign_creds;
 
-/* Optional outputs for diagnostics: the canonical request and the string to sign. */
+/* The lengths (without the NUL) of what skycrate__presign_sign() writes. */
+typedef struct skycrate__presign_lengths {
+    size_t url;
+    size_t canonical_request;
+    size_t string_to_sign;
+} skycrate__presign_lengths;
+
+void skycrate__presign_measure(skycrate__presign_lengths *out, const skycrate_presign_request *req,
+                               const skycrate__presign_target *target,
+                               const skycrate__presign_creds *creds, const char *region,
+                               int64_t expires);
+
+/* Optional outputs for diagnostics, each with room for its length from
+ * skycrate__presign_measure() and a NUL. */
 typedef struct skycrate__presign_explain {
-    skycrate__buf *canonical_request;
-    skycrate__buf *string_to_sign;
+    char *canonical_request;
+    char *string_to_sign;
 } skycrate__presign_explain;
 
 /*
  * Signs `req` for `target` as of `time` for `expires` seconds (already clamped, 1..604800) and
  * writes the URL, NUL-terminated, into `url` (`cap` bytes). *len_out receives the URL's length
- * without the NUL, also when `cap` is too small (then SKYCRATE_EINVAL and nothing else done).
- * `region` is at most 63 bytes. With `explain` NULL this allocates nothing: the derived signing
- * key, the credential scope and the HMAC state after the string to sign's first block come
- * from the thread's signing-key cache (sigv4.h); everything else is written straight into
- * `url`.
- * Returns 0, SKYCRATE_EINVAL or (explain only) SKYCRATE_ENOMEM.
+ * without the NUL, also when `cap` is too small (then SKYCRATE_EINVAL, and nothing written).
+ * `region` is at most 63 bytes. This allocates nothing: the derived signing key, the
+ * credential scope and the HMAC state after the string to sign's first block come from the
+ * thread's signing-key cache (sigv4.h); everything else is written straight into `url` (and
+ * `explain`, when not NULL). Returns 0 or SKYCRATE_EINVAL.
  */
 int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
                            const skycrate_presign_request *req,
                            const skycrate__presign_target *target,
                            const skycrate__presign_creds *creds, const char *region, int64_t time,
-                           int64_t expires, skycrate__presign_explain *explain);
-
-/* The length (without the NUL) of the URL skycrate__presign_sign() would write. */
-size_t skycrate__presign_url_length(const skycrate_presign_request *req,
-                                    const skycrate__presign_target *target,
-                                    const skycrate__presign_creds *creds, const char *region,
-                                    int64_t expires);
+                           int64_t expires, const skycrate__presign_explain *explain);
 
 /* Checks of the inputs every presign shares: 0 or SKYCRATE_EINVAL with a message. */
 int skycrate__presign_check_bucket(const char *bucket);
@@ -176,11 +182,34 @@ int skycrate__presign_plan_make(skycrate__presign_plan *out, const skycrate_pres
                                 const char *bucket, bool has_time, int64_t time, int64_t expires);
 void skycrate__presign_plan_dispose(skycrate__presign_plan *plan);
 
-/* Makes a contract; takes `url` (freed on failure too) and copies the rest. 0 or ENOMEM. */
-int skycrate__presigned_build(skycrate_presigned **out, const skycrate_presign_request *req,
-                              char *url, int64_t signed_at, int64_t expires_in, bool clamped,
-                              const skycrate__buf *canonical_request,
-                              const skycrate__buf *string_to_sign);
+/* Makes a contract for `r` in one allocation: its strings copied, and room for the URL,
+ * canonical request and string to sign of `len` (c->url, ...) for the signer to fill. The
+ * caller sets signed_at, expires_in and clamped. 0 or SKYCRATE_ENOMEM. */
+int skycrate__presigned_alloc(skycrate_presigned **out, const skycrate_presign_request *r,
+                              const skycrate__presign_lengths *len);
+
+/* What the contract's JSON holds, from a contract or from a request as it is signed. */
+typedef struct skycrate__presigned_view {
+    const char *method;
+    const char *bucket;
+    const char *key;
+    const skycrate__presign_header *headers;
+    size_t header_count;
+    const char *upload_id; /* NULL: not an UploadPart */
+    uint32_t part_number;
+    char expires_at[21]; /* ISO 8601 */
+    int64_t expires_in;
+    bool clamped;
+} skycrate__presigned_view;
+
+/*
+ * The contract's JSON (the public _to_json's text, compact or pretty) around a URL of
+ * `url_len` bytes: written into `out` when not NULL (no NUL), only measured when NULL. The URL
+ * is copied from `url`, or with `url` NULL its place is left empty for the signer; *url_at (if
+ * not NULL) receives its offset. Returns the length.
+ */
+size_t skycrate__presigned_render(char *out, const skycrate__presigned_view *v, const char *url,
+                                  size_t url_len, bool pretty, size_t *url_at);
 
 /* CreateMultipartUpload, also declaring the parts' checksum algorithm ("CRC32C", "SHA256"; sent
  * as x-amz-checksum-algorithm) when not NULL. As skycrate_multipart_create() otherwise. */

@@ -230,31 +230,76 @@ int skycrate_presigner_sign(skycrate_presigned **out, const skycrate_presigner *
                             const skycrate_presign_request *request)
 {
     int error = 0;
-    char *url = NULL;
-    skycrate__buf cr = SKYCRATE_BUF_INIT, sts = SKYCRATE_BUF_INIT;
+    skycrate_presigned *c = NULL;
+    skycrate__presign_lengths len;
     presign_plan pl;
     SKYCRATE_ASSERT_ARG(out != NULL);
     *out = NULL;
     if ((error = plan(&pl, presigner, request)) < 0)
         goto done;
-    size_t len =
-        skycrate__presign_url_length(request, &pl.target, &pl.creds, presigner->region, pl.expires);
-    if ((url = skycrate__malloc(len + 1)) == NULL) {
-        error = skycrate__error_nomem();
+    skycrate__presign_measure(&len, request, &pl.target, &pl.creds, presigner->region, pl.expires);
+    if ((error = skycrate__presigned_alloc(&c, request, &len)) < 0)
         goto done;
-    }
-    skycrate__presign_explain ex = {&cr, &sts};
-    if ((error = skycrate__presign_sign(url, len + 1, &len, request, &pl.target, &pl.creds,
+    skycrate__presign_explain ex = {c->canonical_request, c->string_to_sign};
+    if ((error = skycrate__presign_sign(c->url, len.url + 1, NULL, request, &pl.target, &pl.creds,
                                         presigner->region, pl.time, pl.expires, &ex)) < 0)
         goto done;
-    error =
-        skycrate__presigned_build(out, request, url, pl.time, pl.expires, pl.clamped, &cr, &sts);
-    url = NULL;
+    c->signed_at = pl.time;
+    c->expires_in = pl.expires;
+    c->clamped = pl.clamped;
+    *out = c;
+    c = NULL;
 done:
     plan_dispose(&pl);
-    skycrate__free(url);
-    skycrate__buf_dispose(&cr);
-    skycrate__buf_dispose(&sts);
+    skycrate_presigned_free(c);
+    return error;
+}
+
+int skycrate_presigner_sign_json(char *buf, size_t cap, size_t *len_out,
+                                 const skycrate_presigner *presigner,
+                                 const skycrate_presign_request *request, uint32_t flags)
+{
+    int error = 0;
+    skycrate__presign_lengths len;
+    presign_plan pl;
+    size_t url_at = 0;
+    if (len_out)
+        *len_out = 0;
+    SKYCRATE_ASSERT_ARG((flags & ~SKYCRATE_JSON_PRETTY) == 0);
+    if ((error = plan(&pl, presigner, request)) < 0)
+        goto done;
+    skycrate__presign_measure(&len, request, &pl.target, &pl.creds, presigner->region, pl.expires);
+    skycrate__presigned_view v = {request->method,
+                                  request->bucket,
+                                  request->key,
+                                  request->headers,
+                                  request->header_count,
+                                  request->upload_id,
+                                  request->part_number,
+                                  "",
+                                  pl.expires,
+                                  pl.clamped};
+    skycrate__format_iso8601(v.expires_at, pl.time + pl.expires);
+    bool pretty = (flags & SKYCRATE_JSON_PRETTY) != 0;
+    size_t total = skycrate__presigned_render(NULL, &v, NULL, len.url, pretty, &url_at);
+    if (len_out)
+        *len_out = total;
+    if (buf == NULL || cap <= total) {
+        error = skycrate__error_set(SKYCRATE_EINVAL,
+                                    "presign: the JSON needs %zu bytes, the buffer has %zu",
+                                    total + 1, buf ? cap : 0);
+        goto done;
+    }
+    /* The URL is signed straight into its place, then the document is written around it (over
+     * the URL's NUL): nothing is written when signing fails. */
+    if ((error = skycrate__presign_sign(buf + url_at, len.url + 1, NULL, request, &pl.target,
+                                        &pl.creds, presigner->region, pl.time, pl.expires, NULL)) <
+        0)
+        goto done;
+    skycrate__presigned_render(buf, &v, NULL, len.url, pretty, NULL);
+    buf[total] = '\0';
+done:
+    plan_dispose(&pl);
     return error;
 }
 

@@ -166,15 +166,8 @@ static int derive(skycrate_presign_request *r, const skycrate__presign_header *h
             0)
             goto done;
     }
-    /* Every derived buffer is a string, even when empty. */
-    skycrate__buf *all[] = {&before, &after, &sh, &sh_enc};
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(all); i++)
-        if ((error = skycrate__buf_grow(all[i], 0)) < 0)
-            goto done;
-    for (int i = 0; i < SKYCRATE__PRESIGN_SEGMENTS; i++)
-        if ((error = skycrate__buf_grow(&seg[i], 0)) < 0)
-            goto done;
-
+    /* Empty header lines and segments stay unallocated (the signer reads their lengths); the
+     * signed-header lists always hold "host". */
     buf_swap(&r->hdr_before, &before);
     buf_swap(&r->hdr_after, &after);
     buf_swap(&r->signed_headers, &sh);
@@ -509,6 +502,8 @@ int skycrate_presign_request_set_upload_part(skycrate_presign_request *r, const 
                                        r->method);
         if (upload_id[0] == '\0')
             return skycrate__error_set(SKYCRATE_EINVAL, "presign: empty upload id");
+        if (!skycrate__utf8_valid(upload_id, strlen(upload_id)))
+            return skycrate__error_set(SKYCRATE_EINVAL, "presign: the upload id is not UTF-8");
         if (part_number < 1 || part_number > MAX_PART)
             return skycrate__error_set(SKYCRATE_EINVAL, "presign: part number %u outside 1..%d",
                                        part_number, MAX_PART);

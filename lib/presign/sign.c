@@ -37,8 +37,7 @@ typedef struct {
     skycrate__sha256_ctx sha;
     size_t n;
     char buf[512];
-    skycrate__buf *copy; /* explain: the canonical request's text */
-    int error;
+    char *copy; /* explain: where the canonical request's text goes, or NULL */
 } cr_sink;
 
 static void cr_flush(cr_sink *s)
@@ -49,8 +48,12 @@ static void cr_flush(cr_sink *s)
 
 static void cr_put(cr_sink *s, const void *p, size_t n)
 {
-    if (s->copy && s->error == 0 && skycrate__buf_put(s->copy, p, n) < 0)
-        s->error = SKYCRATE_ENOMEM;
+    if (n == 0) /* an empty part may have no memory at all */
+        return;
+    if (s->copy) {
+        memcpy(s->copy, p, n);
+        s->copy += n;
+    }
     if (s->n + n > sizeof(s->buf)) {
         cr_flush(s);
         if (n > sizeof(s->buf)) {
@@ -71,7 +74,7 @@ static size_t seg_len(const skycrate_presign_request *req, int i)
 
 static char *put_seg(char *p, const skycrate_presign_request *req, int i)
 {
-    return put(p, req->seg[i].ptr, req->seg[i].len);
+    return req->seg[i].len ? put(p, req->seg[i].ptr, req->seg[i].len) : p;
 }
 
 static size_t put_expires(char out[24], int64_t v)
@@ -114,17 +117,38 @@ static size_t url_length(const skycrate_presign_request *req,
            2 * SKYCRATE__SHA256_LEN;
 }
 
-size_t skycrate__presign_url_length(const skycrate_presign_request *req,
-                                    const skycrate__presign_target *target,
-                                    const skycrate__presign_creds *creds, const char *region,
-                                    int64_t expires)
+/* "AWS4-HMAC-SHA256\n" amz_date "\n" "YYYYMMDD/" region "/s3/aws4_request" "\n" hex */
+static size_t sts_length(size_t region_len)
+{
+    return 17 + AMZ_DATE_LEN + 1 + 9 + region_len + 16 + 1 + 2 * SKYCRATE__SHA256_LEN;
+}
+
+/* The canonical request repeats the URL's path and query (all but the signature). */
+static size_t cr_length(const skycrate_presign_request *req, const skycrate__presign_target *target,
+                        size_t url_len)
+{
+    size_t path_len = target->path_len + 1 + req->key_enc.len;
+    size_t query_len = url_len - target->base_len - path_len - 1 -
+                       (sizeof("&X-Amz-Signature=") - 1 + 2 * SKYCRATE__SHA256_LEN);
+    return strlen(req->method) + 1 + path_len + 1 + query_len + 1 + req->hdr_before.len +
+           sizeof("host:") - 1 + target->host_len + 1 + req->hdr_after.len + 1 +
+           req->signed_headers.len + 1 + sizeof(SKYCRATE__UNSIGNED_PAYLOAD) - 1;
+}
+
+void skycrate__presign_measure(skycrate__presign_lengths *out, const skycrate_presign_request *req,
+                               const skycrate__presign_target *target,
+                               const skycrate__presign_creds *creds, const char *region,
+                               int64_t expires)
 {
     char exp[24];
     const char *token = creds->session_token;
-    return url_length(
+    size_t region_len = strlen(region);
+    out->url = url_length(
         req, target,
-        cred_enc_len(creds->access_key_id, strlen(creds->access_key_id), region, strlen(region)),
+        cred_enc_len(creds->access_key_id, strlen(creds->access_key_id), region, region_len),
         put_expires(exp, expires), token, token ? strlen(token) : 0);
+    out->canonical_request = cr_length(req, target, out->url);
+    out->string_to_sign = sts_length(region_len);
 }
 
 /* One presigned URL in progress. */
@@ -224,17 +248,13 @@ static void write_url(presigning *ps, char *url)
 
 /* SHA-256 of the canonical request, which repeats the URL's path and query; a copy of its text
  * for `explain`. */
-static int hash_canonical_request(presigning *ps, uint8_t digest[SKYCRATE__SHA256_LEN],
-                                  skycrate__buf *copy)
+static void hash_canonical_request(presigning *ps, uint8_t digest[SKYCRATE__SHA256_LEN], char *copy)
 {
     const skycrate_presign_request *req = ps->req;
     cr_sink cr;
     skycrate__sha256_begin(&cr.sha);
     cr.n = 0;
     cr.copy = copy;
-    cr.error = 0;
-    if (copy)
-        skycrate__buf_clear(copy);
     cr_put(&cr, req->method, strlen(req->method));
     CR_LIT(&cr, "\n");
     cr_put(&cr, ps->path, ps->path_len);
@@ -251,7 +271,8 @@ static int hash_canonical_request(presigning *ps, uint8_t digest[SKYCRATE__SHA25
     CR_LIT(&cr, "\n" SKYCRATE__UNSIGNED_PAYLOAD);
     cr_flush(&cr);
     skycrate__sha256_end(&cr.sha, digest);
-    return cr.error < 0 ? skycrate__error_nomem() : 0;
+    if (copy)
+        *cr.copy = '\0';
 }
 
 /* The string to sign into `sts` (STS_MAX bytes); returns its length. */
@@ -271,7 +292,7 @@ int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
                            const skycrate_presign_request *req,
                            const skycrate__presign_target *target,
                            const skycrate__presign_creds *creds, const char *region, int64_t time,
-                           int64_t expires, skycrate__presign_explain *explain)
+                           int64_t expires, const skycrate__presign_explain *explain)
 {
     int error = 0;
     presigning ps;
@@ -287,29 +308,23 @@ int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
 
     if (len_out)
         *len_out = 0;
+    /* Nothing is written unless the inputs are good and the URL fits. */
     if ((error = check(creds, region, time, expires)) < 0 ||
         (error = measure(&ps, url ? cap : 0, len_out, time, expires)) < 0)
-        goto done;
+        return error;
     skycrate__sigv4_identity id = {
         creds->access_key_id, creds->secret_access_key, creds->secret_hash, ps.date, region, "s3"};
     ps.scope = skycrate__sigv4_scope_get(&scratch, &id);
     write_url(&ps, url);
-    if ((error = hash_canonical_request(&ps, digest, explain ? explain->canonical_request : NULL)) <
-        0)
-        goto done;
+    hash_canonical_request(&ps, digest, explain ? explain->canonical_request : NULL);
     size_t sts_len = string_to_sign(&ps, sts, digest);
-    if (explain && explain->string_to_sign) {
-        skycrate__buf_clear(explain->string_to_sign);
-        if ((error = skycrate__buf_put(explain->string_to_sign, sts, sts_len)) < 0)
-            goto done;
+    if (explain) {
+        memcpy(explain->string_to_sign, sts, sts_len);
+        explain->string_to_sign[sts_len] = '\0';
     }
     skycrate__sigv4_scope_sign(digest, ps.scope, sts, sts_len);
     skycrate__hex_encode(PUT_LIT(ps.signature_at, "&X-Amz-Signature="), digest, sizeof(digest));
-done:
     skycrate__wipe(digest, sizeof(digest));
-    if (ps.scope)
-        skycrate__sigv4_scope_release(ps.scope, &scratch);
-    if (error < 0 && url && cap > 0)
-        url[0] = '\0';
-    return error;
+    skycrate__sigv4_scope_release(ps.scope, &scratch);
+    return 0;
 }

@@ -16,7 +16,7 @@
 #include "testutil.h"
 #include "testvectors.h"
 
-#define GOLDEN_URL_CASES 60
+#define GOLDEN_URL_CASES 61
 
 static case_list url_cases;
 
@@ -25,7 +25,8 @@ static case_list url_cases;
 typedef struct {
     char url[8192];
     size_t len;
-    skycrate__buf cr, sts;
+    char cr[8192], sts[512];
+    skycrate__presign_lengths measured;
 } signed_url;
 
 static int engine_sign(signed_url *out, const json_t *ctx, const skycrate_presign_request *req,
@@ -40,11 +41,12 @@ static int engine_sign(signed_url *out, const json_t *ctx, const skycrate_presig
     };
     skycrate__presign_creds creds = {jstr(c, "access_key_id"), jstr(c, "secret_access_key"),
                                      jstr(c, "session_token"), NULL};
-    skycrate__presign_explain ex = {&out->cr, &out->sts};
+    skycrate__presign_explain ex = {out->cr, out->sts};
+    const char *region = jstr(json_object_get(ctx, "config"), "region");
+    int64_t expires = json_integer_value(json_object_get(r, "expires"));
+    skycrate__presign_measure(&out->measured, req, &target, &creds, region, expires);
     return skycrate__presign_sign(out->url, sizeof(out->url), &out->len, req, &target, &creds,
-                                  jstr(json_object_get(ctx, "config"), "region"),
-                                  json_integer_value(json_object_get(r, "time")),
-                                  json_integer_value(json_object_get(r, "expires")),
+                                  region, json_integer_value(json_object_get(r, "time")), expires,
                                   explain ? &ex : NULL);
 }
 
@@ -62,7 +64,7 @@ START_TEST(engine_matches_botocore)
     const char *name = url_cases.names[_i];
     json_t *ctx = load_context("presign-golden", name, dir, sizeof(dir));
     skycrate_presign_request *req = golden_request(ctx);
-    signed_url out = {.cr = SKYCRATE_BUF_INIT, .sts = SKYCRATE_BUF_INIT};
+    static signed_url out;
 
     /* Twice: the second signature comes from the thread's cache. */
     for (int round = 0; round < 2; round++) {
@@ -70,9 +72,13 @@ START_TEST(engine_matches_botocore)
         char *cr = must_read(dir, "canonical-request.txt");
         char *sts = must_read(dir, "string-to-sign.txt");
         char *sig = must_read(dir, "signature.txt");
-        ck_assert_str_eq(out.cr.ptr, cr);
-        ck_assert_str_eq(out.sts.ptr, sts);
+        ck_assert_str_eq(out.cr, cr);
+        ck_assert_str_eq(out.sts, sts);
         ck_assert_uint_eq(out.len, strlen(out.url));
+        /* What skycrate__presign_measure() foretold (contracts are allocated from it). */
+        ck_assert_uint_eq(out.measured.url, out.len);
+        ck_assert_uint_eq(out.measured.canonical_request, strlen(cr));
+        ck_assert_uint_eq(out.measured.string_to_sign, strlen(sts));
         char tail[128];
         snprintf(tail, sizeof(tail), "&X-Amz-Signature=%s", sig);
         ck_assert_str_eq(out.url + out.len - strlen(tail), tail);
@@ -88,8 +94,6 @@ START_TEST(engine_matches_botocore)
     ck_assert_sky_ok(engine_sign(&out, ctx, req, false));
     ck_assert_str_eq(out.url, first);
 
-    skycrate__buf_dispose(&out.cr);
-    skycrate__buf_dispose(&out.sts);
     skycrate_presign_request_free(req);
     json_decref(ctx);
 }
@@ -216,8 +220,8 @@ START_TEST(request_canonical_parts)
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "PUT", BUCKET, "a b/ü+?.txt"));
     ck_assert_str_eq(r->key_enc.ptr, "a%20b/%C3%BC%2B%3F.txt");
     ck_assert_str_eq(r->signed_headers.ptr, "host");
-    ck_assert_str_eq(r->hdr_before.ptr, "");
-    ck_assert_str_eq(r->hdr_after.ptr, "");
+    ck_assert_str_eq(skycrate__buf_cstr(&r->hdr_before), "");
+    ck_assert_str_eq(skycrate__buf_cstr(&r->hdr_after), "");
     ck_assert_sky_ok(skycrate_presign_request_add_header(r, "X-Amz-Meta-Note", "  a \t  b  "));
     ck_assert_sky_ok(skycrate_presign_request_add_header(r, "Content-Type", "text/plain"));
     ck_assert_sky_ok(skycrate_presign_request_add_header(r, "Cache-Control", "no-cache"));
@@ -600,25 +604,25 @@ START_TEST(request_allocation_failures)
 }
 END_TEST
 
-START_TEST(engine_explain_allocation_failures)
+/* The explanation goes into the caller's memory: signing with it allocates nothing either. */
+START_TEST(engine_explain_allocates_nothing)
 {
     ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
     skycrate_presign_request *r = NULL;
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", BUCKET, "k"));
-    char url[4096];
+    char url[4096], cr[4096], sts[512];
     size_t len;
-    for (long n = 1; n <= 2; n++) {
-        skycrate__buf cr = SKYCRATE_BUF_INIT, sts = SKYCRATE_BUF_INIT;
-        skycrate__presign_explain ex = {&cr, &sts};
-        testalloc_fail_at(n);
-        int rc = skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &plain_creds,
-                                        "eu-west-1", 1732300000, 900, &ex);
-        testalloc_fail_at(0);
-        ck_assert_int_eq(rc, SKYCRATE_ENOMEM);
-        ck_assert_str_eq(url, "");
-        skycrate__buf_dispose(&cr);
-        skycrate__buf_dispose(&sts);
-    }
+    skycrate__presign_explain ex = {cr, sts};
+    ck_assert_sky_ok(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &plain_creds,
+                                            "eu-west-1", 1732300000, 900, &ex));
+    testalloc_reset_count();
+    ck_assert_sky_ok(skycrate__presign_sign(url, sizeof(url), &len, r, &aws_target, &plain_creds,
+                                            "eu-west-1", 1732300000, 900, &ex));
+    ck_assert_int_eq(testalloc_count(), 0);
+    ck_assert_ptr_nonnull(strstr(cr, "X-Amz-Date=20241122T182640Z"));
+    char cr_hash[65];
+    skycrate__sha256_hex(cr_hash, cr, strlen(cr));
+    ck_assert_str_eq(sts + strlen(sts) - 64, cr_hash);
     skycrate_presign_request_free(r);
     ck_assert_int_eq(testalloc_outstanding(), 0);
     skycrate_global_cleanup();
@@ -776,6 +780,50 @@ START_TEST(upload_keys_are_safe)
 }
 END_TEST
 
+/* The buffer form: the same key shape, its exact length, nothing written when it does not fit,
+ * no allocation; the longest key fits SKYCRATE_UPLOAD_KEY_MAX. */
+START_TEST(upload_key_into_a_buffer)
+{
+    char buf[SKYCRATE_UPLOAD_KEY_MAX + 1];
+    size_t len = 0;
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
+    testalloc_reset_count();
+    ck_assert_sky_ok(
+        skycrate_upload_key_to(buf, sizeof(buf), &len, "uploads", "user42", "C:\\a\\b c.pdf"));
+    ck_assert_int_eq(testalloc_count(), 0);
+    ck_assert_uint_eq(len, strlen(buf));
+    ck_assert_uint_eq(len, strlen("uploads/user42/") + 36 + 1 + strlen("b c.pdf"));
+    ck_assert_str_eq(key_name(buf, "uploads/user42/"), "b c.pdf");
+    /* Too small by one: the length is told, the buffer untouched. */
+    char small[64];
+    memset(small, '#', sizeof(small));
+    size_t need = 0;
+    ck_assert_int_eq(skycrate_upload_key_to(small, len, &need, "uploads", "user42", "b c.pdf"),
+                     SKYCRATE_EINVAL);
+    ck_assert_uint_eq(need, len);
+    for (size_t i = 0; i < sizeof(small); i++)
+        ck_assert_int_eq(small[i], '#');
+    ck_assert_sky_ok(skycrate_upload_key_to(small, len + 1, &need, "uploads", "user42", "b c.pdf"));
+    ck_assert_uint_eq(strlen(small), len);
+    ck_assert_int_eq(skycrate_upload_key_to(NULL, 0, &need, "uploads", "user42", "x"),
+                     SKYCRATE_EINVAL);
+    ck_assert_uint_eq(need, strlen("uploads/user42/") + 36 + 2);
+    /* The longest prefix, user id and name. */
+    char prefix[257], user[129], name[400];
+    memset(prefix, 'p', 256);
+    prefix[256] = '\0';
+    memset(user, 'u', 128);
+    user[128] = '\0';
+    memset(name, 'n', 399);
+    name[399] = '\0';
+    ck_assert_sky_ok(skycrate_upload_key_to(buf, sizeof(buf), &len, prefix, user, name));
+    ck_assert_uint_eq(len, 256 + 1 + 128 + 1 + 36 + 1 + 128);
+    ck_assert_uint_le(len, SKYCRATE_UPLOAD_KEY_MAX);
+    ck_assert_int_eq(testalloc_count(), 0);
+    ck_assert_int_eq(skycrate_global_cleanup(), 0);
+}
+END_TEST
+
 START_TEST(upload_keys_are_unique_and_prefixed)
 {
     char *a = NULL, *b = NULL;
@@ -831,6 +879,7 @@ static Suite *presign_suite(void)
     tcase_add_test(tc, set_key_and_bucket_reuse_a_request);
     tcase_add_test(tc, upload_keys_are_safe);
     tcase_add_test(tc, upload_keys_are_unique_and_prefixed);
+    tcase_add_test(tc, upload_key_into_a_buffer);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("engine");
@@ -845,7 +894,7 @@ static Suite *presign_suite(void)
     tc = tcase_create("allocation");
     tcase_add_test(tc, engine_allocates_nothing);
     tcase_add_test(tc, request_allocation_failures);
-    tcase_add_test(tc, engine_explain_allocation_failures);
+    tcase_add_test(tc, engine_explain_allocates_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
