@@ -18,7 +18,8 @@
 
 typedef struct {
     skycrate_credentials_provider *inner;
-    int64_t ahead; /* seconds before expiry at which to refresh */
+    skycrate_credentials_provider *self; /* the provider this is the state of (no reference) */
+    int64_t ahead;                       /* seconds before expiry at which to refresh */
     pthread_mutex_t lock;
     pthread_cond_t finished;
     /* Guarded by lock: */
@@ -79,6 +80,10 @@ static int refresh(skycrate_credentials **out, cached *c)
         c->current = got;
         c->fetched_at = now;
         *out = skycrate_credentials_ref(got);
+        /* Credentials without expiry are kept for good (fresh() never asks again): readers may
+         * borrow them from now on. */
+        if (got->expiration == 0)
+            atomic_store_explicit(&c->self->fixed, got, memory_order_release);
     } else if (usable(c, now)) {
         /* The source failed but what we have is still valid: keep serving it. */
         if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_WARN))
@@ -165,6 +170,8 @@ int skycrate__credentials_provider_new_cached(skycrate_credentials_provider **ou
     int error = skycrate__credentials_provider_wrap(out, cached_get, cached_free, c, name);
     if (error < 0)
         cached_free(c);
+    else
+        c->self = *out;
     return error;
 }
 

@@ -28,7 +28,20 @@ struct skycrate_credentials_provider {
     atomic_int refcount;
     skycrate_credentials_provider_callbacks callbacks; /* the prefix known for its version */
     char *name;
+    /* Credentials without expiry that the provider answers with for good, once known (the
+     * static provider from its creation, the cached one once its source gave such
+     * credentials), held by the provider itself; NULL otherwise. */
+    _Atomic(skycrate_credentials *) fixed;
 };
+
+/*
+ * The credentials `provider` answers with for good, if it knows them yet, else NULL: borrowed,
+ * valid while the caller holds its reference to the provider. Reading them takes no
+ * reference, so threads that sign with one shared provider write to no shared memory (the
+ * presigner's hot path); with NULL, call skycrate_credentials_provider_get().
+ */
+const skycrate_credentials *
+skycrate__credentials_provider_fixed(const skycrate_credentials_provider *provider);
 
 /* How long before expiry the cached provider refreshes when told 0. */
 #define SKYCRATE__CREDENTIALS_REFRESH_AHEAD_DEFAULT 300

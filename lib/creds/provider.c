@@ -54,6 +54,7 @@ int skycrate_credentials_provider_new(skycrate_credentials_provider **out,
     }
     p->callbacks.name = p->name;
     atomic_init(&p->refcount, 1);
+    atomic_init(&p->fixed, NULL);
     *out = p;
     return 0;
 }
@@ -177,5 +178,14 @@ int skycrate_credentials_provider_new_static(skycrate_credentials_provider **out
     int error = skycrate__credentials_provider_wrap(out, static_get, static_free, own, "static");
     if (error < 0)
         skycrate_credentials_unref(own);
+    else if (own->expiration == 0)
+        atomic_store_explicit(&(*out)->fixed, own, memory_order_release);
     return error;
+}
+
+const skycrate_credentials *
+skycrate__credentials_provider_fixed(const skycrate_credentials_provider *provider)
+{
+    return atomic_load_explicit(&((skycrate_credentials_provider *)provider)->fixed,
+                                memory_order_acquire);
 }

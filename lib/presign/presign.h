@@ -164,10 +164,11 @@ typedef struct skycrate__presign_spill {
     bool used;
 } skycrate__presign_spill;
 
-/* Everything a presign decides before signing: credentials (one provider call), signing time,
- * expiry clamped to the credentials' expiration, and the bucket's target. */
+/* Everything a presign decides before signing: credentials (borrowed from the provider when
+ * they never change, else one provider call), signing time, expiry clamped to the
+ * credentials' expiration, and the bucket's target. */
 typedef struct skycrate__presign_plan {
-    skycrate_credentials *credentials;
+    skycrate_credentials *credentials; /* the reference a provider call gave, or NULL */
     skycrate__presign_creds creds;
     skycrate__presign_target target;
     skycrate__presign_spill spill;

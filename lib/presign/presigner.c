@@ -184,9 +184,14 @@ int skycrate__presign_plan_make(skycrate__presign_plan *out, const skycrate_pres
     out->time = has_time ? time : skycrate__clock_now(p->clock);
     out->expires = expires;
     out->clamped = false;
-    if ((error = skycrate_credentials_provider_get(&out->credentials, p->provider)) < 0)
-        return skycrate__error_prefix("presign: credentials");
-    const skycrate_credentials *c = out->credentials;
+    /* Credentials that never change are borrowed from the provider: no reference is taken,
+     * so threads presigning with one presigner share no written cache line. */
+    const skycrate_credentials *c = skycrate__credentials_provider_fixed(p->provider);
+    if (c == NULL) {
+        if ((error = skycrate_credentials_provider_get(&out->credentials, p->provider)) < 0)
+            return skycrate__error_prefix("presign: credentials");
+        c = out->credentials;
+    }
     out->creds = (skycrate__presign_creds){c->access_key_id, c->secret_access_key, c->session_token,
                                            c->secret_hash};
     if (c->expiration != 0 && c->expiration - out->time < out->expires) {

@@ -98,6 +98,48 @@ START_TEST(static_credentials_are_kept_for_good)
 }
 END_TEST
 
+/* Credentials without expiry become the provider's fixed credentials, which signers borrow
+ * without a reference; expiring ones never do. */
+START_TEST(fixed_credentials_are_published_only_without_expiry)
+{
+    ck_assert_ptr_null(skycrate__credentials_provider_fixed(cached));
+    skycrate_credentials *c = NULL;
+    ck_assert_sky_ok(skycrate_credentials_provider_get(&c, cached));
+    ck_assert_ptr_eq(skycrate__credentials_provider_fixed(cached), c);
+    skycrate_credentials_unref(c);
+    /* Still the provider's own, after the caller's reference went. */
+    ck_assert_str_eq(
+        skycrate_credentials_access_key_id(skycrate__credentials_provider_fixed(cached)), "AKID1");
+    ck_assert_ptr_null(skycrate__credentials_provider_fixed(inner)); /* a custom table: never */
+
+    skycrate_credentials_provider *expiring = NULL;
+    inner_state s2;
+    memset(&s2, 0, sizeof(s2));
+    s2.lifetime = 3600;
+    skycrate_credentials_provider *source = NULL;
+    ck_assert_sky_ok(skycrate__credentials_provider_wrap(&source, inner_get, NULL, &s2, "s2"));
+    ck_assert_sky_ok(skycrate_credentials_provider_new_cached(&expiring, source, 300));
+    ck_assert_sky_ok(skycrate_credentials_provider_get(&c, expiring));
+    skycrate_credentials_unref(c);
+    ck_assert_ptr_null(skycrate__credentials_provider_fixed(expiring));
+    skycrate_credentials_provider_unref(expiring);
+    skycrate_credentials_provider_unref(source);
+
+    /* Static providers: fixed from the start, unless their credentials expire. */
+    skycrate_credentials_provider *st = NULL;
+    ck_assert_sky_ok(skycrate_credentials_new(&c, "AKIDS", TEST_SECRET, NULL, 0));
+    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&st, c));
+    ck_assert_ptr_eq(skycrate__credentials_provider_fixed(st), c);
+    skycrate_credentials_unref(c);
+    skycrate_credentials_provider_unref(st);
+    ck_assert_sky_ok(skycrate_credentials_new(&c, "AKIDS", TEST_SECRET, NULL, TESTHOME_NOW + 60));
+    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&st, c));
+    ck_assert_ptr_null(skycrate__credentials_provider_fixed(st));
+    skycrate_credentials_unref(c);
+    skycrate_credentials_provider_unref(st);
+}
+END_TEST
+
 START_TEST(refresh_happens_ahead_of_expiry)
 {
     state.lifetime = 3600;
@@ -389,6 +431,7 @@ static Suite *cached_suite(void)
     TCase *tc = tcase_create("refresh");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, static_credentials_are_kept_for_good);
+    tcase_add_test(tc, fixed_credentials_are_published_only_without_expiry);
     tcase_add_test(tc, refresh_happens_ahead_of_expiry);
     tcase_add_test(tc, short_lived_credentials_refresh_at_half_life);
     tcase_add_test(tc, failed_refresh_keeps_valid_credentials_never_expired_ones);

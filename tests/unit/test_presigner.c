@@ -6,12 +6,14 @@
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/common.h"
 #include "core/time.h"
+#include "creds/creds.h"
 #include "presign/presign.h"
 #include "presigncases.h"
 #include "s3/client.h"
@@ -591,6 +593,63 @@ START_TEST(threads_share_a_presigner)
 }
 END_TEST
 
+/* Presigning with credentials that never change takes no reference on them: while two threads
+ * presign, the reference count never moves (every presign used to take and drop one, two
+ * atomic writes to one cache line shared by all the threads). */
+typedef struct {
+    const skycrate_presigner *presigner;
+    const skycrate_presign_request *request;
+    atomic_bool *stop;
+} presign_loop_arg;
+
+static void *presign_until_stopped(void *arg)
+{
+    presign_loop_arg *a = arg;
+    char url[4096];
+    while (!atomic_load(a->stop))
+        ck_assert_sky_ok(
+            skycrate_presigner_sign_url(url, sizeof(url), NULL, a->presigner, a->request));
+    return NULL;
+}
+
+START_TEST(presigns_take_no_reference_on_fixed_credentials)
+{
+    skycrate_credentials *creds = NULL;
+    skycrate_credentials_provider *provider = NULL;
+    ck_assert_sky_ok(skycrate_credentials_new(&creds, AKID, SECRET, "tok", 0));
+    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&provider, creds));
+    skycrate_client_config *cfg = NULL;
+    skycrate_client *client = NULL;
+    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
+    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, "eu-west-1"));
+    ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, provider));
+    ck_assert_sky_ok(skycrate_client_new(&client, cfg));
+    skycrate_presigner *p = NULL;
+    ck_assert_sky_ok(skycrate_presigner_new(&p, client));
+    skycrate_presign_request *r = typical_request();
+    int before = atomic_load(&creds->refcount);
+    atomic_bool stop = false;
+    presign_loop_arg arg = {p, r, &stop};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, presign_until_stopped, &arg), 0);
+    int moved = 0;
+    for (int i = 0; i < 200000; i++)
+        moved += atomic_load(&creds->refcount) != before;
+    atomic_store(&stop, true);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(moved, 0);
+    ck_assert_int_eq(atomic_load(&creds->refcount), before);
+    skycrate_presign_request_free(r);
+    skycrate_presigner_free(p);
+    skycrate_client_free(client);
+    skycrate_client_config_free(cfg);
+    skycrate_credentials_provider_unref(provider);
+    skycrate_credentials_unref(creds);
+}
+END_TEST
+
 START_TEST(upload_parts_are_presigned_together)
 {
     skycrate_presigner *p = make_presigner(NULL, 0);
@@ -719,6 +778,7 @@ static Suite *presigner_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, fast_path_buffer_and_targets);
     tcase_add_test(tc, threads_share_a_presigner);
+    tcase_add_test(tc, presigns_take_no_reference_on_fixed_credentials);
     tcase_add_test(tc, fast_path_allocates_nothing);
     tcase_add_test(tc, presign_allocation_failures);
     suite_add_tcase(s, tc);
