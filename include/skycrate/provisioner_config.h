@@ -25,7 +25,13 @@ typedef enum skycrate_failure_mode {
     /** Every step must succeed; a failing one rolls the transaction back (the default). */
     SKYCRATE_FAILURE_MODE_STRICT = 0,
     /** For S3-compatible servers: a step answered `NotImplemented`, `InvalidArgument` or
-     *  `MethodNotAllowed` (HTTP 501 or 405) is recorded as skipped; other failures roll back. */
+     *  `MethodNotAllowed` (HTTP 501 or 405) is recorded as skipped; other failures roll back.
+     *  The bucket must also take uploads: after a public access block with BlockPublicAcls, a
+     *  write probe (PutObject, then DeleteObject, of the reserved key `.skycrate/write-probe`)
+     *  checks it; when the server refuses it (radosgw 16 refuses every upload under
+     *  BlockPublicAcls), the block is put again without BlockPublicAcls, keeping the other
+     *  three settings, and the record notes it (skycrate_record_step_note(), `stepsAdapted`
+     *  in its JSON). A bucket that refuses uploads even then fails the provisioning. */
     SKYCRATE_FAILURE_MODE_COMPATIBLE = 1
 } skycrate_failure_mode;
 

@@ -121,10 +121,13 @@ SKYCRATE_API skycrate_step_status skycrate_record_step(const skycrate_record *re
                                                        skycrate_step step);
 
 /**
- * @brief The server's answer to a skipped step ("HTTP 400 InvalidArgument: ...").
+ * @brief The server's answer to a skipped step ("HTTP 400 InvalidArgument: ..."), or why a step
+ *        was adapted to the server ("BlockPublicAcls left off: with it the server refused an
+ *        upload (HTTP 403 AccessDenied)", see #SKYCRATE_FAILURE_MODE_COMPATIBLE).
  * @param[in] record the record.
  * @param[in] step a #skycrate_step value.
- * @return a borrowed string that lives as long as the record; "" unless the step was skipped.
+ * @return a borrowed string that lives as long as the record; "" unless the step was skipped
+ *         or adapted.
  */
 SKYCRATE_API const char *skycrate_record_step_note(const skycrate_record *record,
                                                    skycrate_step step);

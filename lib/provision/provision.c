@@ -18,6 +18,7 @@
  * it, and the create's journal write overlaps with them.
  * SPDX-License-Identifier: MIT
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/common.h"
@@ -51,6 +52,7 @@ typedef struct run {
     size_t result_count;
     bool failed; /* a step failed: failed_job says which */
     size_t failed_job;
+    skycrate__outcome refusal; /* the write probe's first refusal (probe_writes) */
 } run;
 
 /* Lets the configuration requests waiting at the gate go, if they are for this bucket, or
@@ -346,11 +348,37 @@ static void unplan(run *r)
     r->job_count = 0;
 }
 
+/* In compatible mode, a public access block put in this run with BlockPublicAcls must still
+ * let the library upload (the write probe, probe.c); when the server needs it off, the step's
+ * result says so. A bucket that refuses uploads anyway fails the provisioning. */
+static int probe_writes(run *r)
+{
+    skycrate_provisioner *p = r->p;
+    skycrate__step_result *pab = NULL;
+    for (size_t i = 0; i < r->result_count; i++)
+        if (r->results[i].step == SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK && !r->results[i].skipped)
+            pab = &r->results[i];
+    if (p->mode != SKYCRATE_FAILURE_MODE_COMPATIBLE || pab == NULL ||
+        !(p->profile.public_access_block & SKYCRATE_PAB_BLOCK_PUBLIC_ACLS))
+        return 0;
+    bool adapted = false;
+    int error = skycrate__probe_writes(&r->refusal, &adapted, p, r->bucket, r->user_id);
+    if (error < 0) {
+        char reason[1024]; /* the error slot changes while rolling back */
+        snprintf(reason, sizeof(reason), "%s", skycrate_error_last()->message);
+        return fail(r, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK, error, reason, roll_back(p, r->bucket));
+    }
+    if (adapted)
+        pab->adapted = &r->refusal;
+    return 0;
+}
+
 /* Runs the configuration steps (those of `batch` when it was started early, planned already)
  * and journals their results with the end of the provisioning. */
 static int configure(run *r, skycrate__lanes *batch)
 {
     skycrate_provisioner *p = r->p;
+    skycrate__outcome_init(&r->refusal);
     if (batch) {
         skycrate__lanes_finish(batch, job_done, r);
     } else {
@@ -364,11 +392,12 @@ static int configure(run *r, skycrate__lanes *batch)
         skycrate__outcome *o = &r->outcomes[r->failed_job];
         error = fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message),
                      roll_back(p, r->bucket));
-    } else {
+    } else if ((error = probe_writes(r)) == 0) {
         skycrate__journal_op op = {
             .kind = SKYCRATE__J_ACTIVE, .results = r->results, .result_count = r->result_count};
         error = journal(r, &op);
     }
+    skycrate__outcome_dispose(&r->refusal);
     unplan(r);
     return error;
 }

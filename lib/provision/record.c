@@ -141,11 +141,13 @@ const char *skycrate_record_step_note(const skycrate_record *r, skycrate_step st
     json_t *v;
     if (!VALID(r) || !name)
         return "";
-    json_array_foreach(json_object_get(r->json, "stepsSkipped"), i, v)
-    {
-        if (!strcmp(skycrate__record_str(v, "step"), name))
-            return skycrate__record_str(v, "note");
-    }
+    static const char *const lists[] = {"stepsSkipped", "stepsAdapted"};
+    for (size_t l = 0; l < SKYCRATE_ARRAY_SIZE(lists); l++)
+        json_array_foreach(json_object_get(r->json, lists[l]), i, v)
+        {
+            if (!strcmp(skycrate__record_str(v, "step"), name))
+                return skycrate__record_str(v, "note");
+        }
     return "";
 }
 
@@ -316,6 +318,32 @@ done:
     return error;
 }
 
+/* The step was done with a change the server forced; the record keeps the answer. */
+static int step_adapted(json_t *record, const char *name, const skycrate__outcome *answer)
+{
+    json_t *adapted, *entry = json_object();
+    skycrate__buf note = SKYCRATE_BUF_INIT;
+    const skycrate_response_info *i = &answer->rec.info;
+    int error = entry ? 0 : skycrate__error_nomem();
+    if (error == 0 &&
+        (error = skycrate__buf_puts(&note, "BlockPublicAcls left off: with it the "
+                                           "server refused an upload (")) == 0 &&
+        (error = skycrate__outcome_note(&note, answer)) == 0)
+        error = skycrate__buf_putc(&note, ')');
+    if (error < 0 || (error = array_field(&adapted, record, "stepsAdapted")) < 0 ||
+        (error = set_str(entry, "step", name)) < 0 ||
+        (error = set_str(entry, "change", "BlockPublicAcls=false")) < 0 ||
+        (error = set(entry, "status", json_integer(i->http_status))) < 0 ||
+        (error = set_str(entry, "code", i->s3_code)) < 0 ||
+        (error = set_str(entry, "note", skycrate__buf_cstr(&note))) < 0)
+        goto done;
+    error = append(adapted, json_incref(entry));
+done:
+    json_decref(entry);
+    skycrate__buf_dispose(&note);
+    return error;
+}
+
 static int step_done(json_t *record, const char *name)
 {
     json_t *done;
@@ -334,6 +362,8 @@ static int step_results(json_t *record, const skycrate__journal_op *op)
         if (!name)
             return skycrate__error_set(SKYCRATE_EINVAL, "journal: unknown step %d", (int)res->step);
         error = res->skipped ? step_skipped(record, name, res->skipped) : step_done(record, name);
+        if (error == 0 && res->adapted)
+            error = step_adapted(record, name, res->adapted);
     }
     return error;
 }

@@ -57,6 +57,9 @@ typedef struct skycrate__deletion_counts {
 typedef struct skycrate__step_result {
     skycrate_step step;
     const skycrate__outcome *skipped; /* NULL: done; else skipped, with the server's answer */
+    /* Done with an adaptation to the server (public access block: BlockPublicAcls left off),
+     * with the answer that made it necessary; NULL: done as the profile says. */
+    const skycrate__outcome *adapted;
 } skycrate__step_result;
 
 typedef struct skycrate__journal_op {

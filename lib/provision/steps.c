@@ -173,6 +173,14 @@ int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p, skycra
                          const char *bucket, const char *user_id, const char *region,
                          skycrate__http_gate *gate)
 {
+    return skycrate__step_apply_profile(out, p, &p->profile, step, bucket, user_id, region, gate);
+}
+
+int skycrate__step_apply_profile(skycrate__outcome *out, skycrate_provisioner *p,
+                                 const skycrate__profile *profile, skycrate_step step,
+                                 const char *bucket, const char *user_id, const char *region,
+                                 skycrate__http_gate *gate)
+{
     const skycrate__step_def *d = skycrate__step_def_get(step);
     skycrate__buf body = SKYCRATE_BUF_INIT;
     int error;
@@ -181,7 +189,7 @@ int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p, skycra
         skycrate__outcome_capture(out, error);
         return error;
     }
-    if ((error = skycrate__profile_body(&body, &p->profile, step, bucket, user_id, region)) < 0) {
+    if ((error = skycrate__profile_body(&body, profile, step, bucket, user_id, region)) < 0) {
         skycrate__buf_dispose(&body);
         skycrate__outcome_capture(out, error);
         return error;

@@ -83,6 +83,25 @@ int skycrate__prov_send(skycrate__outcome *out, skycrate_provisioner *p,
 int skycrate__step_apply(skycrate__outcome *out, skycrate_provisioner *p, skycrate_step step,
                          const char *bucket, const char *user_id, const char *region,
                          skycrate__http_gate *gate);
+/* The same from another profile (a public access block adapted to the server, say). */
+int skycrate__step_apply_profile(skycrate__outcome *out, skycrate_provisioner *p,
+                                 const skycrate__profile *profile, skycrate_step step,
+                                 const char *bucket, const char *user_id, const char *region,
+                                 skycrate__http_gate *gate);
+
+/* The reserved key of the write probe; nothing else ever writes it. */
+#define SKYCRATE__PROBE_KEY ".skycrate/write-probe"
+
+/*
+ * Compatible mode's write probe, after the public access block was put with BlockPublicAcls:
+ * a PutObject of SKYCRATE__PROBE_KEY (deleted again). When the server refuses it with
+ * AccessDenied (radosgw 16 refuses every PutObject once BlockPublicAcls is set), the block is
+ * put again without BlockPublicAcls, keeping the other three settings, and the probe repeated.
+ * Returns 0 (with *adapted true when the block was changed, `refusal` then holding the first
+ * refusal), or the code of the request that failed (its message set).
+ */
+int skycrate__probe_writes(skycrate__outcome *refusal, bool *adapted, skycrate_provisioner *p,
+                           const char *bucket, const char *user_id);
 
 /* GETs a configuration step (HeadBucket for CREATE), keeping the body. Returns out->rc. */
 int skycrate__step_read(skycrate__outcome *out, skycrate_provisioner *p, skycrate_step step,

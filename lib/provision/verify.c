@@ -309,7 +309,14 @@ static int evaluate(ver *v, skycrate_step step, const skycrate__outcome *o)
     }
     const char *field = NULL, *fmt = NULL;
     switch (step) {
-    case SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK: fmt = check_pab(p, root, &field); break;
+    case SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK: {
+        /* Compatible mode may have left BlockPublicAcls off (the record says so). */
+        skycrate__profile adapted = *p;
+        if (skycrate__record_has_step(v->record, "stepsAdapted", step))
+            adapted.public_access_block &= ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS;
+        fmt = check_pab(&adapted, root, &field);
+        break;
+    }
     case SKYCRATE_STEP_ENCRYPTION: fmt = check_encryption(p, root, &field); break;
     case SKYCRATE_STEP_OWNERSHIP_CONTROLS: fmt = check_ownership(p, root, &field); break;
     case SKYCRATE_STEP_CORS: fmt = check_cors(p, root, &field); break;

@@ -262,9 +262,14 @@ START_TEST(compatible_mode_skips_what_the_server_lacks)
     mock_route(fx.mock, "PUT", "?encryption", 400, "", prov_error_doc("InvalidArgument"));
     mock_route(fx.mock, "PUT", "?ownershipControls", 501, "", "");
     mock_route(fx.mock, "PUT", "?lifecycle", 405, "", prov_error_doc("MethodNotAllowed"));
-    prov_push_ok(&fx, 4);
+    prov_push_ok(&fx, 6); /* and the write probe: PUT, DELETE */
     skycrate_record *rec = NULL;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_uint_eq(mock_count(fx.mock, "PUT", ".skycrate/write-probe"), 1);
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ".skycrate/write-probe"), 1);
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK),
+                     SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_str_eq(skycrate_record_step_note(rec, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK), "");
     ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
     ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_ENCRYPTION),
                      SKYCRATE_STEP_STATUS_SKIPPED);
@@ -282,6 +287,83 @@ START_TEST(compatible_mode_skips_what_the_server_lacks)
                                        "\"code\":\"InvalidArgument\""));
     skycrate_free(json);
     skycrate_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* A compatible-mode provisioner with only the public access block (all four settings). */
+static skycrate_provisioner *block_only(void)
+{
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_encryption(cfg, SKYCRATE_ENCRYPTION_NONE, NULL, 0));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_object_ownership(cfg, SKYCRATE_OWNERSHIP_UNSET));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tls_only_policy(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_abort_multipart_days(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tagging(cfg, 0));
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    return p;
+}
+
+/* radosgw 16 refuses every PutObject once BlockPublicAcls is set: compatible mode observes it
+ * with the write probe, keeps the other three settings, and records why. */
+START_TEST(compatible_mode_adapts_the_block_to_a_server_refusing_uploads)
+{
+    skycrate_provisioner *p = block_only();
+    mock_push_str(fx.mock, 200, "", "");                             /* create */
+    mock_push_str(fx.mock, 200, "", "");                             /* block, all four */
+    mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied")); /* probe */
+    mock_push_str(fx.mock, 200, "", "");                             /* block, three */
+    mock_push_str(fx.mock, 200, "", "");                             /* probe */
+    mock_push_str(fx.mock, 204, "", "");                             /* delete the probe */
+    skycrate_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_uint_eq(mock_pending(fx.mock), 0);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    ck_assert_int_eq(skycrate_record_step(rec, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK),
+                     SKYCRATE_STEP_STATUS_DONE);
+    ck_assert_str_eq(skycrate_record_step_note(rec, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK),
+                     "BlockPublicAcls left off: with it the server refused an upload (HTTP 403 "
+                     "AccessDenied: AccessDenied here)");
+    const mock_req *first = mock_request(fx.mock, 1), *second = mock_request(fx.mock, 3);
+    ck_assert_ptr_nonnull(strstr((const char *)first->body, "<BlockPublicAcls>true"));
+    ck_assert_ptr_nonnull(strstr((const char *)second->url, "?publicAccessBlock"));
+    ck_assert_ptr_nonnull(strstr((const char *)second->body, "<BlockPublicAcls>false"));
+    ck_assert_ptr_nonnull(strstr((const char *)second->body, "<IgnorePublicAcls>true"));
+    ck_assert_ptr_nonnull(strstr((const char *)second->body, "<RestrictPublicBuckets>true"));
+    char *json = NULL;
+    ck_assert_sky_ok(skycrate_record_to_json(&json, rec, 0));
+    ck_assert_ptr_nonnull(strstr(json, "\"stepsAdapted\":[{\"step\":\"public-access-block\","
+                                       "\"change\":\"BlockPublicAcls=false\",\"status\":403,"
+                                       "\"code\":\"AccessDenied\""));
+    skycrate_free(json);
+    skycrate_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
+/* A bucket that refuses uploads even then is no bucket for browsers: the provisioning fails
+ * and is rolled back. */
+START_TEST(compatible_mode_fails_when_uploads_stay_refused)
+{
+    skycrate_provisioner *p = block_only();
+    mock_push_str(fx.mock, 200, "", "");
+    mock_push_str(fx.mock, 200, "", "");
+    mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied"));
+    mock_push_str(fx.mock, 200, "", "");
+    mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied"));
+    mock_push_str(fx.mock, 204, "", ""); /* rollback: DeleteBucket */
+    skycrate_record *rec = NULL;
+    ck_assert_int_eq(skycrate_provisioner_provision(&rec, p, "u42"), SKYCRATE_EACCESS);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "even without BlockPublicAcls"));
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", "skycrate-u42"), 1);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "failed");
+    json_decref(r);
     skycrate_provisioner_free(p);
 }
 END_TEST
@@ -420,7 +502,7 @@ START_TEST(provisioning_writes_the_record_three_times)
     mock_push_str(fx.mock, 200, "", "");
     mock_route(fx.mock, "PUT", "?encryption", 400, "", prov_error_doc("InvalidArgument"));
     mock_route(fx.mock, "PUT", "?ownershipControls", 501, "", "");
-    prov_push_ok(&fx, 5);
+    prov_push_ok(&fx, 7); /* with the write probe's PUT and DELETE */
     writes = 0;
     ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u7"));
     ck_assert_int_eq(writes, PROVISION_WRITES);
@@ -527,6 +609,8 @@ static Suite *provision_recovery_suite(void)
     tc = tcase_create("compatible mode");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, compatible_mode_skips_what_the_server_lacks);
+    tcase_add_test(tc, compatible_mode_adapts_the_block_to_a_server_refusing_uploads);
+    tcase_add_test(tc, compatible_mode_fails_when_uploads_stay_refused);
     tcase_add_test(tc, compatible_mode_still_fails_on_other_answers);
     tcase_add_test(tc, strict_mode_fails_on_invalid_argument);
     tcase_add_test(tc, of_two_failures_the_first_in_the_plan_is_reported);
