@@ -32,12 +32,39 @@ typedef enum skycrate_verify_status {
 } skycrate_verify_status;
 
 /**
- * @brief Whether everything verify checked matches the profile (the bucket exists and no step
- *        is in drift, missing, unsupported or in error).
+ * @brief Whether everything verify checked matches the profile: the bucket exists, no step is
+ *        in drift, missing, unsupported or in error, and the browser check passed. A dev
+ *        record has nothing on a server to check: its report says 1 here, with
+ *        skycrate_verify_report_checked() 0, skycrate_verify_report_bucket_exists() 0, and
+ *        every step and the browser check #SKYCRATE_VERIFY_STATUS_NOT_CHECKED.
  * @param[in] report the report.
  * @return 1 or 0.
  */
 SKYCRATE_API int skycrate_verify_report_ok(const skycrate_verify_report *report);
+
+/**
+ * @brief Whether verify asked a server: 0 for a dev record (dev mode makes no bucket, so
+ *        there is nothing to check), else 1.
+ * @param[in] report the report.
+ * @return 1 or 0.
+ */
+SKYCRATE_API int skycrate_verify_report_checked(const skycrate_verify_report *report);
+
+/**
+ * @brief The browser check: a CORS preflight (OPTIONS with `Origin`,
+ *        `Access-Control-Request-Method` and `-Headers`) from each origin of the profile for
+ *        each method of its CORS rule, then a presigned PUT and a presigned DELETE of the
+ *        reserved key `.skycrate/browser-probe`, sent as a client sends them. A refused
+ *        preflight or request is #SKYCRATE_VERIFY_STATUS_DRIFT, and the detail says which,
+ *        with the 403 doctor's verdict (skycrate_doctor_diagnose()).
+ *        #SKYCRATE_VERIFY_STATUS_NOT_CHECKED without origins in the profile, for a dev record
+ *        or a missing bucket.
+ * @param[out] detail_out what was found (borrowed, lives as long as the report); may be NULL.
+ * @param[in] report the report.
+ * @return a #skycrate_verify_status value.
+ */
+SKYCRATE_API skycrate_verify_status
+skycrate_verify_report_browser(const char **detail_out, const skycrate_verify_report *report);
 
 /**
  * @brief Whether the bucket exists and is accessible (HeadBucket answered 200).
@@ -73,8 +100,9 @@ SKYCRATE_API const char *skycrate_verify_report_step_detail(const skycrate_verif
 
 /**
  * @brief Renders the report as JSON:
- *        `{"userId", "bucket", "mode", "ok", "exists", "region", "steps": {"<step>":
- *        {"status": "match", "detail": ""}, ...}}`.
+ *        `{"userId", "bucket", "mode", "ok", "checked", "exists", "region", "steps":
+ *        {"<step>": {"status": "match", "detail": ""}, ...}, "browser": {"status",
+ *        "detail"}}`.
  * @param[out] out a NUL-terminated string; free it with skycrate_free().
  * @param[in] report the report.
  * @param[in] flags 0 or #SKYCRATE_JSON_PRETTY.
@@ -192,9 +220,17 @@ SKYCRATE_API uint64_t skycrate_usage_report_upload_parts(const skycrate_usage_re
 SKYCRATE_API uint64_t skycrate_usage_report_upload_bytes(const skycrate_usage_report *report);
 
 /**
- * @brief Renders the report as JSON: `{"userId", "bucket", "mode", "objects", "bytes",
- *        "storageClasses": {"STANDARD": {"objects": 2, "bytes": 10}, ...}, "versionsListed",
- *        "noncurrent": {"objects", "bytes"}, "deleteMarkers",
+ * @brief Whether the usage was counted on a server: 0 for a dev record (no bucket; the counts
+ *        are then 0), else 1.
+ * @param[in] report the report.
+ * @return 1 or 0.
+ */
+SKYCRATE_API int skycrate_usage_report_checked(const skycrate_usage_report *report);
+
+/**
+ * @brief Renders the report as JSON: `{"userId", "bucket", "mode", "checked", "objects",
+ *        "bytes", "storageClasses": {"STANDARD": {"objects": 2, "bytes": 10}, ...},
+ *        "versionsListed", "noncurrent": {"objects", "bytes"}, "deleteMarkers",
  *        "unfinishedUploads": {"uploads", "parts", "bytes"}}`.
  * @param[out] out a NUL-terminated string; free it with skycrate_free().
  * @param[in] report the report.

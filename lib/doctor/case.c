@@ -97,13 +97,6 @@ int skycrate_doctor_case_new(skycrate_doctor_case **out)
     return 0;
 }
 
-static void answer_dispose(skycrate__doctor_answer *a)
-{
-    skycrate__buf_dispose(&a->body);
-    skycrate__doctor_headers_dispose(&a->headers);
-    a->status = 0;
-}
-
 void skycrate_doctor_case_free(skycrate_doctor_case *c)
 {
     if (!SKYCRATE_VALID_HANDLE(c, SKYCRATE_MAGIC_DOCTOR_CASE))
@@ -116,8 +109,8 @@ void skycrate_doctor_case_free(skycrate_doctor_case *c)
     skycrate__free_secret(c->sent_url);
     skycrate__doctor_headers_dispose(&c->sent_headers);
     skycrate__free(c->origin);
-    answer_dispose(&c->answer);
-    answer_dispose(&c->preflight);
+    skycrate__doctor_answer_dispose(&c->answer);
+    skycrate__doctor_answer_dispose(&c->preflight);
     skycrate__free(c->cors_xml);
     skycrate__free(c->policy_json);
     c->magic = 0;
@@ -274,7 +267,7 @@ int skycrate_doctor_case_set_answer(skycrate_doctor_case *c, int preflight, int 
     SKYCRATE_ASSERT_HANDLE(c, SKYCRATE_MAGIC_DOCTOR_CASE);
     SKYCRATE_ASSERT_ARG(status >= 100 && status <= 599);
     skycrate__doctor_answer *a = preflight ? &c->preflight : &c->answer;
-    answer_dispose(a);
+    skycrate__doctor_answer_dispose(a);
     a->status = status;
     return body ? skycrate__buf_put(&a->body, body, body_len) : 0;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/kv.h"
 #include "presign/presign.h"
 #include "skycrate/doctor.h"
 
@@ -104,6 +105,16 @@ int skycrate__doctor_policy_denies(skycrate__buf *out, const char *policy_json, 
                                    const char *resource, bool https);
 /* Whether a request header must be allowed by a preflight (not CORS-safelisted). */
 bool skycrate__doctor_header_needs_preflight(const char *name, const char *value);
+
+/* ---- sending ---- */
+struct skycrate_client;
+/* Sends one unsigned request (a presigned URL carries its signature) with `headers` and an
+ * empty body through the client's transport, and records the answer in `a` (replacing what it
+ * held; at most 256 KiB of body). 0, or the transport's code (ECONNECT, ETIMEOUT, ...). */
+int skycrate__doctor_send(skycrate__doctor_answer *a, struct skycrate_client *client,
+                          const char *method, const char *url, const skycrate__kv *headers,
+                          size_t count);
+void skycrate__doctor_answer_dispose(skycrate__doctor_answer *a);
 
 /* ---- diagnosis ---- */
 int skycrate__diagnosis_new(skycrate_diagnosis **out);

@@ -19,11 +19,17 @@
 #define ANSWER_MAX (256u * 1024)
 #define HEADERS_MAX 32
 
+void skycrate__doctor_answer_dispose(skycrate__doctor_answer *a)
+{
+    skycrate__buf_dispose(&a->body);
+    skycrate__doctor_headers_dispose(&a->headers);
+    a->status = 0;
+}
+
 static int record(skycrate__doctor_answer *a, const struct skycrate_http_response *resp)
 {
     int error = 0;
-    skycrate__buf_dispose(&a->body);
-    skycrate__doctor_headers_dispose(&a->headers);
+    skycrate__doctor_answer_dispose(a);
     a->status = resp->status;
     if (resp->body.len)
         error = skycrate__buf_put(&a->body, resp->body.ptr, resp->body.len);
@@ -33,9 +39,8 @@ static int record(skycrate__doctor_answer *a, const struct skycrate_http_respons
     return error;
 }
 
-/* Sends one unsigned request (the URL carries its signature) with an empty body. */
-static int send_raw(skycrate__doctor_answer *a, skycrate_client *client, const char *method,
-                    const char *url, const skycrate__kv *headers, size_t count)
+int skycrate__doctor_send(skycrate__doctor_answer *a, skycrate_client *client, const char *method,
+                          const char *url, const skycrate__kv *headers, size_t count)
 {
     struct skycrate_http_request req = {.method = method,
                                         .url = url,
@@ -71,7 +76,8 @@ static int preflight(skycrate_doctor_case *c, skycrate_client *client, const cha
                                {"Access-Control-Request-Method", method},
                                {"Access-Control-Request-Headers", skycrate__buf_cstr(&names)}};
     if (error == 0)
-        error = send_raw(&c->preflight, client, "OPTIONS", url, headers, names.len ? 3 : 2);
+        error = skycrate__doctor_send(&c->preflight, client, "OPTIONS", url, headers,
+                                      names.len ? 3 : 2);
     skycrate__buf_dispose(&names);
     return error;
 }
@@ -87,7 +93,7 @@ static int request(skycrate_doctor_case *c, skycrate_client *client, const char 
             headers[n++] = (skycrate__kv){sent->items[i].name, sent->items[i].value};
     if (c->origin)
         headers[n++] = (skycrate__kv){"Origin", c->origin};
-    return send_raw(&c->answer, client, method, url, headers, n);
+    return skycrate__doctor_send(&c->answer, client, method, url, headers, n);
 }
 
 /* One bucket setting: its document, "" when the bucket has none (404), NULL when unknown. */

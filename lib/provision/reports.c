@@ -72,6 +72,7 @@ void skycrate_verify_report_free(skycrate_verify_report *r)
     skycrate__free(r->region);
     for (size_t i = 0; i < SKYCRATE__STEP_COUNT; i++)
         skycrate__buf_dispose(&r->items[i].detail);
+    skycrate__buf_dispose(&r->browser.detail);
     r->magic = 0;
     skycrate__free(r);
 }
@@ -86,7 +87,22 @@ int skycrate_verify_report_ok(const skycrate_verify_report *r)
         if (r->items[i].status != SKYCRATE_VERIFY_STATUS_NOT_CHECKED &&
             r->items[i].status != SKYCRATE_VERIFY_STATUS_MATCH)
             return 0;
-    return 1;
+    return r->browser.status == SKYCRATE_VERIFY_STATUS_NOT_CHECKED ||
+           r->browser.status == SKYCRATE_VERIFY_STATUS_MATCH;
+}
+
+int skycrate_verify_report_checked(const skycrate_verify_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT) && r->checked;
+}
+
+skycrate_verify_status skycrate_verify_report_browser(const char **detail_out,
+                                                      const skycrate_verify_report *r)
+{
+    bool valid = SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_VERIFY_REPORT);
+    if (detail_out)
+        *detail_out = valid ? skycrate__buf_cstr(&r->browser.detail) : "";
+    return valid ? r->browser.status : SKYCRATE_VERIFY_STATUS_NOT_CHECKED;
 }
 
 int skycrate_verify_report_bucket_exists(const skycrate_verify_report *r)
@@ -132,10 +148,12 @@ int skycrate_verify_report_to_json(char **out, const skycrate_verify_report *rep
     if (!steps)
         return skycrate__error_nomem();
     return render(out,
-                  json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:o}", "userId", report->user_id,
-                            "bucket", report->bucket, "mode", report->mode, "ok",
-                            skycrate_verify_report_ok(report), "exists", report->exists, "region",
-                            or_empty(report->region), "steps", steps),
+                  json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:o, s:{s:s, s:s}}", "userId",
+                            report->user_id, "bucket", report->bucket, "mode", report->mode, "ok",
+                            skycrate_verify_report_ok(report), "checked", report->checked, "exists",
+                            report->exists, "region", or_empty(report->region), "steps", steps,
+                            "browser", "status", verify_names[report->browser.status], "detail",
+                            skycrate__buf_cstr(&report->browser.detail)),
                   flags);
 }
 
@@ -269,6 +287,11 @@ uint64_t skycrate_usage_report_upload_bytes(const skycrate_usage_report *r)
     return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) ? r->upload_bytes : 0;
 }
 
+int skycrate_usage_report_checked(const skycrate_usage_report *r)
+{
+    return SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_USAGE_REPORT) && r->checked;
+}
+
 int skycrate_usage_report_to_json(char **out, const skycrate_usage_report *report, uint32_t flags)
 {
     PACK_CHECK(flags, SKYCRATE_MAGIC_USAGE_REPORT);
@@ -285,14 +308,14 @@ int skycrate_usage_report_to_json(char **out, const skycrate_usage_report *repor
     if (!classes)
         return skycrate__error_nomem();
     return render(out,
-                  json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:b, s:{s:I, s:I}, s:I, "
+                  json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:b, s:{s:I, s:I}, s:I, "
                             "s:{s:I, s:I, s:I}}",
                             "userId", report->user_id, "bucket", report->bucket, "mode",
-                            report->mode, "objects", (json_int_t)report->objects, "bytes",
-                            (json_int_t)report->bytes, "storageClasses", classes, "versionsListed",
-                            report->versions_listed, "noncurrent", "objects",
-                            (json_int_t)report->noncurrent_objects, "bytes",
-                            (json_int_t)report->noncurrent_bytes, "deleteMarkers",
+                            report->mode, "checked", report->checked, "objects",
+                            (json_int_t)report->objects, "bytes", (json_int_t)report->bytes,
+                            "storageClasses", classes, "versionsListed", report->versions_listed,
+                            "noncurrent", "objects", (json_int_t)report->noncurrent_objects,
+                            "bytes", (json_int_t)report->noncurrent_bytes, "deleteMarkers",
                             (json_int_t)report->delete_markers, "unfinishedUploads", "uploads",
                             (json_int_t)report->uploads, "parts", (json_int_t)report->upload_parts,
                             "bytes", (json_int_t)report->upload_bytes),

@@ -21,8 +21,18 @@ struct skycrate_verify_report {
     uint32_t magic;
     char *user_id, *bucket, *mode, *region;
     bool exists;
+    bool checked; /* a server was asked (false for dev records) */
     skycrate__verify_item items[SKYCRATE__STEP_COUNT];
+    skycrate__verify_item browser; /* the browser check (browser.c) */
 };
+
+/* verify's browser check (browser.c): a CORS preflight from each profile origin for each
+ * method of the rule, then a presigned PUT and DELETE of SKYCRATE__BROWSER_PROBE_KEY sent as a
+ * browser sends them; a refusal is drift, with the doctor's words. Fills r->browser. 0, or
+ * SKYCRATE_ENOMEM / the credentials' code (a server's refusal is no failure of verify). */
+#define SKYCRATE__BROWSER_PROBE_KEY ".skycrate/browser-probe"
+int skycrate__verify_browser(skycrate_verify_report *r, skycrate_provisioner *p,
+                             const char *bucket);
 
 /* A report for a record: strings copied, every item NOT_CHECKED. 0 or SKYCRATE_ENOMEM. */
 int skycrate__verify_report_new(skycrate_verify_report **out, const json_t *record);
@@ -35,6 +45,7 @@ typedef struct skycrate__usage_class {
 struct skycrate_usage_report {
     uint32_t magic;
     char *user_id, *bucket, *mode;
+    bool checked; /* a server was asked (false for dev records) */
     uint64_t objects, bytes;
     skycrate__usage_class *classes; /* sorted by name */
     size_t class_count;

@@ -171,9 +171,11 @@ int skycrate_provisioner_usage(skycrate_usage_report **out, skycrate_provisioner
     if (error == 0)
         error = skycrate__usage_report_new(&report, record);
     if (error == 0 && !skycrate__record_is_dev(record) &&
-        (error = skycrate__provisioner_reach(p, record, user_id, "count")) == 0 &&
-        (error = count_versions(report, p, skycrate__record_str(record, "bucket"))) == 0)
-        error = count_uploads(report, p, skycrate__record_str(record, "bucket"));
+        (error = skycrate__provisioner_reach(p, record, user_id, "count")) == 0) {
+        report->checked = true;
+        if ((error = count_versions(report, p, skycrate__record_str(record, "bucket"))) == 0)
+            error = count_uploads(report, p, skycrate__record_str(record, "bucket"));
+    }
     if (error == 0)
         *out = report;
     else

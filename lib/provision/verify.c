@@ -401,7 +401,7 @@ static int verify(ver *v)
             error = evaluate(v, v->jobs[i], &v->outcomes[i]);
         skycrate__outcome_dispose(&v->outcomes[i]);
     }
-    return error;
+    return error < 0 ? error : skycrate__verify_browser(r, p, v->bucket);
 }
 
 int skycrate_provisioner_verify(skycrate_verify_report **out, skycrate_provisioner *p,
@@ -424,6 +424,7 @@ int skycrate_provisioner_verify(skycrate_verify_report **out, skycrate_provision
         v.p = p;
         v.record = record;
         v.bucket = skycrate__record_str(record, "bucket");
+        v.report->checked = true;
         error = verify(&v);
     }
     if (error == 0)

@@ -582,7 +582,7 @@ START_TEST(usage_adds_up_per_storage_class)
     char *json = NULL;
     ck_assert_sky_ok(skycrate_usage_report_to_json(&json, u, 0));
     ck_assert_str_eq(json, "{\"userId\":\"u42\",\"bucket\":\"" PROV_BUCKET "\",\"mode\":\"aws\","
-                           "\"objects\":5,\"bytes\":5000000020,\"storageClasses\":{\"GLACIER\":"
+                           "\"checked\":true,\"objects\":5,\"bytes\":5000000020,\"storageClasses\":{\"GLACIER\":"
                            "{\"objects\":2,\"bytes\":5000000000},\"STANDARD\":{\"objects\":2,"
                            "\"bytes\":17},\"STANDARD_IA\":{\"objects\":1,\"bytes\":3}},"
                            "\"versionsListed\":false,\"noncurrent\":{\"objects\":0,\"bytes\":0},"
@@ -695,8 +695,20 @@ static const char tags_ok[] = "<Tagging " NS "><TagSet><Tag><Key>extra</Key><Val
 
 static const char *verify_policy = policy_ok;
 
+/* The browser check: a preflight per origin (2) and method (3), a presigned PUT and DELETE. */
+#define BROWSER_REQUESTS 8
+static void route_browser(void)
+{
+    for (int i = 0; i < 6; i++)
+        mock_route(fx.mock, "OPTIONS", ".skycrate/browser-probe", 200,
+                   "Access-Control-Allow-Origin: http://localhost:3000\r\n", "");
+    mock_route(fx.mock, "PUT", ".skycrate/browser-probe", 200, "ETag: \"x\"\r\n", "");
+    mock_route(fx.mock, "DELETE", ".skycrate/browser-probe", 204, "", "");
+}
+
 static void route_verify(const char *pab, const char *enc, const char *cors, const char *tags)
 {
+    route_browser();
     mock_route(fx.mock, "HEAD", "", 200, "x-amz-bucket-region: eu-west-1\r\n", "");
     mock_route(fx.mock, "GET", "?publicAccessBlock", 200, "", pab);
     mock_route(fx.mock, "GET", "?encryption", 200, "", enc);
@@ -726,9 +738,28 @@ START_TEST(verify_reads_everything_back)
     ck_assert_str_eq(skycrate_verify_report_region(v), "eu-west-1");
     char *json = NULL;
     ck_assert_sky_ok(skycrate_verify_report_to_json(&json, v, 0));
-    ck_assert_ptr_nonnull(strstr(json, "\"ok\":true,\"exists\":true,\"region\":\"eu-west-1\","
-                                       "\"steps\":{\"create\":{\"status\":\"match\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"ok\":true,\"checked\":true,\"exists\":true,"
+                                       "\"region\":\"eu-west-1\",\"steps\":{\"create\":"
+                                       "{\"status\":\"match\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"browser\":{\"status\":\"match\",\"detail\":"
+                                       "\"preflights from 2 origin(s) allowed; a presigned PUT "
+                                       "and DELETE of .skycrate/browser-probe accepted\"}"));
     skycrate_free(json);
+    /* Each origin asked for each method of the rule, as a browser asks. */
+    ck_assert_uint_eq(mock_count(fx.mock, "OPTIONS", ".skycrate/browser-probe"), 6);
+    size_t preflights = 0;
+    for (size_t i = 0; i < mock_request_count(fx.mock); i++) {
+        const mock_req *q = mock_request(fx.mock, i);
+        if (strcmp(q->method, "OPTIONS") != 0)
+            continue;
+        preflights++;
+        ck_assert_ptr_nonnull(mock_request_header(q, "Origin"));
+        const char *m = mock_request_header(q, "Access-Control-Request-Method");
+        ck_assert_msg(m && (!strcmp(m, "PUT") || !strcmp(m, "GET") || !strcmp(m, "HEAD")), "%s",
+                      m ? m : "none");
+        ck_assert_ptr_null(strstr(q->url, "X-Amz-Signature=\n"));
+    }
+    ck_assert_uint_eq(preflights, 6);
     skycrate_verify_report_free(v);
     ck_assert_uint_eq(mock_pending(fx.mock), 0);
     const char *golden[] = {"head-bucket",    "get-public-access-block",
@@ -867,6 +898,46 @@ START_TEST(verify_checks_what_the_tls_policy_covers)
 }
 END_TEST
 
+/* A bucket whose CORS rule refuses an origin is drift. */
+START_TEST(verify_browser_check_reports_a_refused_preflight)
+{
+    /* The first preflight is refused, as S3 refuses an origin its rule does not name. */
+    mock_route(fx.mock, "OPTIONS", ".skycrate/browser-probe", 403, "",
+               prov_error_doc("AccessDenied"));
+    route_verify(pab_ok, enc_ok, cors_ok, tags_ok);
+    skycrate_verify_report *v = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
+    const char *detail = NULL;
+    ck_assert_int_eq(skycrate_verify_report_browser(&detail, v), SKYCRATE_VERIFY_STATUS_DRIFT);
+    ck_assert_msg(strstr(detail, "the CORS preflight from ") &&
+                      strstr(detail, "refused (HTTP 403)"),
+                  "%s", detail);
+    ck_assert_int_eq(skycrate_verify_report_ok(v), 0);
+    ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CORS),
+                     SKYCRATE_VERIFY_STATUS_MATCH);
+    skycrate_verify_report_free(v);
+    /* The check stops at the first refusal: the other preflights, the PUT and the DELETE. */
+    ck_assert_uint_eq(mock_discard_unused(fx.mock), 8);
+}
+END_TEST
+
+/* The preflights pass, the upload is refused: the doctor's verdict says why. */
+START_TEST(verify_browser_check_reports_a_refused_upload)
+{
+    skycrate_verify_report *v = NULL;
+    const char *detail = NULL;
+    mock_route(fx.mock, "PUT", ".skycrate/browser-probe", 403, "", prov_error_doc("AccessDenied"));
+    route_verify(pab_ok, enc_ok, cors_ok, tags_ok);
+    ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
+    ck_assert_int_eq(skycrate_verify_report_browser(&detail, v), SKYCRATE_VERIFY_STATUS_DRIFT);
+    ck_assert_msg(strstr(detail, "a presigned PUT of .skycrate/browser-probe was refused: ") &&
+                      strstr(detail, "(access-denied)"),
+                  "%s", detail);
+    skycrate_verify_report_free(v);
+    ck_assert_uint_eq(mock_discard_unused(fx.mock), 2); /* route_browser's PUT and the DELETE */
+}
+END_TEST
+
 START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
 {
     mock_route(fx.mock, "HEAD", "", 404, "", "");
@@ -901,6 +972,7 @@ START_TEST(verify_of_a_missing_bucket_or_skipped_steps)
     mock_route(fx.mock, "GET", "?policy", 200, "", verify_policy);
     mock_route(fx.mock, "GET", "?lifecycle", 200, "", lifecycle_ok);
     mock_route(fx.mock, "GET", "?tagging", 200, "", tags_ok);
+    route_browser();
     ck_assert_sky_ok(skycrate_provisioner_verify(&v, prov, "u42"));
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CREATE),
                      SKYCRATE_VERIFY_STATUS_DRIFT);
@@ -1042,6 +1114,8 @@ static Suite *deprovision_suite(void)
     tcase_add_test(tc, verify_reports_drift);
     tcase_add_test(tc, verify_accepts_radosgw_public_access_block_root);
     tcase_add_test(tc, verify_checks_what_the_tls_policy_covers);
+    tcase_add_test(tc, verify_browser_check_reports_a_refused_preflight);
+    tcase_add_test(tc, verify_browser_check_reports_a_refused_upload);
     tcase_add_test(tc, verify_of_a_missing_bucket_or_skipped_steps);
     suite_add_tcase(s, tc);
 

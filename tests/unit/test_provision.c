@@ -323,10 +323,26 @@ START_TEST(dev_mode_touches_no_network)
     ck_assert_int_eq(skycrate_verify_report_ok(v), 1);
     ck_assert_int_eq(skycrate_verify_report_step(v, SKYCRATE_STEP_CORS),
                      SKYCRATE_VERIFY_STATUS_NOT_CHECKED);
+    /* A dev record's reports say, in one documented shape, that no server was asked. */
+    ck_assert_int_eq(skycrate_verify_report_checked(v), 0);
+    ck_assert_int_eq(skycrate_verify_report_bucket_exists(v), 0);
+    ck_assert_int_eq(skycrate_verify_report_browser(NULL, v), SKYCRATE_VERIFY_STATUS_NOT_CHECKED);
+    for (int st = 0; st < 8; st++)
+        ck_assert_int_eq(skycrate_verify_report_step(v, (skycrate_step)st),
+                         SKYCRATE_VERIFY_STATUS_NOT_CHECKED);
+    char *dev_json = NULL;
+    ck_assert_sky_ok(skycrate_verify_report_to_json(&dev_json, v, 0));
+    ck_assert_ptr_nonnull(strstr(dev_json, "\"mode\":\"dev\",\"ok\":true,\"checked\":false,"
+                                           "\"exists\":false"));
+    skycrate_free(dev_json);
     skycrate_verify_report_free(v);
     skycrate_usage_report *u = NULL;
     ck_assert_sky_ok(skycrate_provisioner_usage(&u, p, "User 42@example.com"));
     ck_assert_uint_eq(skycrate_usage_report_objects(u), 0);
+    ck_assert_int_eq(skycrate_usage_report_checked(u), 0);
+    ck_assert_sky_ok(skycrate_usage_report_to_json(&dev_json, u, 0));
+    ck_assert_ptr_nonnull(strstr(dev_json, "\"mode\":\"dev\",\"checked\":false,\"objects\":0"));
+    skycrate_free(dev_json);
     skycrate_usage_report_free(u);
     skycrate_deprovision_report *d = NULL;
     ck_assert_sky_ok(skycrate_provisioner_deprovision(&d, p, "User 42@example.com", 0));
