@@ -14,6 +14,7 @@
 #include "core/time.h"
 #include "provision/provisioner.h"
 #include "store/store.h"
+#include "testutil.h"
 #include "testvectors.h"
 
 static int64_t frozen(void *ud)
@@ -99,6 +100,17 @@ skycrate_provisioner_config *prov_config(const prov_fixture *f)
     ck_assert_int_eq(skycrate_provisioner_config_new(&cfg), 0);
     prov_use_store_file(cfg, f->store_path);
     return cfg;
+}
+
+void prov_block_only_profile(skycrate_provisioner_config *cfg)
+{
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_encryption(cfg, SKYCRATE_ENCRYPTION_NONE, NULL, 0));
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_object_ownership(cfg, SKYCRATE_OWNERSHIP_UNSET));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tls_only_policy(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_abort_multipart_days(cfg, 0));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_tagging(cfg, 0));
 }
 
 void prov_golden_profile(skycrate_provisioner_config *cfg)

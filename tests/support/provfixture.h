@@ -37,6 +37,8 @@ skycrate_provisioner_config *prov_config(const prov_fixture *f);
 /* The generator's profile: CORS for two origins (max age 3000), application "photos", the tag
  * team = "web + mobile @ 2024"; the rest as the defaults. */
 void prov_golden_profile(skycrate_provisioner_config *cfg);
+/* Leaves out every configuration step but the public access block and CORS. */
+void prov_block_only_profile(skycrate_provisioner_config *cfg);
 /* A provisioner with the retry pauses cut to 1 ms (they sleep for real). */
 skycrate_provisioner *prov_new(prov_fixture *f, const skycrate_provisioner_config *cfg);
 

@@ -297,13 +297,7 @@ static skycrate_provisioner *block_only(void)
     skycrate_provisioner_config *cfg = prov_config(&fx);
     ck_assert_sky_ok(
         skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_COMPATIBLE));
-    ck_assert_sky_ok(
-        skycrate_provisioner_config_set_encryption(cfg, SKYCRATE_ENCRYPTION_NONE, NULL, 0));
-    ck_assert_sky_ok(
-        skycrate_provisioner_config_set_object_ownership(cfg, SKYCRATE_OWNERSHIP_UNSET));
-    ck_assert_sky_ok(skycrate_provisioner_config_set_tls_only_policy(cfg, 0));
-    ck_assert_sky_ok(skycrate_provisioner_config_set_abort_multipart_days(cfg, 0));
-    ck_assert_sky_ok(skycrate_provisioner_config_set_tagging(cfg, 0));
+    prov_block_only_profile(cfg);
     skycrate_provisioner *p = prov_new(&fx, cfg);
     skycrate_provisioner_config_free(cfg);
     return p;
