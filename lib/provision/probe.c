@@ -10,6 +10,9 @@
 #include "core/log.h"
 #include "provision/steps.h"
 
+/* Puts of the adapted block and probes, when another provisioner of the user races this one. */
+#define PROBE_ATTEMPTS 3
+
 /* PUT (empty) then DELETE of the probe key; the PUT's answer stays in `out`. */
 static int probe(skycrate__outcome *out, skycrate_provisioner *p, const char *bucket)
 {
@@ -58,12 +61,20 @@ int skycrate__probe_writes(skycrate__outcome *refusal, bool *adapted, skycrate_p
     lenient.public_access_block &= ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS;
     skycrate__outcome o;
     skycrate__outcome_init(&o);
-    error = skycrate__step_apply_profile(&o, p, &lenient, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK, bucket,
-                                         user_id, p->region, NULL);
-    if (error == 0) {
+    /* Another provisioner of the same user may put the full block again meanwhile (its own
+     * step): a refusal by the block is tried again, a few times. */
+    for (int attempt = 1; attempt <= PROBE_ATTEMPTS; attempt++) {
         skycrate__outcome_dispose(&o);
         skycrate__outcome_init(&o);
-        error = probe(&o, p, bucket);
+        error = skycrate__step_apply_profile(&o, p, &lenient, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK,
+                                             bucket, user_id, p->region, NULL);
+        if (error == 0) {
+            skycrate__outcome_dispose(&o);
+            skycrate__outcome_init(&o);
+            error = probe(&o, p, bucket);
+        }
+        if (error == 0 || o.rc != SKYCRATE_EACCESS)
+            break;
     }
     if (error < 0) {
         skycrate__outcome_raise(&o);
