@@ -581,13 +581,14 @@ START_TEST(usage_adds_up_per_storage_class)
     ck_assert_uint_eq(skycrate_usage_report_upload_count(u), 0);
     char *json = NULL;
     ck_assert_sky_ok(skycrate_usage_report_to_json(&json, u, 0));
-    ck_assert_str_eq(json, "{\"userId\":\"u42\",\"bucket\":\"" PROV_BUCKET "\",\"mode\":\"aws\","
-                           "\"checked\":true,\"objects\":5,\"bytes\":5000000020,\"storageClasses\":{\"GLACIER\":"
-                           "{\"objects\":2,\"bytes\":5000000000},\"STANDARD\":{\"objects\":2,"
-                           "\"bytes\":17},\"STANDARD_IA\":{\"objects\":1,\"bytes\":3}},"
-                           "\"versionsListed\":false,\"noncurrent\":{\"objects\":0,\"bytes\":0},"
-                           "\"deleteMarkers\":0,\"unfinishedUploads\":{\"uploads\":0,\"parts\":0,"
-                           "\"bytes\":0}}");
+    ck_assert_str_eq(
+        json, "{\"userId\":\"u42\",\"bucket\":\"" PROV_BUCKET "\",\"mode\":\"aws\","
+              "\"checked\":true,\"objects\":5,\"bytes\":5000000020,\"storageClasses\":{\"GLACIER\":"
+              "{\"objects\":2,\"bytes\":5000000000},\"STANDARD\":{\"objects\":2,"
+              "\"bytes\":17},\"STANDARD_IA\":{\"objects\":1,\"bytes\":3}},"
+              "\"versionsListed\":false,\"noncurrent\":{\"objects\":0,\"bytes\":0},"
+              "\"deleteMarkers\":0,\"unfinishedUploads\":{\"uploads\":0,\"parts\":0,"
+              "\"bytes\":0}}");
     skycrate_free(json);
     skycrate_usage_report_free(u);
     golden_check(fx.mock, "list-objects");

@@ -340,6 +340,43 @@ START_TEST(compatible_mode_adapts_the_block_to_a_server_refusing_uploads)
 }
 END_TEST
 
+/* The public access block as GetPublicAccessBlock answers it, BlockPublicAcls as given. */
+#define PAB_DOC(block_acls)                                                                        \
+    "<PublicAccessBlockConfiguration><BlockPublicAcls>" block_acls "</BlockPublicAcls>"            \
+    "<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy>"         \
+    "<RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>"
+
+/* Another provisioner of the same user puts the full block (its own step) after this one put
+ * the adapted block: the refusal that follows is not the server's answer to the adapted block,
+ * which is put again, and the probe passes. */
+START_TEST(compatible_mode_puts_the_adapted_block_again_after_a_racing_provisioner)
+{
+    skycrate_provisioner *p = block_only();
+    mock_push_str(fx.mock, 200, "", "");                             /* create */
+    mock_push_str(fx.mock, 200, "", "");                             /* block, all four */
+    mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied")); /* probe */
+    for (int i = 0; i < 2; i++) {
+        mock_push_str(fx.mock, 200, "", "");                             /* block, three */
+        mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied")); /* probe */
+        mock_push_str(fx.mock, 200, "", PAB_DOC("true")); /* the other one's full block */
+    }
+    mock_push_str(fx.mock, 200, "", ""); /* block, three */
+    mock_push_str(fx.mock, 200, "", ""); /* probe */
+    mock_push_str(fx.mock, 204, "", ""); /* delete the probe */
+    skycrate_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert_uint_eq(mock_pending(fx.mock), 0);
+    ck_assert_uint_eq(mock_count(fx.mock, "GET", "?publicAccessBlock"), 2);
+    /* the one DELETE is the probe's: the bucket is not rolled back */
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", "skycrate-u42"), 1);
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", ".skycrate/write-probe"), 1);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    ck_assert_ptr_nonnull(skycrate_record_step_note(rec, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK));
+    skycrate_record_free(rec);
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
 /* A bucket that refuses uploads even then is no bucket for browsers: the provisioning fails
  * and is rolled back. */
 START_TEST(compatible_mode_fails_when_uploads_stay_refused)
@@ -348,13 +385,10 @@ START_TEST(compatible_mode_fails_when_uploads_stay_refused)
     mock_push_str(fx.mock, 200, "", ""); /* create */
     mock_push_str(fx.mock, 200, "", ""); /* block, all four */
     mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied"));
-    /* Three times (another provisioner of the user may put the full block meanwhile): the
-     * block without BlockPublicAcls, and the probe refused again. */
-    for (int i = 0; i < 3; i++) {
-        mock_push_str(fx.mock, 200, "", "");
-        mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied"));
-    }
-    mock_push_str(fx.mock, 204, "", ""); /* rollback: DeleteBucket */
+    mock_push_str(fx.mock, 200, "", ""); /* the block without BlockPublicAcls */
+    mock_push_str(fx.mock, 403, "", prov_error_doc("AccessDenied"));
+    mock_push_str(fx.mock, 200, "", PAB_DOC("false")); /* it is still the adapted block */
+    mock_push_str(fx.mock, 204, "", "");               /* rollback: DeleteBucket */
     skycrate_record *rec = NULL;
     ck_assert_int_eq(skycrate_provisioner_provision(&rec, p, "u42"), SKYCRATE_EACCESS);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "even without BlockPublicAcls"));
@@ -608,6 +642,7 @@ static Suite *provision_recovery_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, compatible_mode_skips_what_the_server_lacks);
     tcase_add_test(tc, compatible_mode_adapts_the_block_to_a_server_refusing_uploads);
+    tcase_add_test(tc, compatible_mode_puts_the_adapted_block_again_after_a_racing_provisioner);
     tcase_add_test(tc, compatible_mode_fails_when_uploads_stay_refused);
     tcase_add_test(tc, compatible_mode_still_fails_on_other_answers);
     tcase_add_test(tc, strict_mode_fails_on_invalid_argument);
