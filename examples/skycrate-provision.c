@@ -4,7 +4,7 @@
  *   skycrate-provision [options] COMMAND USER_ID
  *     COMMAND: provision | deprovision | verify | usage | show
  *   with options for where the records and buckets are and for the whole security profile
- *   (public access block, encryption, ownership, CORS origins/methods/max age, TLS policy,
+ *   (public access block, encryption, ownership, CORS origins/methods/headers/max age, TLS policy,
  *   lifecycle, tags): see --help.
  *
  * --store names the users file, or with a postgresql:// (or postgres://) URI the PostgreSQL user
@@ -60,6 +60,11 @@ static void usage(FILE *f, const char *prog)
         "  --cors-methods L         the methods the CORS rule allows, comma-separated from PUT,\n"
         "                           POST, GET, HEAD, DELETE (default: PUT,GET,HEAD; add POST\n"
         "                           for POST-policy forms sent from scripts)\n"
+        "  --cors-allowed-headers L the request headers the CORS rule allows, comma-separated\n"
+        "                           (one * wildcard each), or none (default: content-type,\n"
+        "                           content-md5,content-disposition,cache-control,x-amz-*)\n"
+        "  --cors-expose-headers L  the response headers scripts may read, comma-separated, or\n"
+        "                           none (default: ETag)\n"
         "  --cors-max-age S         how long browsers cache a preflight (default: 3600)\n"
         "  --no-tls-policy          no bucket policy denying requests without TLS\n"
         "  --abort-multipart-days N a lifecycle rule aborting unfinished multipart uploads\n"
@@ -171,6 +176,7 @@ static int run(skycrate_provisioner *p, skycrate_client *client, const char *com
 /* The profile as the options give it; unset fields keep the library's defaults. */
 typedef struct profile_options {
     const char *prefix, *pab, *encryption, *ownership, *cors_methods, *application;
+    const char *cors_allowed, *cors_exposed;
     long cors_max_age, abort_days, concurrency; /* -1: unset */
     int no_tls_policy, no_tags;
     const char *origins[MAX_ITEMS], *tags[MAX_ITEMS];
@@ -214,6 +220,28 @@ static int apply_cors_methods(skycrate_provisioner_config *c, const char *list)
     return methods <= 0 ? -2 : skycrate_provisioner_config_set_cors_methods(c, (uint32_t)methods);
 }
 
+typedef int (*header_list_setter)(skycrate_provisioner_config *c, const char *const *headers,
+                                  size_t count);
+
+/* A comma-separated list of header names (or "none") given to one of the CORS list setters. */
+static int apply_header_list(skycrate_provisioner_config *c, const char *list,
+                             header_list_setter set)
+{
+    char copy[4096], *names[MAX_ITEMS] = {NULL}, *save = NULL;
+    size_t count = 0;
+    if (strlen(list) >= sizeof(copy))
+        return -2;
+    if (strcasecmp(list, "none") == 0)
+        return set(c, (const char *const *)names, 0);
+    strcpy(copy, list);
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        if (count == MAX_ITEMS)
+            return -2;
+        names[count++] = name;
+    }
+    return count == 0 ? -2 : set(c, (const char *const *)names, count);
+}
+
 static int apply_encryption(skycrate_provisioner_config *c, const char *e)
 {
     if (!strcasecmp(e, "none"))
@@ -252,6 +280,12 @@ static int apply_profile(skycrate_provisioner_config *c, const profile_options *
     APPLY(o->encryption, "--encryption", apply_encryption(c, o->encryption))
     APPLY(o->ownership, "--ownership", apply_ownership(c, o->ownership))
     APPLY(o->cors_methods, "--cors-methods", apply_cors_methods(c, o->cors_methods))
+    APPLY(
+        o->cors_allowed, "--cors-allowed-headers",
+        apply_header_list(c, o->cors_allowed, skycrate_provisioner_config_set_cors_allowed_headers))
+    APPLY(
+        o->cors_exposed, "--cors-expose-headers",
+        apply_header_list(c, o->cors_exposed, skycrate_provisioner_config_set_cors_expose_headers))
     APPLY(o->cors_max_age >= 0, "--cors-max-age",
           skycrate_provisioner_config_set_cors_max_age(c, (uint32_t)o->cors_max_age))
     APPLY(o->no_tls_policy, "--no-tls-policy",
@@ -296,6 +330,8 @@ int main(int argc, char **argv)
         O_OWN,
         O_METHODS,
         O_MAXAGE,
+        O_ALLOWED,
+        O_EXPOSED,
         O_NOTLS,
         O_DAYS,
         O_NOTAGS,
@@ -318,6 +354,8 @@ int main(int argc, char **argv)
         {"ownership", required_argument, NULL, O_OWN},
         {"cors-methods", required_argument, NULL, O_METHODS},
         {"cors-max-age", required_argument, NULL, O_MAXAGE},
+        {"cors-allowed-headers", required_argument, NULL, O_ALLOWED},
+        {"cors-expose-headers", required_argument, NULL, O_EXPOSED},
         {"no-tls-policy", no_argument, NULL, O_NOTLS},
         {"abort-multipart-days", required_argument, NULL, O_DAYS},
         {"no-tags", no_argument, NULL, O_NOTAGS},
@@ -354,6 +392,8 @@ int main(int argc, char **argv)
         case O_ENC: po.encryption = optarg; break;
         case O_OWN: po.ownership = optarg; break;
         case O_METHODS: po.cors_methods = optarg; break;
+        case O_ALLOWED: po.cors_allowed = optarg; break;
+        case O_EXPOSED: po.cors_exposed = optarg; break;
         case O_APP: po.application = optarg; break;
         case O_NOTLS: po.no_tls_policy = 1; break;
         case O_NOTAGS: po.no_tags = 1; break;
@@ -424,8 +464,9 @@ int main(int argc, char **argv)
         goto fail;
     const char *bad = NULL;
     int rc = apply_profile(pcfg, &po, &bad);
-    if (rc == -2) {
-        fprintf(stderr, "skycrate-provision: %s: unknown value (see --help)\n", bad);
+    if (rc == -2 || rc == SKYCRATE_EINVAL) { /* a malformed value is a usage error */
+        fprintf(stderr, "skycrate-provision: %s: %s\n", bad,
+                rc == -2 ? "unknown value (see --help)" : skycrate_error_last()->message);
         status = 2;
         goto done;
     } else if (rc < 0) {

@@ -162,6 +162,12 @@ def cases():
                                                           'BucketOwnerEnforced'}]})},
         'cors': {'operation': 'PutBucketCors', 'call': 'put_bucket_cors',
                  'args': dict(b, CORSConfiguration={'CORSRules': [cors_rule]})},
+        # The rule with its own methods and header lists (tests/unit/test_provision_profile.c).
+        'cors-headers': {'operation': 'PutBucketCors', 'call': 'put_bucket_cors',
+                         'args': dict(b, CORSConfiguration={'CORSRules': [dict(
+                             cors_rule, AllowedHeaders=['content-type', 'x-amz-meta-*'],
+                             AllowedMethods=['PUT', 'POST'],
+                             ExposeHeaders=['ETag', 'x-amz-version-id'])]})},
         'cors-custom-endpoint': {'region': 'us-east-1', 'endpoint': 'http://127.0.0.1:7480',
                                  'operation': 'PutBucketCors', 'call': 'put_bucket_cors',
                                  'args': dict(b, CORSConfiguration={'CORSRules': [cors_rule]})},

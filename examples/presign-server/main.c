@@ -34,7 +34,8 @@ static const char usage[] =
     "\n"
     "The configuration (JSON): users (user id -> bearer token, at least 16 characters),\n"
     "endpoint, region, store (users.json), bucketPrefix, origins (the page's origin, for the\n"
-    "buckets' CORS rule), corsMethods (PUT, POST, GET, HEAD, DELETE), compatible, dev,\n"
+    "buckets' CORS rule), corsMethods (PUT, POST, GET, HEAD, DELETE; default PUT, POST, GET,\n"
+    "HEAD, as the page sends POST-policy forms), compatible, dev,\n"
     "publicAccessBlock (setting names), tlsOnlyPolicy, maxSize, expires, partSize, keyPrefix,\n"
     "auditLog, listen, port, threads.\n"
     "Credentials come from the default chain (environment variables first).\n";
@@ -80,8 +81,14 @@ static int make_provisioner(server *s)
         rc = skycrate_provisioner_config_set_public_access_block(pc, s->cfg.public_access_block);
     if (rc == 0)
         rc = skycrate_provisioner_config_set_tls_only_policy(pc, s->cfg.tls_only);
-    if (rc == 0 && s->cfg.cors_methods)
-        rc = skycrate_provisioner_config_set_cors_methods(pc, s->cfg.cors_methods);
+    /* The page sends POST-policy forms with fetch: without POST in the rule the object is
+     * written while the page sees only a TypeError. */
+    uint32_t methods = s->cfg.cors_methods
+                           ? s->cfg.cors_methods
+                           : SKYCRATE_CORS_METHOD_PUT | SKYCRATE_CORS_METHOD_POST |
+                                 SKYCRATE_CORS_METHOD_GET | SKYCRATE_CORS_METHOD_HEAD;
+    if (rc == 0)
+        rc = skycrate_provisioner_config_set_cors_methods(pc, methods);
     for (size_t i = 0; rc == 0 && i < s->cfg.origin_count; i++)
         rc = skycrate_provisioner_config_add_cors_origin(pc, s->cfg.origins[i]);
     if (rc == 0)

@@ -168,9 +168,10 @@ skycrate_provisioner_config_set_object_ownership(skycrate_provisioner_config *co
  * @brief Adds an origin that browsers may upload from (the CORS step runs when there is one).
  *
  * The CORS rule allows the methods of skycrate_provisioner_config_set_cors_methods() (PUT,
- * GET and HEAD by default) from these origins, with the headers presigned
- * uploads need (`content-type`, `content-md5`, `content-disposition`, `cache-control`,
- * `x-amz-*`), and exposes `ETag`.
+ * GET and HEAD by default) from these origins, with the headers of
+ * skycrate_provisioner_config_set_cors_allowed_headers() (by default those presigned uploads
+ * need: `content-type`, `content-md5`, `content-disposition`, `cache-control`, `x-amz-*`), and
+ * exposes those of skycrate_provisioner_config_set_cors_expose_headers() (`ETag` by default).
  * @param[in] config the configuration.
  * @param[in] origin `scheme://host[:port]` (http or https; one `*` wildcard allowed), or `*`;
  *            printable ASCII without blanks, at most 512 bytes; copied.
@@ -202,6 +203,38 @@ SKYCRATE_API int skycrate_provisioner_config_add_cors_origin(skycrate_provisione
  */
 SKYCRATE_API int skycrate_provisioner_config_set_cors_methods(skycrate_provisioner_config *config,
                                                               uint32_t methods);
+
+/**
+ * @brief Sets the request headers the CORS rule allows (`AllowedHeader`).
+ *
+ * A browser sends a preflight before a PUT with any header beyond the CORS-safelisted ones, and
+ * S3 refuses it unless each header is allowed: the default (`content-type`, `content-md5`,
+ * `content-disposition`, `cache-control`, `x-amz-*`) covers every header the presigner signs.
+ * Only the configuration is changed; the list is copied.
+ * @param[in] config the configuration.
+ * @param[in] headers header names (RFC 9110 token characters and at most one `*` wildcard, as
+ *            in `x-amz-*`; 1 to 128 bytes each), or NULL (with `count` 0) for the default.
+ * @param[in] count the number of names, at most 32; 0 with a non-NULL `headers` allows none.
+ * @return 0, #SKYCRATE_EINVAL for a malformed name or too many, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int
+skycrate_provisioner_config_set_cors_allowed_headers(skycrate_provisioner_config *config,
+                                                     const char *const *headers, size_t count);
+
+/**
+ * @brief Sets the response headers the CORS rule lets scripts read (`ExposeHeader`).
+ *
+ * The default, `ETag`, is what a page needs to complete a multipart upload from the browser.
+ * Only the configuration is changed; the list is copied.
+ * @param[in] config the configuration.
+ * @param[in] headers header names (as for skycrate_provisioner_config_set_cors_allowed_headers()),
+ *            or NULL (with `count` 0) for the default.
+ * @param[in] count the number of names, at most 32; 0 with a non-NULL `headers` exposes none.
+ * @return 0, #SKYCRATE_EINVAL for a malformed name or too many, or #SKYCRATE_ENOMEM.
+ */
+SKYCRATE_API int
+skycrate_provisioner_config_set_cors_expose_headers(skycrate_provisioner_config *config,
+                                                    const char *const *headers, size_t count);
 
 /**
  * @brief Sets how long browsers may cache the CORS preflight answer.

@@ -16,6 +16,29 @@
 
 #define SKYCRATE_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* RFC 9110 token characters (tchar): header names and methods. */
+static inline bool skycrate__is_tchar(unsigned char c)
+{
+    switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
+    default: return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    }
+}
+
 /* Checks a required argument: records a message and returns SKYCRATE_EINVAL. */
 #define SKYCRATE_ASSERT_ARG(expr)                                                                  \
     do {                                                                                           \

@@ -62,13 +62,6 @@ static bool in_list(const char *name, const char *const *list, size_t n)
     return false;
 }
 
-/* RFC 7230 tchar. */
-static bool is_tchar(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
 int skycrate__presign_check_bucket(const char *bucket)
 {
     size_t n = bucket ? strlen(bucket) : 0;
@@ -328,7 +321,7 @@ int skycrate_presign_request_add_header(skycrate_presign_request *r, const char 
     if (name == NULL || name[0] == '\0')
         return skycrate__error_set(SKYCRATE_EINVAL, "presign: empty header name");
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (!is_tchar(*p))
+        if (!skycrate__is_tchar(*p))
             return skycrate__error_set(SKYCRATE_EINVAL, "presign: invalid header name");
     if (in_list(name, reserved_headers, SKYCRATE_ARRAY_SIZE(reserved_headers)))
         return skycrate__error_set(

@@ -50,9 +50,9 @@ static int preflights(skycrate_verify_report *r, skycrate_provisioner *p, const 
     skycrate__cors_methods(methods, p->profile.cors_methods);
     skycrate__doctor_answer a = {0};
     int error = 0, allowed = 1;
-    for (size_t o = 0; allowed && error == 0 && o < p->profile.cors_origin_count; o++)
+    for (size_t o = 0; allowed && error == 0 && o < p->profile.cors_origins.count; o++)
         for (size_t m = 0; allowed && error == 0 && methods[m]; m++) {
-            const char *origin = p->profile.cors_origins[o];
+            const char *origin = p->profile.cors_origins.items[o];
             bool put = strcmp(methods[m], "PUT") == 0;
             skycrate__kv headers[3] = {{"Origin", origin},
                                        {"Access-Control-Request-Method", methods[m]},
@@ -115,7 +115,7 @@ done:
 
 int skycrate__verify_browser(skycrate_verify_report *r, skycrate_provisioner *p, const char *bucket)
 {
-    if (p->profile.cors_origin_count == 0)
+    if (p->profile.cors_origins.count == 0)
         return note(r, SKYCRATE_VERIFY_STATUS_NOT_CHECKED,
                     "no origin in the profile: no browser is expected");
     skycrate_presigner *ps = NULL;
@@ -133,7 +133,7 @@ int skycrate__verify_browser(skycrate_verify_report *r, skycrate_provisioner *p,
         error = note(r, SKYCRATE_VERIFY_STATUS_MATCH,
                      "preflights from %zu origin(s) allowed; a presigned PUT and DELETE of %s "
                      "accepted",
-                     p->profile.cors_origin_count, SKYCRATE__BROWSER_PROBE_KEY);
+                     p->profile.cors_origins.count, SKYCRATE__BROWSER_PROBE_KEY);
     skycrate_presigned_free(del);
     skycrate_presigned_free(put);
     skycrate_doctor_free(doctor);

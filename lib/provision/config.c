@@ -154,17 +154,73 @@ int skycrate_provisioner_config_add_cors_origin(skycrate_provisioner_config *cfg
     if (!origin_valid(origin))
         return skycrate__error_set(
             SKYCRATE_EINVAL, "'%.80s' is not a CORS origin (scheme://host[:port] or *)", origin);
-    if (p->cors_origin_count >= SKYCRATE__CORS_ORIGINS_MAX)
+    if (p->cors_origins.count >= SKYCRATE__CORS_ORIGINS_MAX)
         return skycrate__error_set(SKYCRATE_EINVAL, "at most %d CORS origins",
                                    SKYCRATE__CORS_ORIGINS_MAX);
-    char **grown = skycrate__realloc(p->cors_origins, (p->cors_origin_count + 1) * sizeof(char *));
-    if (!grown)
-        return skycrate__error_nomem();
-    p->cors_origins = grown;
-    if (!(grown[p->cors_origin_count] = skycrate__strdup(origin)))
-        return skycrate__error_nomem();
-    p->cors_origin_count++;
+    return skycrate__names_add(&p->cors_origins, origin);
+}
+
+/* A header name as HTTP writes it (RFC 9110 token characters), with at most one `*`. */
+static bool header_pattern_valid(const char *name)
+{
+    size_t len = strlen(name), stars = 0;
+    if (len == 0 || len > SKYCRATE__CORS_HEADER_MAX)
+        return false;
+    for (const char *c = name; *c; c++) {
+        if (*c == '*')
+            stars++;
+        else if (!skycrate__is_tchar((unsigned char)*c))
+            return false;
+    }
+    return stars <= 1;
+}
+
+/* Replaces `list` (and marks it set) with `names`, or restores the default (names NULL). */
+static int set_headers(skycrate__names *list, bool *set, const char *const *names, size_t count,
+                       const char *what)
+{
+    if (!names && count)
+        return skycrate__error_set(SKYCRATE_EINVAL, "CORS %s: no names but a count of %zu", what,
+                                   count);
+    if (count > SKYCRATE__CORS_HEADERS_MAX)
+        return skycrate__error_set(SKYCRATE_EINVAL, "at most %d CORS %s",
+                                   SKYCRATE__CORS_HEADERS_MAX, what);
+    for (size_t i = 0; i < count; i++) {
+        SKYCRATE_ASSERT_ARG(names[i]);
+        if (!header_pattern_valid(names[i]))
+            return skycrate__error_set(SKYCRATE_EINVAL,
+                                       "'%.80s' is not a header name for the CORS %s (token "
+                                       "characters, at most one *, 1 to %d bytes)",
+                                       names[i], what, SKYCRATE__CORS_HEADER_MAX);
+    }
+    skycrate__names fresh = {NULL, 0};
+    for (size_t i = 0; i < count; i++) {
+        int error = skycrate__names_add(&fresh, names[i]);
+        if (error < 0) {
+            skycrate__names_dispose(&fresh);
+            return error;
+        }
+    }
+    skycrate__names_dispose(list);
+    *list = fresh;
+    *set = names != NULL;
     return 0;
+}
+
+int skycrate_provisioner_config_set_cors_allowed_headers(skycrate_provisioner_config *cfg,
+                                                         const char *const *headers, size_t count)
+{
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
+    return set_headers(&cfg->profile.cors_allowed_headers, &cfg->profile.cors_allowed_headers_set,
+                       headers, count, "allowed headers");
+}
+
+int skycrate_provisioner_config_set_cors_expose_headers(skycrate_provisioner_config *cfg,
+                                                        const char *const *headers, size_t count)
+{
+    SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_PROVISIONER_CONFIG);
+    return set_headers(&cfg->profile.cors_expose_headers, &cfg->profile.cors_expose_headers_set,
+                       headers, count, "exposed headers");
 }
 
 int skycrate_provisioner_config_set_cors_methods(skycrate_provisioner_config *cfg, uint32_t methods)

@@ -16,8 +16,66 @@
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define OWNER_TAG_MAX 256
 
-const char *const skycrate__cors_allowed_headers[] = {
-    "content-type", "content-md5", "content-disposition", "cache-control", "x-amz-*", NULL};
+static const char *const default_allowed_headers[] = {
+    "content-type", "content-md5", "content-disposition", "cache-control", "x-amz-*"};
+static const char *const default_expose_headers[] = {"ETag"};
+
+const char *const *skycrate__cors_allowed_headers(const skycrate__profile *p, size_t *count)
+{
+    if (!p->cors_allowed_headers_set) {
+        *count = SKYCRATE_ARRAY_SIZE(default_allowed_headers);
+        return default_allowed_headers;
+    }
+    *count = p->cors_allowed_headers.count;
+    return (const char *const *)p->cors_allowed_headers.items;
+}
+
+const char *const *skycrate__cors_expose_headers(const skycrate__profile *p, size_t *count)
+{
+    if (!p->cors_expose_headers_set) {
+        *count = SKYCRATE_ARRAY_SIZE(default_expose_headers);
+        return default_expose_headers;
+    }
+    *count = p->cors_expose_headers.count;
+    return (const char *const *)p->cors_expose_headers.items;
+}
+
+int skycrate__names_add(skycrate__names *list, const char *s)
+{
+    char **grown = skycrate__realloc(list->items, (list->count + 1) * sizeof(char *));
+    if (!grown)
+        return skycrate__error_nomem();
+    list->items = grown;
+    if (!(grown[list->count] = skycrate__strdup(s)))
+        return skycrate__error_nomem();
+    list->count++;
+    return 0;
+}
+
+void skycrate__names_dispose(skycrate__names *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        skycrate__free(list->items[i]);
+    skycrate__free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+int skycrate__names_copy(skycrate__names *dst, const skycrate__names *src)
+{
+    dst->items = NULL;
+    dst->count = 0;
+    if (src->count == 0)
+        return 0;
+    if (!(dst->items = skycrate__calloc(src->count, sizeof(char *))))
+        return skycrate__error_nomem();
+    for (; dst->count < src->count; dst->count++)
+        if (!(dst->items[dst->count] = skycrate__strdup(src->items[dst->count]))) {
+            skycrate__names_dispose(dst);
+            return skycrate__error_nomem();
+        }
+    return 0;
+}
 
 size_t skycrate__cors_methods(const char *out[6], uint32_t methods)
 {
@@ -53,9 +111,9 @@ void skycrate__profile_defaults(skycrate__profile *p)
 void skycrate__profile_dispose(skycrate__profile *p)
 {
     skycrate__free(p->kms_key_id);
-    for (size_t i = 0; i < p->cors_origin_count; i++)
-        skycrate__free(p->cors_origins[i]);
-    skycrate__free(p->cors_origins);
+    skycrate__names_dispose(&p->cors_origins);
+    skycrate__names_dispose(&p->cors_allowed_headers);
+    skycrate__names_dispose(&p->cors_expose_headers);
     skycrate__free(p->application);
     for (size_t i = 0; i < p->tag_count; i++) {
         skycrate__free(p->tags[i].key);
@@ -70,23 +128,18 @@ int skycrate__profile_copy(skycrate__profile *dst, const skycrate__profile *src)
     int error = 0;
     *dst = *src;
     dst->kms_key_id = dst->application = NULL;
-    dst->cors_origins = NULL;
-    dst->cors_origin_count = 0;
+    dst->cors_origins = dst->cors_allowed_headers = dst->cors_expose_headers =
+        (skycrate__names){NULL, 0};
     dst->tags = NULL;
     dst->tag_count = 0;
     if ((error = skycrate__set_string(&dst->kms_key_id, src->kms_key_id)) < 0 ||
         (error = skycrate__set_string(&dst->application, src->application)) < 0)
         goto done;
-    if (src->cors_origin_count) {
-        if (!(dst->cors_origins = skycrate__calloc(src->cors_origin_count, sizeof(char *)))) {
-            error = skycrate__error_nomem();
-            goto done;
-        }
-        for (; dst->cors_origin_count < src->cors_origin_count; dst->cors_origin_count++)
-            if ((error = skycrate__set_string(&dst->cors_origins[dst->cors_origin_count],
-                                              src->cors_origins[dst->cors_origin_count])) < 0)
-                goto done;
-    }
+    if ((error = skycrate__names_copy(&dst->cors_origins, &src->cors_origins)) < 0 ||
+        (error = skycrate__names_copy(&dst->cors_allowed_headers, &src->cors_allowed_headers)) <
+            0 ||
+        (error = skycrate__names_copy(&dst->cors_expose_headers, &src->cors_expose_headers)) < 0)
+        goto done;
     if (src->tag_count) {
         if (!(dst->tags = skycrate__calloc(src->tag_count, sizeof(*dst->tags)))) {
             error = skycrate__error_nomem();
@@ -114,7 +167,7 @@ bool skycrate__profile_has_step(const skycrate__profile *p, skycrate_step step)
     case SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK: return p->public_access_block != 0;
     case SKYCRATE_STEP_ENCRYPTION: return p->encryption != SKYCRATE_ENCRYPTION_NONE;
     case SKYCRATE_STEP_OWNERSHIP_CONTROLS: return p->ownership != SKYCRATE_OWNERSHIP_UNSET;
-    case SKYCRATE_STEP_CORS: return p->cors_origin_count > 0;
+    case SKYCRATE_STEP_CORS: return p->cors_origins.count > 0;
     case SKYCRATE_STEP_TLS_POLICY: return p->tls_only;
     case SKYCRATE_STEP_LIFECYCLE: return p->abort_multipart_days > 0;
     case SKYCRATE_STEP_TAGS: return p->tagging;
@@ -230,24 +283,29 @@ static int ownership_body(skycrate__buf *out, skycrate_ownership ownership)
     return skycrate__buf_puts(out, "</Rule></OwnershipControls>");
 }
 
+static int elements(skycrate__buf *out, const char *name, const char *const *values, size_t count)
+{
+    int error = 0;
+    for (size_t i = 0; error == 0 && i < count; i++)
+        error = element(out, name, values[i]);
+    return error;
+}
+
 static int cors_body(skycrate__buf *out, const skycrate__profile *p)
 {
+    size_t allowed_count, exposed_count;
+    const char *const *allowed = skycrate__cors_allowed_headers(p, &allowed_count);
+    const char *const *exposed = skycrate__cors_expose_headers(p, &exposed_count);
+    const char *methods[6];
+    size_t method_count = skycrate__cors_methods(methods, p->cors_methods);
     int error;
     if ((error = skycrate__buf_puts(out, "<CORSConfiguration xmlns=\"" S3_XMLNS "\"><CORSRule>")) <
-        0)
-        return error;
-    for (size_t i = 0; skycrate__cors_allowed_headers[i]; i++)
-        if ((error = element(out, "AllowedHeader", skycrate__cors_allowed_headers[i])) < 0)
-            return error;
-    const char *methods[6];
-    skycrate__cors_methods(methods, p->cors_methods);
-    for (size_t i = 0; methods[i]; i++)
-        if ((error = element(out, "AllowedMethod", methods[i])) < 0)
-            return error;
-    for (size_t i = 0; i < p->cors_origin_count; i++)
-        if ((error = element(out, "AllowedOrigin", p->cors_origins[i])) < 0)
-            return error;
-    if ((error = element(out, "ExposeHeader", "ETag")) < 0 ||
+            0 ||
+        (error = elements(out, "AllowedHeader", allowed, allowed_count)) < 0 ||
+        (error = elements(out, "AllowedMethod", methods, method_count)) < 0 ||
+        (error = elements(out, "AllowedOrigin", (const char *const *)p->cors_origins.items,
+                          p->cors_origins.count)) < 0 ||
+        (error = elements(out, "ExposeHeader", exposed, exposed_count)) < 0 ||
         (error = skycrate__buf_printf(out, "<MaxAgeSeconds>%u</MaxAgeSeconds>", p->cors_max_age)) <
             0)
         return error;

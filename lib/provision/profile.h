@@ -20,6 +20,9 @@
 #define SKYCRATE__STEP_COUNT 8 /* SKYCRATE_STEP_CREATE .. SKYCRATE_STEP_TAGS */
 #define SKYCRATE__TAGS_MAX 40  /* tags added by the caller (S3 allows 50 in all) */
 #define SKYCRATE__CORS_ORIGINS_MAX 100
+/* Limits of the CORS rule's allowed and exposed header lists. */
+#define SKYCRATE__CORS_HEADERS_MAX 32
+#define SKYCRATE__CORS_HEADER_MAX 128
 #define SKYCRATE__LIFECYCLE_RULE_ID "skycrate-abort-incomplete-multipart-uploads"
 #define SKYCRATE__POLICY_SID "DenyInsecureTransport"
 #define SKYCRATE__TAG_OWNER "skycrate:owner"
@@ -30,14 +33,28 @@ typedef struct skycrate__tag {
     char *value;
 } skycrate__tag;
 
+/* A list of strings the profile owns. */
+typedef struct skycrate__names {
+    char **items;
+    size_t count;
+} skycrate__names;
+
+/* Appends a copy of `s`: 0 or SKYCRATE_ENOMEM (the list as it was). */
+int skycrate__names_add(skycrate__names *list, const char *s);
+/* Deep copy into an empty `dst`: 0 or SKYCRATE_ENOMEM (dst then empty). */
+int skycrate__names_copy(skycrate__names *dst, const skycrate__names *src);
+void skycrate__names_dispose(skycrate__names *list);
+
 typedef struct skycrate__profile {
     uint32_t public_access_block; /* SKYCRATE_PAB_* set to true; 0: no step */
     skycrate_encryption encryption;
     char *kms_key_id; /* NULL: the AWS managed key */
     bool bucket_key;
     skycrate_ownership ownership;
-    char **cors_origins;
-    size_t cors_origin_count;
+    skycrate__names cors_origins;
+    /* The AllowedHeader and ExposeHeader values when set (else the defaults below). */
+    skycrate__names cors_allowed_headers, cors_expose_headers;
+    bool cors_allowed_headers_set, cors_expose_headers_set;
     uint32_t cors_max_age;
     uint32_t cors_methods; /* SKYCRATE_CORS_METHOD_* */
     bool tls_only;
@@ -88,8 +105,10 @@ int skycrate__owner_tag(skycrate__buf *out, const char *user_id);
 int skycrate__profile_body(skycrate__buf *out, const skycrate__profile *p, skycrate_step step,
                            const char *bucket, const char *user_id, const char *region);
 
-/* The AllowedHeader values of the CORS rule, NULL-terminated. */
-extern const char *const skycrate__cors_allowed_headers[];
+/* The AllowedHeader and ExposeHeader values of the CORS rule: the profile's, or the defaults
+ * (content-type, content-md5, content-disposition, cache-control, x-amz-*; ETag). */
+const char *const *skycrate__cors_allowed_headers(const skycrate__profile *p, size_t *count);
+const char *const *skycrate__cors_expose_headers(const skycrate__profile *p, size_t *count);
 /* The AllowedMethod values of the CORS rule for SKYCRATE_CORS_METHOD_* bits, in the order S3
  * examples write them (PUT, POST, GET, HEAD, DELETE), NULL-terminated; returns the count. */
 #define SKYCRATE__CORS_METHODS_DEFAULT                                                             \

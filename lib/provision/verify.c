@@ -113,37 +113,29 @@ static bool same_set(const skycrate__xml_node *node, const char *name, const cha
     return true;
 }
 
-static size_t count_list(const char *const *list)
-{
-    size_t n = 0;
-    while (list[n])
-        n++;
-    return n;
-}
-
 static const char *check_cors(const skycrate__profile *p, const skycrate__xml_node *root,
                               const char **field)
 {
     char age[16];
     const char *methods[6];
     size_t method_count = skycrate__cors_methods(methods, p->cors_methods);
+    size_t allowed_count, exposed_count;
+    const char *const *allowed = skycrate__cors_allowed_headers(p, &allowed_count);
+    const char *const *exposed = skycrate__cors_expose_headers(p, &exposed_count);
     snprintf(age, sizeof(age), "%u", p->cors_max_age);
     for (const skycrate__xml_node *rule = skycrate__xml_child(root, "CORSRule"); rule;
          rule = skycrate__xml_next(rule)) {
-        bool etag = false;
-        for (const skycrate__xml_node *e = skycrate__xml_child(rule, "ExposeHeader"); e;
-             e = skycrate__xml_next(e))
-            etag = etag || !strcasecmp(e->text, "ETag");
-        if (same_set(rule, "AllowedOrigin", (const char *const *)p->cors_origins,
-                     p->cors_origin_count, false) &&
+        if (same_set(rule, "AllowedOrigin", (const char *const *)p->cors_origins.items,
+                     p->cors_origins.count, false) &&
             same_set(rule, "AllowedMethod", methods, method_count, false) &&
-            same_set(rule, "AllowedHeader", skycrate__cors_allowed_headers,
-                     count_list(skycrate__cors_allowed_headers), true) &&
-            etag && !strcmp(text(rule, "MaxAgeSeconds"), age))
+            same_set(rule, "AllowedHeader", allowed, allowed_count, true) &&
+            same_set(rule, "ExposeHeader", exposed, exposed_count, true) &&
+            !strcmp(text(rule, "MaxAgeSeconds"), age))
             return NULL;
     }
     *field = "";
-    return "no CORS rule has the profile's origins, methods, headers, ETag and max age%s%s";
+    return "no CORS rule has the profile's origins, methods, headers, exposed headers and max "
+           "age%s%s";
 }
 
 static const char *check_lifecycle(const skycrate__profile *p, const skycrate__xml_node *root,

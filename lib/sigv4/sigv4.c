@@ -20,16 +20,6 @@
 #define MAX_EXPIRES 604800
 #define MAX_TIME INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
-static bool is_alnum(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* RFC 7230 tchar: header names and methods. */
-static bool is_tchar(unsigned char c)
-{
-    return is_alnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
 
 static bool is_space(unsigned char c)
 {
@@ -129,7 +119,7 @@ static bool is_token(const char *s)
     if (s == NULL || *s == '\0')
         return false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (!is_tchar(*p))
+        if (!skycrate__is_tchar(*p))
             return false;
     return true;
 }

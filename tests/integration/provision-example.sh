@@ -37,10 +37,12 @@ fi
 has "$dir/err" "rolled back" "strict provision"
 has "$dir/out" '"state": "failed"' "strict provision"
 # The whole profile from the command line: a block without BlockPublicAcls, POST in the CORS
-# rule, a lifecycle of 3 days, tags of our own, no TLS policy; verify checks what was asked.
+# rule with its own header lists, a lifecycle of 3 days, tags of our own, no TLS policy; verify
+# checks what was asked.
 "$prog" --store "$store" --endpoint "$endpoint" --compatible --prefix opts \
     --public-access-block IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets \
     --origin http://localhost:3000 --cors-methods PUT,POST,GET --cors-max-age 600 \
+    --cors-allowed-headers 'content-type,x-amz-meta-*' --cors-expose-headers ETag,x-amz-version-id \
     --abort-multipart-days 3 --no-tls-policy --application example --tag team=web \
     provision "$user-opts" >"$dir/out" || { cat "$dir/out" >&2; fail "provision with options"; }
 has "$dir/out" '"bucket": "opts-' "provision with options"
@@ -48,6 +50,7 @@ if grep -q '"tls-policy"' "$dir/out"; then cat "$dir/out" >&2; fail "the TLS pol
 "$prog" --store "$store" --endpoint "$endpoint" --compatible --prefix opts \
     --public-access-block IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets \
     --origin http://localhost:3000 --cors-methods PUT,POST,GET --cors-max-age 600 \
+    --cors-allowed-headers 'content-type,x-amz-meta-*' --cors-expose-headers ETag,x-amz-version-id \
     --abort-multipart-days 3 --no-tls-policy --application example --tag team=web \
     verify "$user-opts" >"$dir/out" || { cat "$dir/out" >&2; fail "verify with options"; }
 has "$dir/out" '"ok": true' "verify with options"
@@ -56,11 +59,22 @@ has "$dir/out" '"status": "match",' "verify with options"
 if "$prog" --store "$store" --endpoint "$endpoint" --compatible --prefix opts \
     --public-access-block IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets \
     --origin http://localhost:3000 --cors-methods PUT,GET --cors-max-age 600 \
+    --cors-allowed-headers 'content-type,x-amz-meta-*' --cors-expose-headers ETag,x-amz-version-id \
     --abort-multipart-days 3 --no-tls-policy --application example --tag team=web \
     verify "$user-opts" >"$dir/out" 2>/dev/null; then
     fail "verify without POST in the rule found no drift"
 fi
 has "$dir/out" '"cors": {' "verify drift"
+# And so is the rule with other exposed headers.
+if "$prog" --store "$store" --endpoint "$endpoint" --compatible --prefix opts \
+    --public-access-block IgnorePublicAcls,BlockPublicPolicy,RestrictPublicBuckets \
+    --origin http://localhost:3000 --cors-methods PUT,POST,GET --cors-max-age 600 \
+    --cors-allowed-headers 'content-type,x-amz-meta-*' --cors-expose-headers ETag \
+    --abort-multipart-days 3 --no-tls-policy --application example --tag team=web \
+    verify "$user-opts" >"$dir/out" 2>/dev/null; then
+    fail "verify with other exposed headers found no drift"
+fi
+has "$dir/out" '"cors": {' "verify drift (exposed headers)"
 "$prog" --store "$store" --endpoint "$endpoint" deprovision "$user-opts" >/dev/null || fail "deprovision with options"
 # Dev mode: no network (no endpoint either), a deterministic name.
 "$prog" --store "$store" --dev provision "dev user" >"$dir/out" || fail "dev provision"
@@ -72,7 +86,8 @@ set +e
 "$prog" --store "$store" frobnicate "$user" >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command"
 "$prog" --bogus show "$user" >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option"
 for bad in "--public-access-block BlockEverything" "--cors-methods PATCH" "--encryption rot13" \
-           "--ownership mine" "--abort-multipart-days -1" "--tag novalue"; do
+           "--ownership mine" "--abort-multipart-days -1" "--tag novalue" \
+           "--cors-allowed-headers a;b" "--cors-expose-headers ,"; do
     # shellcheck disable=SC2086
     "$prog" --store "$store" --dev $bad provision "$user-bad" >/dev/null 2>&1
     [ $? -eq 2 ] || fail "$bad: not a usage error"

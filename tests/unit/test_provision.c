@@ -521,6 +521,31 @@ START_TEST(arguments_and_configuration_are_checked)
     ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "*"));
     ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "https://*.example.com"));
     ck_assert_sky_ok(skycrate_provisioner_config_add_cors_origin(cfg, "http://localhost:8080"));
+    const char *bad_headers[] = {
+        "", "a b", "x-amz-**", "*-*", "content-type:", "h\r\nx: y", "\xc3\xa9"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(bad_headers); i++) {
+        ck_assert_msg(skycrate_provisioner_config_set_cors_allowed_headers(cfg, &bad_headers[i],
+                                                                           1) == SKYCRATE_EINVAL,
+                      "%s", bad_headers[i]);
+        ck_assert_int_eq(
+            skycrate_provisioner_config_set_cors_expose_headers(cfg, &bad_headers[i], 1),
+            SKYCRATE_EINVAL);
+    }
+    const char *many[33];
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(many); i++)
+        many[i] = "x-amz-meta-a";
+    ck_assert_int_eq(skycrate_provisioner_config_set_cors_allowed_headers(cfg, many, 33),
+                     SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_cors_allowed_headers(cfg, many, 32));
+    ck_assert_int_eq(skycrate_provisioner_config_set_cors_allowed_headers(cfg, NULL, 1),
+                     SKYCRATE_EINVAL);
+    /* a refused list leaves the one before: 32 names */
+    ck_assert_uint_eq(cfg->profile.cors_allowed_headers.count, 32);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_cors_allowed_headers(cfg, NULL, 0));
+    ck_assert(!cfg->profile.cors_allowed_headers_set);
+    ck_assert_sky_ok(skycrate_provisioner_config_set_cors_expose_headers(cfg, many, 0));
+    ck_assert(cfg->profile.cors_expose_headers_set);
+    ck_assert_uint_eq(cfg->profile.cors_expose_headers.count, 0);
     ck_assert_int_eq(skycrate_provisioner_config_set_abort_multipart_days(cfg, 3651),
                      SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_provisioner_config_set_application(cfg, "bad\"name"),

@@ -125,6 +125,7 @@ static const struct {
     {"encryption-kms", SKYCRATE_STEP_ENCRYPTION, "eu-west-1"},
     {"ownership-controls", SKYCRATE_STEP_OWNERSHIP_CONTROLS, "eu-west-1"},
     {"cors", SKYCRATE_STEP_CORS, "eu-west-1"},
+    {"cors-headers", SKYCRATE_STEP_CORS, "eu-west-1"},
     {"tls-policy", SKYCRATE_STEP_TLS_POLICY, "eu-west-1"},
     {"tls-policy-china", SKYCRATE_STEP_TLS_POLICY, "cn-north-1"},
     {"lifecycle", SKYCRATE_STEP_LIFECYCLE, "eu-west-1"},
@@ -139,6 +140,14 @@ static skycrate_provisioner_config *body_config(const char *golden)
     if (!strcmp(golden, "public-access-block-partial"))
         ck_assert_sky_ok(skycrate_provisioner_config_set_public_access_block(
             cfg, SKYCRATE_PAB_ALL & ~SKYCRATE_PAB_BLOCK_PUBLIC_ACLS));
+    if (!strcmp(golden, "cors-headers")) {
+        static const char *const allowed[] = {"content-type", "x-amz-meta-*"};
+        static const char *const exposed[] = {"ETag", "x-amz-version-id"};
+        ck_assert_sky_ok(skycrate_provisioner_config_set_cors_methods(
+            cfg, SKYCRATE_CORS_METHOD_PUT | SKYCRATE_CORS_METHOD_POST));
+        ck_assert_sky_ok(skycrate_provisioner_config_set_cors_allowed_headers(cfg, allowed, 2));
+        ck_assert_sky_ok(skycrate_provisioner_config_set_cors_expose_headers(cfg, exposed, 2));
+    }
     if (!strcmp(golden, "encryption-kms"))
         ck_assert_sky_ok(
             skycrate_provisioner_config_set_encryption(cfg, SKYCRATE_ENCRYPTION_KMS, KMS_KEY, 1));
@@ -202,9 +211,9 @@ START_TEST(copy_is_deep)
     ck_assert_str_eq(dst.kms_key_id, KMS_KEY);
     ck_assert_ptr_ne(dst.application, src->application);
     ck_assert_str_eq(dst.application, "photos");
-    ck_assert_uint_eq(dst.cors_origin_count, 2);
-    ck_assert_ptr_ne(dst.cors_origins, src->cors_origins);
-    ck_assert_str_eq(dst.cors_origins[1], "http://localhost:3000");
+    ck_assert_uint_eq(dst.cors_origins.count, 2);
+    ck_assert_ptr_ne(dst.cors_origins.items, src->cors_origins.items);
+    ck_assert_str_eq(dst.cors_origins.items[1], "http://localhost:3000");
     ck_assert_uint_eq(dst.tag_count, 1);
     ck_assert_ptr_ne(dst.tags, src->tags);
     ck_assert_str_eq(dst.tags[0].key, "team");
@@ -244,7 +253,7 @@ START_TEST(every_allocation_failure_is_enomem_without_leaks)
         }
         ck_assert_int_eq(rc, SKYCRATE_ENOMEM);
         ck_assert_ptr_null(dst.kms_key_id);
-        ck_assert_ptr_null(dst.cors_origins);
+        ck_assert_ptr_null(dst.cors_origins.items);
         ck_assert_ptr_null(dst.tags);
     }
     ck_assert_int_gt(n, 5);
