@@ -103,15 +103,14 @@ static int delete_bucket(skycrate__outcome *o, skycrate_provisioner *p, const ch
     return skycrate__prov_send(o, p, &req);
 }
 
-/* What became of the bucket of a failed provisioning. */
+/* Whether the bucket of a failed provisioning may exist. */
 typedef enum bucket_fate {
-    FATE_DELETED,       /* rolled back: DeleteBucket succeeded (or the bucket was gone) */
     FATE_NEVER_CREATED, /* CreateBucket was answered with a refusal: nothing to roll back */
-    FATE_KEPT,          /* it may exist and could not be deleted: the record keeps its name */
+    FATE_MAY_EXIST,     /* created, or a create without a definite answer: roll back */
 } bucket_fate;
 
-/* Deletes a bucket we may have created. */
-static bucket_fate roll_back(skycrate_provisioner *p, const char *bucket)
+/* DeleteBucket of a failed provisioning's bucket: whether it is gone. */
+static bool roll_back(skycrate_provisioner *p, const char *bucket)
 {
     skycrate__outcome o;
     skycrate__outcome_init(&o);
@@ -121,32 +120,47 @@ static bucket_fate roll_back(skycrate_provisioner *p, const char *bucket)
         skycrate__log(SKYCRATE_LOG_LEVEL_WARN, "rollback: bucket %s could not be deleted: %s",
                       bucket, skycrate_error_last()->message);
     skycrate__outcome_dispose(&o);
-    return gone ? FATE_DELETED : FATE_KEPT;
+    return gone;
 }
 
-/* Records a failure (after the rollback) and returns `code` with a message saying it all. */
+/*
+ * Records a failure and returns `code` with a message saying it all. A bucket that may exist is
+ * rolled back after the failure is journaled, and only if it was: the journal write expects the
+ * record to say this run's bucket is provisioning, and when another provisioning of the user
+ * moved it on meanwhile (finished it, say), the bucket is no longer this run's to delete: the
+ * run starts over from the record (RESTART). Then the record is marked rolled back.
+ */
 static int fail(run *r, skycrate_step step, int code, const char *reason, bucket_fate fate)
 {
-    static const char *const said[] = {
-        [FATE_DELETED] = "rolled back (the bucket was deleted)",
-        [FATE_NEVER_CREATED] = "no bucket was created",
-        [FATE_KEPT] = "the bucket could not be deleted (the record keeps it)",
-    };
     skycrate__buf msg = SKYCRATE_BUF_INIT;
-    const char *name = skycrate_step_name(step);
+    const char *said = "no bucket was created";
     resolve_gate(r, false); /* a failed create: no configuration request goes out */
-    if (skycrate__buf_printf(&msg, "step '%s' failed: %s", name, reason) < 0)
+    if (skycrate__buf_printf(&msg, "step '%s' failed: %s", skycrate_step_name(step), reason) < 0)
         skycrate_error_clear();
     skycrate__journal_op op = {.kind = SKYCRATE__J_FAILED,
                                .step = step,
                                .results = r->results,
                                .result_count = r->result_count,
                                .error = skycrate__buf_cstr(&msg),
-                               .rolled_back = fate != FATE_KEPT};
+                               .rolled_back = fate == FATE_NEVER_CREATED};
     int jerr = journal(r, &op);
+    if (jerr == RESTART) {
+        skycrate__buf_dispose(&msg);
+        return RESTART;
+    }
+    if (fate == FATE_MAY_EXIST && jerr < 0) {
+        said = "the bucket is kept (the record still names it)";
+    } else if (fate == FATE_MAY_EXIST) {
+        said = "the bucket could not be deleted (the record keeps it)";
+        if (roll_back(r->p, r->bucket)) {
+            said = "rolled back (the bucket was deleted)";
+            skycrate__journal_op gone = {.kind = SKYCRATE__J_ROLLED_BACK, .expect_state = "failed"};
+            jerr = journal(r, &gone);
+        }
+    }
     skycrate__error_set(code, "provisioning user '%.64s': %s; %s%s", r->user_id,
-                        skycrate__buf_cstr(&msg), said[fate],
-                        jerr < 0 ? "; the record could not be updated" : "");
+                        skycrate__buf_cstr(&msg), said,
+                        jerr != 0 ? "; the record could not be updated" : "");
     skycrate__buf_dispose(&msg);
     return code;
 }
@@ -260,7 +274,7 @@ static int create(run *r, bool resumed)
                 /* A definite 4xx answer created nothing; otherwise it may have. */
                 int status = o.rec.info.http_status;
                 bucket_fate fate =
-                    status >= 400 && status < 500 ? FATE_NEVER_CREATED : roll_back(p, r->bucket);
+                    status >= 400 && status < 500 ? FATE_NEVER_CREATED : FATE_MAY_EXIST;
                 error = fail(r, SKYCRATE_STEP_CREATE, rc, skycrate__buf_cstr(&o.message), fate);
                 goto done;
             }
@@ -366,7 +380,7 @@ static int probe_writes(run *r)
     if (error < 0) {
         char reason[1024]; /* the error slot changes while rolling back */
         snprintf(reason, sizeof(reason), "%s", skycrate_error_last()->message);
-        return fail(r, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK, error, reason, roll_back(p, r->bucket));
+        return fail(r, SKYCRATE_STEP_PUBLIC_ACCESS_BLOCK, error, reason, FATE_MAY_EXIST);
     }
     if (adapted)
         pab->adapted = &r->refusal;
@@ -390,8 +404,8 @@ static int configure(run *r, skycrate__lanes *batch)
     int error = 0;
     if (r->failed) {
         skycrate__outcome *o = &r->outcomes[r->failed_job];
-        error = fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message),
-                     roll_back(p, r->bucket));
+        error =
+            fail(r, r->jobs[r->failed_job], o->rc, skycrate__buf_cstr(&o->message), FATE_MAY_EXIST);
     } else if ((error = probe_writes(r)) == 0) {
         skycrate__journal_op op = {
             .kind = SKYCRATE__J_ACTIVE, .results = r->results, .result_count = r->result_count};

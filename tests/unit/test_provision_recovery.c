@@ -442,6 +442,124 @@ START_TEST(strict_mode_fails_on_invalid_argument)
 }
 END_TEST
 
+/* ---- a failure while another provisioning of the user finishes it ---- */
+
+/* The file store, with another provisioner of the same user finishing first: the first write of
+ * a failed record finds the record active instead (that one's end, written meanwhile). */
+typedef struct racing_store {
+    skycrate_user_store *inner;
+    bool raced;
+} racing_store;
+
+static int racing_get(skycrate_user_store_value *out, const char *id, uint32_t flags, void *ud)
+{
+    racing_store *s = ud;
+    char *text = NULL;
+    (void)flags;
+    int rc = skycrate_user_store_get(&text, s->inner, id);
+    if (rc == 0)
+        rc = skycrate_user_store_value_set(out, text, strlen(text));
+    skycrate_free(text);
+    return rc;
+}
+
+static int racing_put(const char *id, const char *json, const char *expected, uint32_t flags,
+                      void *ud)
+{
+    racing_store *s = ud;
+    (void)flags;
+    if (!s->raced && strstr(json, "\"state\":\"failed\"")) {
+        s->raced = true;
+        json_t *record = json_loads(json, 0, NULL);
+        ck_assert_ptr_nonnull(record);
+        json_object_set_new(record, "state", json_string("active"));
+        json_object_del(record, "failedStep");
+        json_object_del(record, "error");
+        json_object_del(record, "rolledBack");
+        char *active = json_dumps(record, JSON_COMPACT);
+        json_decref(record);
+        ck_assert_sky_ok(skycrate_user_store_put(s->inner, id, active, expected));
+        free(active);
+        return SKYCRATE_ECONFLICT;
+    }
+    return skycrate_user_store_put(s->inner, id, json, expected);
+}
+
+static int racing_remove(const char *id, const char *expected, uint32_t flags, void *ud)
+{
+    racing_store *s = ud;
+    (void)flags;
+    return skycrate_user_store_remove(s->inner, id, expected);
+}
+
+/* A step fails while another provisioning of the user finishes it: the bucket is no longer this
+ * call's to roll back (the other's record names it). The failure is journaled before any
+ * DeleteBucket; the journal finds the record moved on, and the call ends with the other's
+ * record. (The rollback used to delete first, leaving an active record without its bucket.) */
+START_TEST(a_failure_never_deletes_the_bucket_another_provisioning_finished)
+{
+    racing_store rs = {NULL, false};
+    ck_assert_sky_ok(skycrate_user_store_new_file(&rs.inner, fx.store_path, 1000));
+    skycrate_user_store_callbacks cb;
+    skycrate_user_store_callbacks_init(&cb, SKYCRATE_USER_STORE_CALLBACKS_VERSION);
+    cb.get = racing_get;
+    cb.put = racing_put;
+    cb.remove = racing_remove;
+    cb.user_data = &rs;
+    skycrate_user_store *store = NULL;
+    ck_assert_sky_ok(skycrate_user_store_new(&store, &cb));
+    skycrate_provisioner_config *cfg = prov_config(&fx);
+    prov_golden_profile(cfg);
+    ck_assert_sky_ok(
+        skycrate_provisioner_config_set_failure_mode(cfg, SKYCRATE_FAILURE_MODE_STRICT));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_concurrency(cfg, 1));
+    ck_assert_sky_ok(skycrate_provisioner_config_set_store(cfg, store));
+    skycrate_user_store_unref(store);
+    skycrate_provisioner *p = prov_new(&fx, cfg);
+    skycrate_provisioner_config_free(cfg);
+    mock_push_str(fx.mock, 200, "", "");
+    prov_push_ok(&fx, 1); /* public access block */
+    mock_route(fx.mock, "PUT", "?encryption", 400, "", prov_error_doc("InvalidArgument"));
+    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
+    mock_allow_unused(fx.mock); /* the DELETE route: sent before the fix */
+    skycrate_record *rec = NULL;
+    ck_assert_sky_ok(skycrate_provisioner_provision(&rec, p, "u42"));
+    ck_assert(rs.raced);
+    ck_assert_uint_eq(mock_count(fx.mock, "DELETE", "skycrate-u42"), 0);
+    ck_assert_int_eq(skycrate_record_state(rec), SKYCRATE_STATE_ACTIVE);
+    skycrate_record_free(rec);
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "active");
+    json_decref(r);
+    skycrate_provisioner_free(p);
+    skycrate_user_store_unref(rs.inner);
+}
+END_TEST
+
+/* A failure journaled first, then the rollback, then the record marked rolled back. */
+START_TEST(a_failure_is_journaled_before_the_rollback)
+{
+    skycrate_provisioner *p = one_lane_provisioner(SKYCRATE_FAILURE_MODE_STRICT, true);
+    mock_push_str(fx.mock, 200, "", "");
+    prov_push_ok(&fx, 1); /* public access block */
+    mock_route(fx.mock, "PUT", "?encryption", 400, "", prov_error_doc("InvalidArgument"));
+    mock_route_error(fx.mock, "DELETE", "amazonaws.com/", SKYCRATE_ECONNECT);
+    ck_assert_int_eq(skycrate_provisioner_provision(NULL, p, "u42"), SKYCRATE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "the record keeps it"));
+    json_t *r = prov_record(&fx, "u42");
+    ck_assert_str_eq(prov_str(r, "state"), "failed");
+    ck_assert(json_is_false(json_object_get(r, "rolledBack")));
+    json_decref(r);
+    /* the next call deletes the bucket the record keeps, then provisions afresh */
+    mock_route(fx.mock, "DELETE", "amazonaws.com/", 204, "", "");
+    mock_route(fx.mock, "PUT", "?encryption", 200, "", "");
+    prov_push_ok(&fx, 8);
+    mock_allow_unused(fx.mock);
+    ck_assert_sky_ok(skycrate_provisioner_provision(NULL, p, "u42"));
+    skycrate_provisioner_free(p);
+}
+END_TEST
+
 /* Two steps refused at once (as radosgw refuses both in strict mode): the one first in the plan
  * is reported, whichever answered first. The profile has only these two steps, so that both are
  * in flight together on two lanes and nothing else is. */
@@ -646,6 +764,8 @@ static Suite *provision_recovery_suite(void)
     tcase_add_test(tc, compatible_mode_fails_when_uploads_stay_refused);
     tcase_add_test(tc, compatible_mode_still_fails_on_other_answers);
     tcase_add_test(tc, strict_mode_fails_on_invalid_argument);
+    tcase_add_test(tc, a_failure_never_deletes_the_bucket_another_provisioning_finished);
+    tcase_add_test(tc, a_failure_is_journaled_before_the_rollback);
     tcase_add_test(tc, of_two_failures_the_first_in_the_plan_is_reported);
     suite_add_tcase(s, tc);
 
