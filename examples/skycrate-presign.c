@@ -3,7 +3,7 @@
  * Credentials come from the client's default provider chain (environment variables first).
  * Its interface is fixed: scripts and tests outside the repository use it.
  *
- *   skycrate-presign [options] METHOD BUCKET KEY
+ *   skycrate-presign [options] METHOD BUCKET [KEY]
  *     --region R               signing region (else from the environment/config chain)
  *     --endpoint URL           custom endpoint, e.g. http://127.0.0.1:7480 or
  *                              https://minio.example.com/prefix
@@ -32,11 +32,13 @@
 #define MAX_ITEMS 64
 
 static const char usage[] =
-    "usage: skycrate-presign [options] METHOD BUCKET KEY\n"
+    "usage: skycrate-presign [options] METHOD BUCKET [KEY]\n"
     "\n"
     "Prints a presigned URL for METHOD (GET, PUT, HEAD, DELETE) on BUCKET/KEY, or with METHOD\n"
     "POST a POST-policy form for KEY (a key prefix when KEY ends with '/'): its URL, then its\n"
-    "fields as name=value lines. Credentials come from the default chain.\n"
+    "fields as name=value lines. Without KEY (or with an empty one) the request is on the\n"
+    "bucket itself: GET lists it (--query list-type=2 for ListObjectsV2), HEAD checks it.\n"
+    "Credentials come from the default chain.\n"
     "\n"
     "Options:\n"
     "  --region R               signing region (else from the environment/config chain)\n"
@@ -227,9 +229,10 @@ int main(int argc, char **argv)
         default: return usage_error("unknown option or missing value: %s", argv[optind - 1]);
         }
     }
-    if (argc - optind != 3)
-        return usage_error("%s", "METHOD, BUCKET and KEY are required, and nothing else");
-    const char *method = argv[optind], *bucket = argv[optind + 1], *key = argv[optind + 2];
+    if (argc - optind != 3 && argc - optind != 2)
+        return usage_error("%s", "METHOD and BUCKET are required, then KEY, and nothing else");
+    const char *method = argv[optind], *bucket = argv[optind + 1];
+    const char *key = argc - optind == 3 ? argv[optind + 2] : ""; /* "": the bucket itself */
 
     if (skycrate_global_init(NULL) < 0) {
         fprintf(stderr, "skycrate-presign: %s\n", skycrate_error_last()->message);

@@ -126,6 +126,7 @@ def write_json(d, obj):
 
 OPERATIONS = {'GET': 'get_object', 'PUT': 'put_object', 'HEAD': 'head_object',
               'DELETE': 'delete_object'}
+BUCKET_OPERATIONS = {'GET': 'list_objects_v2', 'HEAD': 'head_bucket'}
 
 
 def build_url_case(name, c):
@@ -138,8 +139,12 @@ def build_url_case(name, c):
     bucket = c.get('bucket', BUCKET)
     key = c['key']
     params = dict(c.get('params', {}))
-    params.update({'Bucket': bucket, 'Key': key})
-    op = OPERATIONS[method]
+    params['Bucket'] = bucket
+    if key:
+        params['Key'] = key
+        op = OPERATIONS[method]
+    else:  # a request on the bucket itself
+        op = BUCKET_OPERATIONS[method]
     if 'PartNumber' in params:
         op = 'upload_part'
 
@@ -158,14 +163,16 @@ def build_url_case(name, c):
     parts = urlsplit(url)
     from botocore.utils import percent_encode
     enc_key = percent_encode(key, safe='/~')
-    assert parts.path.endswith('/' + enc_key), (parts.path, enc_key)
+    # A bucket-level path is "/" (virtual hosting) or "/bucket" (path style): no slash to drop.
+    key_part = '/' + enc_key if key else ('/' if parts.path == '/' else '')
+    assert parts.path.endswith(key_part), (parts.path, enc_key)
     # The Host header botocore signed drops a default port (":443", ":80") that its URL keeps;
     # libskycrate leaves it out of both.
     host = auth._host_from_url(url)
     if host != parts.netloc:
         url = url.replace(f'{parts.scheme}://{parts.netloc}', f'{parts.scheme}://{host}', 1)
     target = {'host': host, 'base': f'{parts.scheme}://{host}',
-              'path': parts.path[:len(parts.path) - len(enc_key) - 1]}
+              'path': parts.path[:len(parts.path) - len(key_part)]}
     context = {
         'config': full_config(cfg),
         'credentials': creds,
@@ -292,6 +299,14 @@ def url_cases():
                                      'config': {'region': 'eu-west-1'}}
     out['aws-us-east-1-dotted-path'] = {'key': 'k', 'bucket': 'my.dotted.bucket',
                                         'config': {'region': 'us-east-1', 'addressing': 'path'}}
+    # Requests on the bucket itself (an empty key): ListObjectsV2 and HeadBucket.
+    out['bucket-list-virtual'] = {'key': '', 'config': {'region': 'eu-west-1',
+                                                         'addressing': 'virtual'}}
+    out['bucket-list-path'] = {'key': '', 'config': {'region': 'eu-west-1', 'addressing': 'path'}}
+    out['bucket-head-endpoint'] = {'method': 'HEAD', 'key': '',
+                                   'config': {'region': 'us-east-1',
+                                              'endpoint': 'http://127.0.0.1:7480',
+                                              'addressing': 'path'}}
     out['aws-legacy-bucket-name'] = {'key': 'k', 'bucket': 'Legacy_Bucket',
                                      'config': {'region': 'us-east-1'}}
 

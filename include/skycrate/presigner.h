@@ -78,7 +78,9 @@ SKYCRATE_API const char *skycrate_presigner_region(const skycrate_presigner *pre
  * @param[out] out the new request; free it with skycrate_presign_request_free().
  * @param[in] method `GET`, `PUT`, `HEAD` or `DELETE` (any case).
  * @param[in] bucket the bucket: 3 to 255 characters of `A-Z a-z 0-9 . - _`.
- * @param[in] key the object key: 1 to 1024 bytes of UTF-8.
+ * @param[in] key the object key: 1 to 1024 bytes of UTF-8; or "" for a request on the bucket
+ *            itself (GET with the query `list-type=2` is ListObjectsV2, HEAD is HeadBucket): the
+ *            path is then `/` (virtual hosting) or `/bucket` (path style), as botocore writes it.
  * @return 0, #SKYCRATE_EINVAL (the message names the argument), or #SKYCRATE_ENOMEM.
  *
  * A request is used by one thread at a time while it is changed; once built it may be read by

@@ -91,6 +91,14 @@ int skycrate__presign_check_key(const char *key)
     return 0;
 }
 
+/* An object key, or "" for a request on the bucket itself. */
+static int check_request_key(const char *key)
+{
+    if (key && !*key)
+        return 0;
+    return skycrate__presign_check_key(key);
+}
+
 static int set_key(skycrate_presign_request *r, const char *key)
 {
     size_t n = strlen(key);
@@ -193,7 +201,7 @@ int skycrate_presign_request_new(skycrate_presign_request **out, const char *met
         return skycrate__error_set(SKYCRATE_EINVAL,
                                    "presign: the method must be GET, PUT, HEAD or DELETE");
     if ((error = skycrate__presign_check_bucket(bucket)) < 0 ||
-        (error = skycrate__presign_check_key(key)) < 0)
+        (error = check_request_key(key)) < 0)
         return error;
     if ((r = skycrate__calloc(1, sizeof(*r))) == NULL)
         return skycrate__error_nomem();
@@ -260,7 +268,11 @@ int skycrate_presign_request_set_bucket(skycrate_presign_request *r, const char 
 int skycrate_presign_request_set_key(skycrate_presign_request *r, const char *key)
 {
     SKYCRATE_ASSERT_HANDLE(r, SKYCRATE_MAGIC_PRESIGN_REQUEST);
-    int error = skycrate__presign_check_key(key);
+    int error = check_request_key(key);
+    if (error == 0 && key[0] == '\0')
+        for (size_t i = 0; i < r->param_count; i++)
+            if (r->params[i].upload_part)
+                return skycrate__error_set(SKYCRATE_EINVAL, "presign: an UploadPart needs a key");
     return error < 0 ? error : set_key(r, key);
 }
 
@@ -495,6 +507,8 @@ int skycrate_presign_request_set_upload_part(skycrate_presign_request *r, const 
                                        r->method);
         if (upload_id[0] == '\0')
             return skycrate__error_set(SKYCRATE_EINVAL, "presign: empty upload id");
+        if (r->key[0] == '\0')
+            return skycrate__error_set(SKYCRATE_EINVAL, "presign: an UploadPart needs a key");
         if (!skycrate__utf8_valid(upload_id, strlen(upload_id)))
             return skycrate__error_set(SKYCRATE_EINVAL, "presign: the upload id is not UTF-8");
         if (part_number < 1 || part_number > MAX_PART)

@@ -98,6 +98,13 @@ static size_t cred_enc_len(const char *akid, size_t akid_len, const char *region
            1;
 }
 
+/* The slash before the key: none for a bucket-level request (an empty key) after a path-style
+ * path, which is then "/bucket" as botocore writes it; "/" alone for virtual hosting. */
+static size_t key_slash(const skycrate_presign_request *req, const skycrate__presign_target *target)
+{
+    return req->key_enc.len > 0 || target->path_len == 0 ? 1 : 0;
+}
+
 /* The URL's length (without the NUL), before anything is written or computed. */
 static size_t url_length(const skycrate_presign_request *req,
                          const skycrate__presign_target *target, size_t cred_len, size_t exp_len,
@@ -112,7 +119,7 @@ static size_t url_length(const skycrate_presign_request *req,
                        sizeof("&X-Amz-SignedHeaders=") - 1 + req->signed_headers_enc.len - 1;
     for (int i = 0; i < SKYCRATE__PRESIGN_SEGMENTS; i++)
         query_len += seg_len(req, i);
-    size_t path_len = target->path_len + 1 + req->key_enc.len;
+    size_t path_len = target->path_len + key_slash(req, target) + req->key_enc.len;
     return target->base_len + path_len + 1 + query_len + sizeof("&X-Amz-Signature=") - 1 +
            2 * SKYCRATE__SHA256_LEN;
 }
@@ -127,7 +134,7 @@ static size_t sts_length(size_t region_len)
 static size_t cr_length(const skycrate_presign_request *req, const skycrate__presign_target *target,
                         size_t url_len)
 {
-    size_t path_len = target->path_len + 1 + req->key_enc.len;
+    size_t path_len = target->path_len + key_slash(req, target) + req->key_enc.len;
     size_t query_len = url_len - target->base_len - path_len - 1 -
                        (sizeof("&X-Amz-Signature=") - 1 + 2 * SKYCRATE__SHA256_LEN);
     return strlen(req->method) + 1 + path_len + 1 + query_len + 1 + req->hdr_before.len +
@@ -213,8 +220,10 @@ static void write_url(presigning *ps, char *url)
     char *p = put(url, ps->target->base, ps->target->base_len);
     ps->path = p;
     p = put(p, ps->target->path, ps->target->path_len);
-    *p++ = '/';
-    p = put(p, req->key_enc.ptr, req->key_enc.len);
+    if (key_slash(req, ps->target))
+        *p++ = '/';
+    if (req->key_enc.len)
+        p = put(p, req->key_enc.ptr, req->key_enc.len);
     ps->path_len = (size_t)(p - ps->path);
     char *query = p;
     p = put_seg(p, req, 0);

@@ -20,7 +20,6 @@
 #define MAX_EXPIRES 604800
 #define MAX_TIME INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
-
 static bool is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';

@@ -259,6 +259,67 @@ START_TEST(put_get_head_delete)
 }
 END_TEST
 
+/* Requests on the bucket itself (an empty key): ListObjectsV2 and HeadBucket, from the library
+ * and from the example program without KEY. */
+START_TEST(bucket_level_list_and_head)
+{
+    skycrate_presigned *put = presign("PUT", "listed/one.txt", NULL);
+    http_answer a;
+    http(&a, "PUT", skycrate_presigned_url(put), NULL, "1", 1);
+    ck_assert_msg(a.status == 200, "PUT %ld %s", a.status, a.body);
+    answer_free(&a);
+    skycrate_presigned_free(put);
+
+    skycrate_presign_request *r = NULL;
+    ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", bucket, ""));
+    ck_assert_sky_ok(skycrate_presign_request_add_query(r, "list-type", "2"));
+    ck_assert_sky_ok(skycrate_presign_request_add_query(r, "prefix", "listed/"));
+    skycrate_presigned *list = NULL;
+    ck_assert_sky_ok(skycrate_presigner_sign(&list, presigner, r));
+    skycrate_presign_request_free(r);
+    http(&a, "GET", skycrate_presigned_url(list), NULL, NULL, 0);
+    ck_assert_msg(a.status == 200, "GET %ld %s", a.status, a.body);
+    ck_assert_ptr_nonnull(strstr(a.body, "<ListBucketResult"));
+    ck_assert_ptr_nonnull(strstr(a.body, "<Key>listed/one.txt</Key>"));
+    ck_assert_ptr_nonnull(strstr(a.body, "<KeyCount>1</KeyCount>"));
+    answer_free(&a);
+    skycrate_presigned_free(list);
+
+    skycrate_presigned *head = presign("HEAD", "", NULL);
+    http(&a, "HEAD", skycrate_presigned_url(head), NULL, NULL, 0);
+    ck_assert_int_eq(a.status, 200);
+    answer_free(&a);
+    skycrate_presigned_free(head);
+
+    /* the example program, without KEY */
+    setenv("AWS_ACCESS_KEY_ID", rgw_env("SKYCRATE_TEST_ACCESS_KEY"), 1);
+    setenv("AWS_SECRET_ACCESS_KEY", rgw_env("SKYCRATE_TEST_SECRET_KEY"), 1);
+    setenv("AWS_CONFIG_FILE", "/nonexistent", 1);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent", 1);
+    const char *cli = getenv("SKYCRATE_PRESIGN_CLI");
+    ck_assert_msg(cli != NULL, "SKYCRATE_PRESIGN_CLI is not set");
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "'%s' --endpoint '%s' --region '%s' --query list-type=2 GET '%s'",
+             cli, rgw_env("SKYCRATE_TEST_ENDPOINT"), rgw_env("SKYCRATE_TEST_REGION"), bucket);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    char url[4096] = "";
+    ck_assert_ptr_nonnull(fgets(url, sizeof(url), p));
+    ck_assert_int_eq(pclose(p), 0);
+    url[strcspn(url, "\n")] = '\0';
+    http(&a, "GET", url, NULL, NULL, 0);
+    ck_assert_msg(a.status == 200, "GET %ld %s", a.status, a.body);
+    ck_assert_ptr_nonnull(strstr(a.body, "<Key>listed/one.txt</Key>"));
+    answer_free(&a);
+
+    /* a POST form needs a key */
+    snprintf(cmd, sizeof(cmd), "'%s' --endpoint '%s' POST '%s' 2>/dev/null", cli,
+             rgw_env("SKYCRATE_TEST_ENDPOINT"), bucket);
+    ck_assert_int_ne(system(cmd), 0);
+    ck_assert_sky_ok(skycrate_object_delete(client, bucket, "listed/one.txt"));
+}
+END_TEST
+
 START_TEST(response_overrides_and_fast_path)
 {
     const char *key = "downloads/report 2024.pdf";
@@ -654,6 +715,7 @@ static Suite *rgw_presign_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, put_get_head_delete, 0, (int)(sizeof(keys) / sizeof(keys[0])));
     tcase_add_test(tc, response_overrides_and_fast_path);
+    tcase_add_test(tc, bucket_level_list_and_head);
     tcase_add_test(tc, example_program_presigns_for_radosgw);
     suite_add_tcase(s, tc);
 

@@ -16,7 +16,7 @@
 #include "testutil.h"
 #include "testvectors.h"
 
-#define GOLDEN_URL_CASES 61
+#define GOLDEN_URL_CASES 64
 
 static case_list url_cases;
 
@@ -129,7 +129,12 @@ START_TEST(request_inputs_are_checked)
     ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", "ab", "k"), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", "a/b/c", "k"), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", NULL, "k"), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", BUCKET, ""), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", BUCKET, NULL), SKYCRATE_EINVAL);
+    /* "" is the bucket itself, but never for a part of an upload */
+    ck_assert_sky_ok(skycrate_presign_request_new(&r, "PUT", BUCKET, ""));
+    ck_assert_int_eq(skycrate_presign_request_set_upload_part(r, "id", 1), SKYCRATE_EINVAL);
+    skycrate_presign_request_free(r);
+    r = NULL;
     ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", BUCKET, "bad\xff"), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", BUCKET, "\xc0\xaf"), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_presign_request_new(&r, "GET", BUCKET, "\xed\xa0\x80"),
@@ -196,7 +201,8 @@ START_TEST(request_inputs_are_checked)
     ck_assert_sky_ok(skycrate_presign_request_set_upload_part(r, "id", 10000));
     ck_assert_int_eq(skycrate_presign_request_add_query(r, "uploadId", "x"), SKYCRATE_EINVAL);
     ck_assert_int_eq(skycrate_presign_request_set_bucket(r, "x"), SKYCRATE_EINVAL);
-    ck_assert_int_eq(skycrate_presign_request_set_key(r, ""), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_presign_request_set_key(r, ""), SKYCRATE_EINVAL); /* a part */
+    ck_assert_int_eq(skycrate_presign_request_set_key(r, NULL), SKYCRATE_EINVAL);
     skycrate_presign_request_free(r);
 
     ck_assert_sky_ok(skycrate_presign_request_new(&r, "GET", BUCKET, "k"));
