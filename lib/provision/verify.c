@@ -401,12 +401,10 @@ int skycrate_provisioner_verify(skycrate_verify_report **out, skycrate_provision
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
-    SKYCRATE_ASSERT_HANDLE(p, SKYCRATE_MAGIC_PROVISIONER);
-    SKYCRATE_ASSERT_ARG(user_id);
     json_t *record = NULL;
     ver v;
     memset(&v, 0, sizeof(v));
-    int error = skycrate__user_id_check(user_id);
+    int error = skycrate__provisioner_check_call(p, user_id);
     if (error == 0)
         error = skycrate__provisioner_load(&record, p, user_id);
     if (error == 0)
