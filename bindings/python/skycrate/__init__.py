@@ -14,9 +14,11 @@ from ._native import lib as _lib
 from ._native import string as _string
 from .client import Client, ObjectInfo
 from .credentials import Credentials, CredentialsProvider
+from .doctor import Answer, Diagnosis, Doctor, DoctorCase
 from .errors import (
     AccessDeniedError,
     AuthError,
+    CanceledError,
     ConflictError,
     ConnectError,
     Error,
@@ -42,6 +44,7 @@ from .provisioner import (
     VerifyReport,
 )
 from .store import UserStore
+from .transfer import TransferResult
 
 __version__ = "0.2.0"
 
@@ -52,11 +55,11 @@ def library_version():
 
 
 __all__ = [
-    "AccessDeniedError", "AuthError", "Client", "ConflictError", "ConnectError", "Contract",
-    "Credentials", "CredentialsProvider", "DeprovisionReport", "Error", "ExistsError",
-    "InvalidArgumentError", "NotFoundError", "ObjectInfo", "PAB_ALL", "PAB_BLOCK_PUBLIC_ACLS",
-    "PAB_BLOCK_PUBLIC_POLICY", "PAB_IGNORE_PUBLIC_ACLS", "PAB_RESTRICT_PUBLIC_BUCKETS",
-    "PostForm", "Presigner", "Provisioner", "Record", "ResponseInfo", "SignatureError",
-    "UsageReport", "UserCallbackError", "UserStore", "VerifyReport", "library_version",
-    "set_log", "upload_key",
+    "AccessDeniedError", "Answer", "AuthError", "CanceledError", "Client", "ConflictError",
+    "ConnectError", "Contract", "Credentials", "CredentialsProvider", "DeprovisionReport",
+    "Diagnosis", "Doctor", "DoctorCase", "Error", "ExistsError", "InvalidArgumentError",
+    "NotFoundError", "ObjectInfo", "PAB_ALL", "PAB_BLOCK_PUBLIC_ACLS", "PAB_BLOCK_PUBLIC_POLICY",
+    "PAB_IGNORE_PUBLIC_ACLS", "PAB_RESTRICT_PUBLIC_BUCKETS", "PostForm", "Presigner",
+    "Provisioner", "Record", "ResponseInfo", "SignatureError", "TransferResult", "UsageReport",
+    "UserCallbackError", "UserStore", "VerifyReport", "library_version", "set_log", "upload_key",
 ]

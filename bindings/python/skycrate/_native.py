@@ -51,6 +51,9 @@ STORE_GET_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_uint32, c_void_p)
 STORE_PUT_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_char_p, c_uint32, c_void_p)
 STORE_REMOVE_FN = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_uint32, c_void_p)
 LOG_FN = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+# skycrate/transfer.h and common.h: progress(done, total, user_data), read(&n, buf, cap, user_data).
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_uint64, c_uint64, c_void_p)
+READ_FN = ctypes.CFUNCTYPE(c_int, P(c_size_t), c_void_p, c_size_t, c_void_p)
 
 
 class CredentialsProviderCallbacks(ctypes.Structure):
@@ -259,6 +262,13 @@ PROTOTYPES = {
     "skycrate_usage_report_class_name": (c_char_p, [c_void_p, c_size_t]),
     "skycrate_usage_report_class_objects": (c_uint64, [c_void_p, c_size_t]),
     "skycrate_usage_report_class_bytes": (c_uint64, [c_void_p, c_size_t]),
+    "skycrate_usage_report_versions_listed": (c_int, [c_void_p]),
+    "skycrate_usage_report_noncurrent_objects": (c_uint64, [c_void_p]),
+    "skycrate_usage_report_noncurrent_bytes": (c_uint64, [c_void_p]),
+    "skycrate_usage_report_delete_markers": (c_uint64, [c_void_p]),
+    "skycrate_usage_report_upload_count": (c_uint64, [c_void_p]),
+    "skycrate_usage_report_upload_parts": (c_uint64, [c_void_p]),
+    "skycrate_usage_report_upload_bytes": (c_uint64, [c_void_p]),
     "skycrate_usage_report_to_json": (c_int, [P(c_void_p), c_void_p, c_uint32]),
     "skycrate_usage_report_free": (None, [c_void_p]),
     "skycrate_deprovision_report_dry_run": (c_int, [c_void_p]),
@@ -269,6 +279,53 @@ PROTOTYPES = {
     "skycrate_deprovision_report_record": (c_void_p, [c_void_p]),
     "skycrate_deprovision_report_to_json": (c_int, [P(c_void_p), c_void_p, c_uint32]),
     "skycrate_deprovision_report_free": (None, [c_void_p]),
+    # transfers
+    "skycrate_transfer_options_new": (c_int, [P(c_void_p)]),
+    "skycrate_transfer_options_free": (None, [c_void_p]),
+    "skycrate_transfer_options_set_part_size": (c_int, [c_void_p, c_uint64]),
+    "skycrate_transfer_options_set_multipart_threshold": (c_int, [c_void_p, c_uint64]),
+    "skycrate_transfer_options_set_concurrency": (c_int, [c_void_p, c_uint]),
+    "skycrate_transfer_options_set_checksum": (c_int, [c_void_p, c_int]),
+    "skycrate_transfer_options_set_content_type": (c_int, [c_void_p, c_char_p]),
+    "skycrate_transfer_options_set_upload_id": (c_int, [c_void_p, c_char_p]),
+    "skycrate_transfer_options_set_progress": (c_int, [c_void_p, PROGRESS_FN, c_void_p]),
+    "skycrate_transfer_options_set_progress_interval": (c_int, [c_void_p, c_uint32]),
+    "skycrate_transfer_upload_file": (c_int, [P(c_void_p), c_void_p, c_char_p, c_char_p, c_char_p, c_void_p]),
+    "skycrate_transfer_upload_fd": (c_int, [P(c_void_p), c_void_p, c_char_p, c_char_p, c_int, c_void_p]),
+    "skycrate_transfer_upload_stream": (c_int, [P(c_void_p), c_void_p, c_char_p, c_char_p, c_void_p, c_uint64, READ_FN, c_void_p]),
+    "skycrate_transfer_download_file": (c_int, [P(c_void_p), c_void_p, c_char_p, c_char_p, c_char_p, c_void_p]),
+    "skycrate_transfer_result_etag": (c_char_p, [c_void_p]),
+    "skycrate_transfer_result_size": (c_uint64, [c_void_p]),
+    "skycrate_transfer_result_part_count": (c_uint32, [c_void_p]),
+    "skycrate_transfer_result_parts_reused": (c_uint32, [c_void_p]),
+    "skycrate_transfer_result_upload_id": (c_char_p, [c_void_p]),
+    "skycrate_transfer_result_to_json": (c_int, [P(c_void_p), c_void_p, c_uint32]),
+    "skycrate_transfer_result_free": (None, [c_void_p]),
+    # the 403 doctor
+    "skycrate_verdict_name": (c_char_p, [c_int]),
+    "skycrate_doctor_new": (c_int, [P(c_void_p), c_void_p]),
+    "skycrate_doctor_free": (None, [c_void_p]),
+    "skycrate_doctor_case_new": (c_int, [P(c_void_p)]),
+    "skycrate_doctor_case_free": (None, [c_void_p]),
+    "skycrate_doctor_case_set_contract_json": (c_int, [c_void_p, c_char_p]),
+    "skycrate_doctor_case_set_sent": (c_int, [c_void_p, c_char_p, c_char_p]),
+    "skycrate_doctor_case_add_sent_header": (c_int, [c_void_p, c_char_p, c_char_p]),
+    "skycrate_doctor_case_set_origin": (c_int, [c_void_p, c_char_p]),
+    "skycrate_doctor_case_set_answer": (c_int, [c_void_p, c_int, c_int, c_char_p, c_size_t]),
+    "skycrate_doctor_case_add_answer_header": (c_int, [c_void_p, c_int, c_char_p, c_char_p]),
+    "skycrate_doctor_case_set_bucket": (c_int, [c_void_p, c_char_p, c_char_p]),
+    "skycrate_doctor_case_set_time": (c_int, [c_void_p, c_int64]),
+    "skycrate_doctor_diagnose": (c_int, [P(c_void_p), c_void_p, c_void_p]),
+    "skycrate_doctor_replay": (c_int, [P(c_void_p), c_void_p, c_void_p, c_void_p]),
+    "skycrate_diagnosis_free": (None, [c_void_p]),
+    "skycrate_diagnosis_verdict": (c_int, [c_void_p]),
+    "skycrate_diagnosis_subject": (c_char_p, [c_void_p]),
+    "skycrate_diagnosis_expected": (c_char_p, [c_void_p]),
+    "skycrate_diagnosis_actual": (c_char_p, [c_void_p]),
+    "skycrate_diagnosis_seconds": (c_int64, [c_void_p]),
+    "skycrate_diagnosis_status": (c_int, [P(c_char_p), c_void_p]),
+    "skycrate_diagnosis_message": (c_char_p, [c_void_p]),
+    "skycrate_diagnosis_to_json": (c_int, [P(c_void_p), c_void_p, c_uint32]),
 }
 
 PG_PROTOTYPES = {

@@ -1,4 +1,5 @@
-"""The S3 client (skycrate/client.h, objects.h, buckets.h, multipart.h)."""
+"""The S3 client (skycrate/client.h, objects.h, buckets.h, multipart.h; transfer.h through
+the transfer module)."""
 
 import ctypes
 import threading
@@ -6,10 +7,10 @@ import weakref
 from dataclasses import dataclass
 from typing import Optional
 
-from . import _native
+from . import _native, transfer
 from ._handle import Handle
 from ._native import lib
-from .errors import EINVAL, check, error, response_info
+from .errors import EINVAL, check, choice, error, response_info
 
 ADDRESSING = {"auto": 0, "virtual": 1, "path": 2}
 
@@ -53,9 +54,7 @@ def _config(region, endpoint, allow_http, addressing, timeouts, retry, user_agen
         if allow_http is None:
             allow_http = endpoint is not None and endpoint.startswith("http://")
         check(lib.skycrate_client_config_set_allow_http(cfg, int(bool(allow_http))))
-        if addressing not in ADDRESSING:
-            raise error(EINVAL, "addressing is one of %s" % ", ".join(ADDRESSING))
-        check(lib.skycrate_client_config_set_addressing(cfg, ADDRESSING[addressing]))
+        check(lib.skycrate_client_config_set_addressing(cfg, choice(ADDRESSING, addressing, "addressing")))
         if timeouts is not None:
             check(lib.skycrate_client_config_set_timeouts(cfg, *timeouts))
         if retry is not None:
@@ -104,6 +103,7 @@ class Client(Handle):
             lib.skycrate_client_config_free(cfg)
         super().__init__(out, lib.skycrate_client_free)
         self._lock = threading.RLock()
+        self._running = False
         self._borrowers = weakref.WeakSet()
 
     def close(self):
@@ -113,9 +113,16 @@ class Client(Handle):
         super().close()
 
     def _call(self, fn, *args):
-        """One library call on this client, under its lock; errors carry its last answer."""
+        """One library call on this client, under its lock; errors carry its last answer. The
+        Python callables that a call runs (a transfer's progress) cannot use the client."""
         with self._lock:
-            rc = fn(*args)
+            if self._running:
+                raise error(EINVAL, "the client is running a call on this thread: a callable it runs must use another client")
+            self._running = True
+            try:
+                rc = fn(*args)
+            finally:
+                self._running = False
             return check(rc, self._ptr)
 
     @property
@@ -221,6 +228,11 @@ class Client(Handle):
     def abort_multipart_upload(self, bucket, key, upload_id):
         t = _native.text
         self._call(lib.skycrate_multipart_abort, self._ptr, t(bucket), t(key), t(upload_id))
+
+    # transfers (skycrate/transfer.h): objects of any size, with progress and cancel
+
+    upload = transfer.upload
+    download = transfer.download
 
 
 def _take_info(ptr):

@@ -13,6 +13,7 @@ from ._native import lib
 OK, ERROR, ENOMEM, EINVAL, ENOTFOUND, EEXISTS, EAUTH, EHTTP = 0, -1, -2, -3, -4, -5, -6, -7
 ETLS, ETIMEOUT, EPARSE, EUSER, EACCESS, ESIGNATURE, EEXPIRED = -8, -9, -10, -11, -12, -13, -14
 ESKEW, ENOTIMPL, ETHROTTLED, ECONNECT, ECONFLICT, EIO, EREGION = -15, -16, -17, -18, -19, -20, -21
+ECANCELED = -22
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,10 @@ class UserCallbackError(Error):
     exception it raised is the ``__cause__``."""
 
 
+class CanceledError(Error):
+    """SKYCRATE_ECANCELED: a transfer stopped because its progress callable returned true."""
+
+
 _CLASSES = {
     EINVAL: InvalidArgumentError,
     ENOTFOUND: NotFoundError,
@@ -104,6 +109,7 @@ _CLASSES = {
     ECONNECT: ConnectError,
     ETIMEOUT: TimeoutError_,
     EUSER: UserCallbackError,
+    ECANCELED: CanceledError,
 }
 
 # The exception a Python callback raised on this thread, for the error the call returns.
@@ -134,6 +140,14 @@ def response_info(ptr):
 def error(code, message):
     """The exception class of `code`, with `message`."""
     return _CLASSES.get(code, Error)(code, message)
+
+
+def choice(table, value, what):
+    """``table[value]`` for a keyword argument that names one of a few options; an
+    InvalidArgumentError that lists them otherwise."""
+    if value not in table:
+        raise error(EINVAL, "%s is one of %s" % (what, ", ".join(str(k) for k in table)))
+    return table[value]
 
 
 def make_error(code, client=None):

@@ -8,7 +8,7 @@ from typing import Dict, Optional
 from . import _native
 from ._handle import Handle
 from ._native import lib
-from .errors import EINVAL, check, error, rendered
+from .errors import check, choice, rendered
 
 STEPS = [_native.string(lib.skycrate_step_name(i)) for i in range(8)]
 STEP_STATUS = {0: "off", 1: "pending", 2: "done", 3: "skipped"}
@@ -86,11 +86,20 @@ class VerifyReport:
 
 @dataclass(frozen=True)
 class UsageReport:
-    """Objects and bytes in the user's bucket, in total and per storage class."""
+    """Objects and bytes in the user's bucket, in total and per storage class; when the server
+    listed versions (`versions_listed`), the noncurrent versions and delete markers too; and
+    the unfinished multipart uploads with their parts and bytes (stored until aborted)."""
 
     objects: int
     bytes: int
     classes: Dict[str, tuple]
+    versions_listed: bool
+    noncurrent_objects: int
+    noncurrent_bytes: int
+    delete_markers: int
+    uploads: int
+    upload_parts: int
+    upload_bytes: int
     json: dict = field(repr=False, compare=False)
 
 
@@ -129,6 +138,13 @@ def _usage_report(ptr):
         lib.skycrate_usage_report_objects(ptr),
         lib.skycrate_usage_report_bytes(ptr),
         classes,
+        bool(lib.skycrate_usage_report_versions_listed(ptr)),
+        lib.skycrate_usage_report_noncurrent_objects(ptr),
+        lib.skycrate_usage_report_noncurrent_bytes(ptr),
+        lib.skycrate_usage_report_delete_markers(ptr),
+        lib.skycrate_usage_report_upload_count(ptr),
+        lib.skycrate_usage_report_upload_parts(ptr),
+        lib.skycrate_usage_report_upload_bytes(ptr),
         rendered(lib.skycrate_usage_report_to_json, ptr),
     )
 
@@ -146,26 +162,20 @@ def _deprovision_report(ptr):
     )
 
 
-def _choice(table, value, what):
-    if value not in table:
-        raise error(EINVAL, "%s is one of %s" % (what, ", ".join(str(k) for k in table)))
-    return table[value]
-
-
 def _configure(cfg, store, dev, failure_mode, bucket_prefix, public_access_block, encryption, kms_key_id, bucket_key, ownership, cors_origins, cors_max_age, tls_only, abort_multipart_days, tagging, application, tags, concurrency):
     t = _native.text
     if store is not None:
         check(lib.skycrate_provisioner_config_set_store(cfg, store._ptr))
     check(lib.skycrate_provisioner_config_set_dev_mode(cfg, int(bool(dev))))
-    check(lib.skycrate_provisioner_config_set_failure_mode(cfg, _choice(FAILURE_MODES, failure_mode, "failure_mode")))
+    check(lib.skycrate_provisioner_config_set_failure_mode(cfg, choice(FAILURE_MODES, failure_mode, "failure_mode")))
     if bucket_prefix is not None:
         check(lib.skycrate_provisioner_config_set_bucket_prefix(cfg, t(bucket_prefix)))
     if public_access_block is not None:
         check(lib.skycrate_provisioner_config_set_public_access_block(cfg, public_access_block))
     if encryption is not None:
-        check(lib.skycrate_provisioner_config_set_encryption(cfg, _choice(ENCRYPTION, encryption, "encryption"), t(kms_key_id), int(bool(bucket_key))))
+        check(lib.skycrate_provisioner_config_set_encryption(cfg, choice(ENCRYPTION, encryption, "encryption"), t(kms_key_id), int(bool(bucket_key))))
     if ownership != "BucketOwnerEnforced":
-        check(lib.skycrate_provisioner_config_set_object_ownership(cfg, _choice(OWNERSHIP, ownership, "ownership")))
+        check(lib.skycrate_provisioner_config_set_object_ownership(cfg, choice(OWNERSHIP, ownership, "ownership")))
     for origin in cors_origins or ():
         check(lib.skycrate_provisioner_config_add_cors_origin(cfg, t(origin)))
     if cors_max_age is not None:

@@ -1,20 +1,28 @@
 """Integration tests of the Python binding against the radosgw that tools/test starts
 (SKYCRATE_TEST_* variables; without them these tests fail, never skip): provision a user's
 bucket, presign a PUT, upload with urllib as a browser would, check the object, verify,
-usage, deprovision; the example presign endpoint; a POST form."""
+usage, deprovision; the example presign endpoint; a POST form; multipart transfers with
+progress, cancels and failing streams that leave no unfinished upload; the 403 doctor on a
+presigned PUT sent with another Content-Type."""
 
+import io
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
 import uuid
 
 import skycrate
+from skycrate import errors
+
+MIB = 1 << 20
+PARTS = dict(part_size=5 * MIB, multipart_threshold=5 * MIB)  # S3's smallest parts
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -132,6 +140,130 @@ class Radosgw(unittest.TestCase):
         with urllib.request.urlopen(request, timeout=30) as answer:
             self.assertEqual(answer.status, 201)
         self.assertEqual(self.client.get_object(bucket, "uploads/form.txt"), b"posted")
+
+    def test_multipart_transfers_with_progress(self):
+        bucket = self.provisioner.provision(self.user).bucket
+        data = os.urandom(11 * MIB + 123)  # three parts
+        path = os.path.join(self.dir.name, "big.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        calls = []
+
+        def progress(done, total):
+            calls.append((done, total, threading.get_ident()))
+
+        r = self.client.upload(bucket, "big.bin", path, content_type="application/x-big", progress=progress, progress_interval_ms=1, **PARTS)
+        self.assertEqual((r.size, r.parts, r.parts_reused), (len(data), 3, 0))
+        self.assertTrue(r.upload_id)
+        self.assertTrue(r.etag.endswith('-3"'), r.etag)
+        self.assertEqual(calls[-1][:2], (len(data), len(data)))
+        self.assertGreater(len({done for done, _, _ in calls}), 2)  # progress while the parts move
+        self.assertEqual({thread for _, _, thread in calls}, {threading.get_ident()})
+        info = self.client.head_object(bucket, "big.bin")
+        self.assertEqual((info.size, info.content_type, info.etag), (len(data), "application/x-big", r.etag))
+
+        copy = os.path.join(self.dir.name, "copy.bin")
+        down = []
+        d = self.client.download(bucket, "big.bin", copy, part_size=5 * MIB, progress=lambda done, total: down.append((done, total)))
+        with open(copy, "rb") as f:
+            self.assertEqual(f.read(), data)
+        self.assertEqual((d.size, d.etag, d.parts), (len(data), r.etag, 3))
+        self.assertEqual(down[-1], (len(data), len(data)))
+
+        # a file object, and a stream of unknown length read on the lanes
+        with open(path, "rb") as f:
+            self.assertEqual(self.client.upload(bucket, "fd.bin", f, **PARTS).parts, 3)
+        totals = []
+        self.client.upload(bucket, "stream.bin", io.BufferedReader(io.BytesIO(data)), progress=lambda done, total: totals.append(total), **PARTS)
+        self.assertIn(None, totals)  # unknown while the stream is read
+        self.assertEqual(self.client.get_object(bucket, "fd.bin"), data)
+        self.assertEqual(self.client.get_object(bucket, "stream.bin"), data)
+
+    def test_a_cancel_from_progress_leaves_no_unfinished_upload(self):
+        bucket = self.provisioner.provision(self.user).bucket
+        path = os.path.join(self.dir.name, "big.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(20 * MIB))
+        watcher = rgw_client()
+        watch = skycrate.Provisioner(watcher, store=self.store, failure_mode="compatible")
+        under_way = []
+
+        def progress(done, total):
+            if done < 5 * MIB:
+                return False
+            under_way.append(watch.usage(self.user).uploads)  # seen from another client
+            return True
+
+        with self.assertRaises(skycrate.CanceledError) as cm:
+            self.client.upload(bucket, "big.bin", path, progress=progress, progress_interval_ms=1, concurrency=1, **PARTS)
+        self.assertEqual(cm.exception.code, errors.ECANCELED)
+        self.assertEqual(under_way, [1])  # the multipart upload existed when it was cancelled ...
+        usage = self.provisioner.usage(self.user)
+        self.assertEqual((usage.uploads, usage.upload_parts, usage.objects), (0, 0, 0))  # ... and is gone
+        with self.assertRaises(skycrate.NotFoundError):
+            self.client.head_object(bucket, "big.bin")
+        watch.close()
+        watcher.close()
+
+        # a download cancelled half way leaves the target as it was, and no partial file
+        self.client.upload(bucket, "big.bin", path, **PARTS)
+        os.mkdir(os.path.join(self.dir.name, "down"))
+        target = os.path.join(self.dir.name, "down", "target")
+        with open(target, "wb") as f:
+            f.write(b"the old copy")
+        with self.assertRaises(skycrate.CanceledError):
+            self.client.download(bucket, "big.bin", target, part_size=5 * MIB, progress=lambda done, total: done >= 5 * MIB)
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), b"the old copy")
+        self.assertEqual(os.listdir(os.path.dirname(target)), ["target"])
+
+    def test_a_stream_that_fails_on_a_lane_aborts_and_raises(self):
+        bucket = self.provisioner.provision(self.user).bucket
+        readers = set()
+
+        class Failing(io.RawIOBase):
+            """10 MiB, then the source goes away."""
+
+            def __init__(self):
+                self.given = 0
+
+            def readable(self):
+                return True
+
+            def readinto(self, buffer):
+                readers.add(threading.get_ident())
+                if self.given >= 10 * MIB:
+                    raise ConnectionResetError("the source went away")
+                n = min(len(buffer), 10 * MIB - self.given)
+                buffer[:n] = b"x" * n
+                self.given += n
+                return n
+
+        with self.assertRaises(ConnectionResetError):
+            self.client.upload(bucket, "broken.bin", Failing(), concurrency=2, **PARTS)
+        self.assertTrue(readers - {threading.get_ident()})  # raised on a lane, raised again here
+        usage = self.provisioner.usage(self.user)
+        self.assertEqual((usage.uploads, usage.objects), (0, 0))
+
+    def test_the_doctor_names_a_content_type_sent_differently(self):
+        bucket = self.provisioner.provision(self.user).bucket
+        with skycrate.Presigner(self.client) as presigner:
+            contract = presigner.presign("PUT", bucket, "report.pdf", headers={"Content-Type": "application/pdf"})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            put(contract.url, b"%PDF-1.7", {"Content-Type": "text/plain"})
+        failed = cm.exception
+        case = skycrate.DoctorCase(contract, headers={"Content-Type": "text/plain"}, origin="https://app.example.com",
+                                   answer=skycrate.Answer(failed.code, failed.read(), failed.headers))
+        with skycrate.Doctor(self.client) as doctor:
+            diagnosed = doctor.diagnose(case)  # from the browser's side only
+            replayed = doctor.replay(case, self.client)  # sent again from here, CORS rules read
+            fine = doctor.replay(skycrate.DoctorCase(contract, origin="https://app.example.com"), self.client)
+        for d in (diagnosed, replayed):
+            self.assertEqual((d.verdict, d.subject, d.expected, d.actual), ("header-mismatch", "content-type", "application/pdf", "text/plain"))
+            self.assertEqual((d.status, d.code), (403, "SignatureDoesNotMatch"))
+        self.assertTrue(fine.ok, fine.message)
+        with self.assertRaises(skycrate.NotFoundError):  # the replayed PUT's empty object was removed
+            self.client.head_object(bucket, "report.pdf")
 
     def test_the_example_presign_endpoint(self):
         bucket = self.provisioner.provision(self.user).bucket

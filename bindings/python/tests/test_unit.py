@@ -1,9 +1,15 @@
-"""Unit tests of the Python binding against the built library (no network): loading, errors
-as exceptions, presigning (checked against botocore), credentials from Python callables, user
-stores in Python, dev-mode provisioning, handle lifetimes, eight presigning threads."""
+"""Unit tests of the Python binding against the built library (no network but a PutObject
+endpoint of this process on 127.0.0.1): loading, errors as exceptions, presigning (checked
+against botocore), credentials from Python callables, user stores in Python, dev-mode
+provisioning, transfers (bad input, progress, callables that cancel or raise), the 403 doctor,
+handle lifetimes, eight presigning threads."""
 
 import gc
+import hashlib
+import http.server
+import io
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -266,6 +272,271 @@ class Provisioning(unittest.TestCase):
             with self.assertRaises(skycrate.UserCallbackError) as cm:
                 p.provision("u1")
         self.assertIsInstance(cm.exception.__cause__, RuntimeError)
+
+
+class LoopbackPut:
+    """A PutObject endpoint on 127.0.0.1 in this process, for what a transfer's callables do
+    while bytes move: it takes every PUT, remembers its body by path when it came whole (a
+    request cut short stores nothing, as on S3) and answers 200 with the body's MD5 as ETag.
+    Any other request fails the test."""
+
+    def __enter__(self):
+        bodies, unexpected = {}, []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_PUT(self):
+                length = int(self.headers["Content-Length"])
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    return
+                bodies[urllib.parse.urlparse(self.path).path] = body
+                self.send_response(200)
+                self.send_header("ETag", '"%s"' % hashlib.md5(body).hexdigest())
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self):
+                unexpected.append(self.command + " " + self.path)
+                self.send_error(500)
+
+            do_POST = do_DELETE = do_HEAD = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self.bodies, self.unexpected = bodies, unexpected
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.client = skycrate.Client("eu-west-1", "http://127.0.0.1:%d" % self.server.server_port, addressing="path",
+                                      credentials=skycrate.CredentialsProvider.static(ACCESS, SECRET), retry=(1, 1, 1))
+        return self
+
+    def __exit__(self, *exc):
+        self.client.close()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+class Transfers(unittest.TestCase):
+    DATA = bytes(range(256)) * 4096  # 1 MiB: one PutObject
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "data.bin")
+        with open(self.path, "wb") as f:
+            f.write(self.DATA)
+
+    def tearDown(self):
+        self.dir.cleanup()
+        from skycrate import transfer
+
+        self.assertEqual(transfer._calls, {})  # no call keeps its callables after it returns
+
+    def test_bad_input_is_refused_before_any_request(self):
+        with LoopbackPut() as s:
+            c = s.client
+            for kw in [dict(part_size=1), dict(part_size=6 << 30), dict(multipart_threshold=0), dict(concurrency=65),
+                       dict(progress_interval_ms=0), dict(checksum="crc64"), dict(content_type="text/plain\r\nX: 1"),
+                       dict(upload_id="")]:
+                with self.assertRaises(skycrate.InvalidArgumentError, msg=kw):
+                    c.upload("bucket", "k", self.path, **kw)
+            with self.assertRaises(skycrate.InvalidArgumentError):
+                c.upload("bucket", "k", self.path, length=3)  # a file is read to its end
+            with self.assertRaises(skycrate.InvalidArgumentError):
+                c.upload("bucket", "k", io.BytesIO(b"x"), length=-1)
+            with self.assertRaises(skycrate.InvalidArgumentError):
+                c.upload("bucket", None, self.path)
+            with self.assertRaises(TypeError):
+                c.upload("bucket", "k", 42)
+            with self.assertRaises(TypeError):
+                c.upload("bucket", "k", self.path, progress="50%")
+            with self.assertRaises(skycrate.Error) as cm:
+                c.upload("bucket", "k", os.path.join(self.dir.name, "missing"))
+            self.assertEqual(cm.exception.code, errors.EIO)
+            self.assertIn("missing", cm.exception.message)
+            with self.assertRaises(skycrate.InvalidArgumentError):
+                c.download("bucket", "k", self.path, part_size=1)
+            with self.assertRaises(TypeError):  # a text stream: read() gives str
+                c.upload("bucket", "k", io.StringIO("text"))
+            self.assertEqual(s.bodies, {})
+        c = static_client()
+        c.close()
+        with self.assertRaises(skycrate.InvalidArgumentError):
+            c.upload("bucket", "k", self.path)
+
+    def test_a_path_a_file_object_and_a_stream_upload_with_progress(self):
+        with LoopbackPut() as s:
+            calls = []
+
+            def progress(done, total):
+                calls.append((done, total, threading.get_ident()))
+
+            r = s.client.upload("bucket", "path", self.path, progress=progress, progress_interval_ms=1)
+            self.assertEqual((r.size, r.parts, r.upload_id), (len(self.DATA), 0, None))
+            self.assertEqual(r.etag, '"%s"' % hashlib.md5(self.DATA).hexdigest())
+            self.assertEqual(r.json["etag"], r.etag)
+            self.assertEqual(calls[-1][:2], (len(self.DATA), len(self.DATA)))
+            self.assertEqual({t for _, _, t in calls}, {threading.get_ident()})  # on this thread
+            with open(self.path, "rb") as f:
+                f.read(10)  # the file's position does not matter: it is read from its start
+                s.client.upload("bucket", "fileobj", f)
+            calls.clear()
+            s.client.upload("bucket", "stream", io.BufferedReader(io.BytesIO(self.DATA)), progress=progress)
+            self.assertEqual(calls[-1][:2], (len(self.DATA), len(self.DATA)))  # known once read: one part
+            s.client.upload("bucket", "sized", io.BytesIO(self.DATA), length=len(self.DATA))
+            with self.assertRaises(skycrate.InvalidArgumentError):  # it has more than announced
+                s.client.upload("bucket", "short", io.BytesIO(self.DATA), length=10)
+
+            class ReadOnly:  # read() only, no readinto()
+                def __init__(self):
+                    self.left = b"abc" * 1000
+
+                def read(self, n):
+                    data, self.left = self.left[:n], self.left[n:]
+                    return data
+
+            s.client.upload("bucket", "read", ReadOnly())
+        self.assertEqual(s.bodies, {"/bucket/path": self.DATA, "/bucket/fileobj": self.DATA, "/bucket/stream": self.DATA,
+                                    "/bucket/sized": self.DATA, "/bucket/read": b"abc" * 1000})
+        self.assertEqual(s.unexpected, [])
+
+    def test_a_true_answer_cancels(self):
+        with LoopbackPut() as s:
+            with self.assertRaises(skycrate.CanceledError) as cm:  # at the first call, before the PUT
+                s.client.upload("bucket", "k", self.path, progress=lambda done, total: True)
+        self.assertEqual(cm.exception.code, errors.ECANCELED)
+        self.assertIn("cancelled", cm.exception.message)
+        self.assertEqual(s.bodies, {})
+
+    def test_an_exception_in_progress_cancels_and_is_raised(self):
+        class Stop(Exception):
+            pass
+
+        def progress(done, total):
+            raise Stop("enough")
+
+        with LoopbackPut() as s:
+            with self.assertRaises(Stop) as cm:
+                s.client.upload("bucket", "k", self.path, progress=progress)
+            self.assertIsNone(cm.exception.__context__)  # the callable's own, not the library's error
+            self.assertEqual(s.bodies, {})
+            # Ctrl-C while bytes move: KeyboardInterrupt surfaces in the callable, and cancels
+            with self.assertRaises(KeyboardInterrupt):
+                s.client.upload("bucket", "k", self.path, progress=lambda done, total: signal.raise_signal(signal.SIGINT))
+            self.assertEqual(s.bodies, {})
+
+            # The last call of a single PutObject comes after the object is stored: its answer
+            # cannot cancel, but an exception it raises is never swallowed.
+            def at_the_end(done, total):
+                if done == total:
+                    raise Stop("late")
+
+            with self.assertRaises(Stop):
+                s.client.upload("bucket", "late", self.path, progress=at_the_end)
+            self.assertEqual(s.bodies, {"/bucket/late": self.DATA})
+            # a callable cannot use the client that runs it (one call at a time per client)
+            with self.assertRaises(skycrate.InvalidArgumentError) as cm:
+                s.client.upload("bucket", "again", self.path, progress=lambda done, total: s.client.upload("bucket", "x", self.path))
+            self.assertIn("another client", cm.exception.message)
+            self.assertEqual(sorted(s.bodies), ["/bucket/late"])
+            self.assertEqual(s.client.upload("bucket", "k", self.path).size, len(self.DATA))  # the client still works
+
+    def test_an_exception_in_the_stream_is_raised_and_nothing_is_sent(self):
+        class Broken(io.RawIOBase):
+            def readable(self):
+                return True
+
+            def readinto(self, buffer):
+                raise OSError(5, "device gone")
+
+        with LoopbackPut() as s:
+            with self.assertRaises(OSError) as cm:
+                s.client.upload("bucket", "k", Broken())
+            self.assertEqual(cm.exception.errno, 5)
+        self.assertEqual(s.bodies, {})
+
+    def test_the_callables_live_as_long_as_the_call(self):
+        with LoopbackPut() as s:
+            seen = []
+
+            def make():  # a stream and a callable reachable only through the running call
+                data = io.BytesIO(self.DATA)
+
+                def progress(done, total):
+                    gc.collect()
+                    seen.append(done)
+
+                return data, progress
+
+            stream, progress = make()
+            s.client.upload("bucket", "k", stream, progress=progress)
+            del stream, progress
+            gc.collect()
+        self.assertEqual(seen[-1], len(self.DATA))
+        self.assertEqual(s.bodies["/bucket/k"], self.DATA)
+
+
+def signature_error(code="SignatureDoesNotMatch"):
+    return "<?xml version=\"1.0\"?><Error><Code>%s</Code><Message>no</Message></Error>" % code
+
+
+class Doctor(unittest.TestCase):
+    def setUp(self):
+        self.client = static_client(addressing="path")
+        self.doctor = skycrate.Doctor(self.client)
+        with skycrate.Presigner(self.client) as p:
+            self.contract = p.presign("PUT", "bucket", "a.pdf", headers={"Content-Type": "application/pdf"}, time=T0)
+
+    def tearDown(self):
+        self.doctor.close()
+        self.client.close()
+
+    def diagnose(self, **kw):
+        kw.setdefault("contract", self.contract)
+        kw.setdefault("time", T0 + 10)
+        return self.doctor.diagnose(skycrate.DoctorCase(**kw))
+
+    def test_a_header_sent_differently(self):
+        answer = skycrate.Answer(403, signature_error(), {"Content-Type": "application/xml"})
+        d = self.diagnose(headers={"Content-Type": "text/plain"}, answer=answer)
+        self.assertEqual((d.verdict, d.subject, d.expected, d.actual), ("header-mismatch", "content-type", "application/pdf", "text/plain"))
+        self.assertEqual((d.status, d.code, d.ok), (403, "SignatureDoesNotMatch", False))
+        self.assertIn("content-type", d.message)
+        self.assertEqual(d.json["verdict"], "header-mismatch")
+        self.assertNotIn(self.contract.url.split("X-Amz-Signature=")[1], d.message + str(d.json))
+        # the contract as a presign endpoint sends it (a dict, or its text with uploadUrl)
+        server = {"uploadUrl": self.contract.url, "method": "PUT", "headers": self.contract.headers}
+        for contract in (server, __import__("json").dumps(server)):
+            self.assertEqual(self.diagnose(contract=contract, headers={"Content-Type": "text/plain"}, answer=answer).verdict, "header-mismatch")
+
+    def test_sent_as_signed_is_ok_and_a_url_alone_can_expire(self):
+        self.assertTrue(self.diagnose(headers={"content-type": "application/pdf"}).ok)
+        d = self.diagnose(contract=None, method="PUT", url=self.contract.url, headers={"Content-Type": "application/pdf"}, time=T0 + 3600,
+                          answer=skycrate.Answer(403, signature_error("AccessDenied")))
+        self.assertEqual((d.verdict, d.seconds), ("expired", T0 + 900))
+        self.assertIn(d.verdict, skycrate.doctor.VERDICTS)
+
+    def test_bad_input_is_refused(self):
+        with self.assertRaises(skycrate.InvalidArgumentError):
+            self.diagnose(contract=None)  # no URL at all
+        with self.assertRaises(skycrate.Error) as cm:
+            self.diagnose(contract="{")
+        self.assertEqual(cm.exception.code, errors.EPARSE)
+        for kw in [dict(contract={"method": "PUT"}), dict(method="PATCH", url=self.contract.url), dict(method="PUT"),
+                   dict(origin="localhost:3000"), dict(answer=skycrate.Answer(42)), dict(headers={"Bad Name": "x"})]:
+            with self.assertRaises(skycrate.InvalidArgumentError, msg=kw):
+                self.diagnose(**kw)
+
+    def test_a_doctor_outlives_its_client_and_a_closed_one_is_refused(self):
+        self.client.close()
+        self.assertEqual(self.diagnose(headers={"Content-Type": "text/csv"}).verdict, "header-mismatch")
+        self.doctor.close()
+        with self.assertRaises(skycrate.InvalidArgumentError):
+            self.diagnose()
 
 
 class Handles(unittest.TestCase):
