@@ -128,7 +128,8 @@ static int put_single(skycrate_transfer_result **result_out, skycrate_client *cl
                                 .on_body = skycrate__progress_on_body,
                                 .on_body_user_data = &meter};
     skycrate__transfer_source_body(&req, src, 0, buffer);
-    skycrate__progress_report(&progress, true);
+    if (skycrate__progress_report(&progress, true)) /* a cancel before anything is sent */
+        return skycrate__progress_cancelled(&progress);
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
     error = skycrate__s3_send(client, &req, &resp, NULL);

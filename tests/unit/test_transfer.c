@@ -367,6 +367,31 @@ START_TEST(progress_is_paced)
 }
 END_TEST
 
+static int cancel_at_once(uint64_t done, uint64_t total, void *user_data)
+{
+    (void)done;
+    (void)total;
+    (*(unsigned int *)user_data)++;
+    return 1;
+}
+
+START_TEST(single_put_cancelled_before_it_is_sent)
+{
+    /* below the threshold: one PutObject, which a cancel at the first call never sends */
+    skycrate_transfer_options *o;
+    ck_assert_sky_ok(skycrate_transfer_options_new(&o));
+    unsigned int calls = 0;
+    ck_assert_sky_ok(skycrate_transfer_options_set_progress(o, cancel_at_once, &calls));
+    counter_stream s = {0, 1000};
+    ck_assert_int_eq(
+        skycrate_transfer_upload_stream(NULL, client, "bkt", "k", o, 1000, read_counter, &s),
+        SKYCRATE_ECANCELED);
+    ck_assert_uint_eq(calls, 1);
+    ck_assert_uint_eq(mock_request_count(mock), 0);
+    skycrate_transfer_options_free(o);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("transfer");
@@ -381,6 +406,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, multipart_request_bytes, 0, 4);
     tcase_add_test(tc, failed_part_aborts);
     tcase_add_test(tc, progress_is_paced);
+    tcase_add_test(tc, single_put_cancelled_before_it_is_sent);
     suite_add_tcase(s, tc);
     return s;
 }
