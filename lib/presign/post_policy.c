@@ -327,139 +327,186 @@ static void form_free_fields(skycrate__presign_header *f, size_t n)
     }
 }
 
+/* The values one signature of a form uses, in the form they take in its policy and fields. */
+typedef struct form_values {
+    char amz_date[17], date[9], expiration[21], status[8], signature[65];
+    const char *token; /* NULL when the credentials have none */
+    skycrate__buf credential, key_field;
+} form_values;
+
+static int form_values_make(form_values *v, const skycrate__presign_plan *pl,
+                            const skycrate_presigner *presigner, const skycrate_post_policy *policy)
+{
+    skycrate__format_amz_date(v->amz_date, pl->time);
+    memcpy(v->date, v->amz_date, 8);
+    v->date[8] = '\0';
+    skycrate__format_iso8601(v->expiration, pl->time + pl->expires);
+    snprintf(v->status, sizeof(v->status), "%d", policy->success_action_status);
+    v->token =
+        pl->creds.session_token && pl->creds.session_token[0] ? pl->creds.session_token : NULL;
+    int error;
+    if ((error = skycrate__buf_printf(&v->credential, "%s/%s/%s/s3/aws4_request",
+                                      pl->creds.access_key_id, v->date, presigner->region)) < 0 ||
+        (error = skycrate__buf_puts(&v->key_field, policy->key)) < 0 ||
+        (policy->key_is_prefix && (error = skycrate__buf_puts(&v->key_field, FILENAME_VAR)) < 0))
+        return error;
+    return 0;
+}
+
+static void form_values_dispose(form_values *v)
+{
+    skycrate__wipe(v->signature, sizeof(v->signature));
+    skycrate__buf_dispose(&v->credential);
+    skycrate__buf_dispose(&v->key_field);
+}
+
+/* The policy's conditions in botocore's order: the caller's, then bucket, key and the SigV4
+ * ones. False when jansson fails. */
+static bool add_conditions(json_t *conds, const skycrate_post_policy *policy, const form_values *v)
+{
+    if (policy->has_range && !cond_range(conds, policy->range_min, policy->range_max))
+        return false;
+    if (policy->content_type &&
+        !(policy->content_type_is_prefix
+              ? cond_starts_with(conds, "$content-type", policy->content_type)
+              : cond_eq(conds, "content-type", policy->content_type)))
+        return false;
+    if (policy->success_action_status && !cond_eq(conds, "success_action_status", v->status))
+        return false;
+    for (size_t i = 0; i < policy->field_count; i++)
+        if (!cond_eq(conds, policy->fields[i].name, policy->fields[i].value))
+            return false;
+    return cond_eq(conds, "bucket", policy->bucket) &&
+           (policy->key_is_prefix ? cond_starts_with(conds, "$key", policy->key)
+                                  : cond_eq(conds, "key", policy->key)) &&
+           cond_eq(conds, "x-amz-algorithm", "AWS4-HMAC-SHA256") &&
+           cond_eq(conds, "x-amz-credential", v->credential.ptr) &&
+           cond_eq(conds, "x-amz-date", v->amz_date) &&
+           (!v->token || cond_eq(conds, "x-amz-security-token", v->token));
+}
+
+/* The policy document as JSON text (Python's json.dumps separators, as S3's examples and
+ * botocore write) and its base64. */
+static int policy_document(skycrate__buf *json_text, skycrate__buf *b64,
+                           const skycrate_post_policy *policy, const form_values *v)
+{
+    json_t *doc = json_object(), *conds = json_array();
+    int error = 0;
+    if (doc == NULL || conds == NULL ||
+        json_object_set_new(doc, "expiration", json_string(v->expiration)) != 0 ||
+        json_object_set(doc, "conditions", conds) != 0 || !add_conditions(conds, policy, v))
+        error = skycrate__error_nomem();
+    else if ((error = skycrate__json_dump(json_text, doc, JSON_PRESERVE_ORDER)) == 0)
+        error = skycrate__base64_encode(b64, json_text->ptr, json_text->len);
+    json_decref(conds);
+    json_decref(doc);
+    return error;
+}
+
+/* Signs the base64 policy with the scope's key (from the thread's signing-key cache). */
+static void sign_policy(form_values *v, const skycrate__presign_plan *pl,
+                        const skycrate_presigner *presigner, const skycrate__buf *b64)
+{
+    uint8_t mac[SKYCRATE__SHA256_LEN];
+    skycrate__sigv4_identity id = {pl->creds.access_key_id, pl->creds.secret_access_key,
+                                   pl->creds.secret_hash,   v->date,
+                                   presigner->region,       "s3"};
+    skycrate__sigv4_scope scratch, *scope = skycrate__sigv4_scope_get(&scratch, &id);
+    skycrate__hmac_sha256_prepared(mac, &scope->prepared, b64->ptr, b64->len);
+    skycrate__sigv4_scope_release(scope, &scratch);
+    skycrate__hex_encode(v->signature, mac, sizeof(mac));
+    skycrate__wipe(mac, sizeof(mac));
+}
+
+/* The fields, in the order of skycrate_post_form_field(). */
+static int add_fields(field_list *fields, const skycrate_post_policy *policy, const form_values *v,
+                      const skycrate__buf *b64)
+{
+    int error;
+    if ((error = add_field(fields, "key", v->key_field.ptr)) < 0 ||
+        (policy->content_type && !policy->content_type_is_prefix &&
+         (error = add_field(fields, "content-type", policy->content_type)) < 0) ||
+        (policy->success_action_status &&
+         (error = add_field(fields, "success_action_status", v->status)) < 0))
+        return error;
+    for (size_t i = 0; i < policy->field_count; i++)
+        if ((error = add_field(fields, policy->fields[i].name, policy->fields[i].value)) < 0)
+            return error;
+    if ((error = add_field(fields, "x-amz-algorithm", "AWS4-HMAC-SHA256")) < 0 ||
+        (error = add_field(fields, "x-amz-credential", v->credential.ptr)) < 0 ||
+        (error = add_field(fields, "x-amz-date", v->amz_date)) < 0 ||
+        (v->token && (error = add_field(fields, "x-amz-security-token", v->token)) < 0) ||
+        (error = add_field(fields, "policy", b64->ptr)) < 0)
+        return error;
+    return add_field(fields, "x-amz-signature", v->signature);
+}
+
+/* The form: its URL (the bucket's, "/" when virtual-hosted without a path prefix), the policy
+ * and the fields, which it takes over (`fields` is then empty). */
+static int form_new(skycrate_post_form **out, const skycrate__presign_plan *pl,
+                    skycrate__buf *json_text, field_list *fields)
+{
+    skycrate__buf url = SKYCRATE_BUF_INIT;
+    skycrate_post_form *form = NULL;
+    int error;
+    if ((error = skycrate__buf_put(&url, pl->target.base, pl->target.base_len)) < 0 ||
+        (error = pl->target.path_len ? skycrate__buf_put(&url, pl->target.path, pl->target.path_len)
+                                     : skycrate__buf_putc(&url, '/')) < 0)
+        goto done;
+    if ((form = skycrate__calloc(1, sizeof(*form))) == NULL) {
+        error = skycrate__error_nomem();
+        goto done;
+    }
+    form->magic = SKYCRATE_MAGIC_POST_FORM; /* so that skycrate_post_form_free() takes it */
+    if ((form->fields = skycrate__calloc(fields->count, sizeof(*form->fields))) == NULL) {
+        error = skycrate__error_nomem();
+        goto done;
+    }
+    form->signed_at = pl->time;
+    form->expires_in = pl->expires;
+    form->clamped = pl->clamped;
+    form->url = skycrate__buf_detach(&url);
+    form->policy_json = skycrate__buf_detach(json_text);
+    memcpy(form->fields, fields->items, fields->count * sizeof(fields->items[0]));
+    form->field_count = fields->count;
+    fields->count = 0;
+    *out = form;
+    form = NULL;
+done:
+    skycrate_post_form_free(form);
+    skycrate__buf_dispose(&url);
+    return error;
+}
+
 int skycrate_presigner_sign_post(skycrate_post_form **out,
                                  const struct skycrate_presigner *presigner,
                                  const skycrate_post_policy *policy)
 {
-    int error = 0;
-    skycrate__presign_plan pl;
-    field_list fields;
-    json_t *doc = NULL, *conds = NULL;
-    skycrate__buf json_text = SKYCRATE_BUF_INIT, b64 = SKYCRATE_BUF_INIT, url = SKYCRATE_BUF_INIT;
-    skycrate__buf key_field = SKYCRATE_BUF_INIT, credential = SKYCRATE_BUF_INIT;
-    skycrate_post_form *form = NULL;
-    uint8_t mac[SKYCRATE__SHA256_LEN];
-    char amz_date[17], date[9], expiration[21], signature[65], status[8];
-
-    fields.count = 0;
-    pl.credentials = NULL;
-    pl.spill.used = false;
     SKYCRATE_ASSERT_ARG(out != NULL);
     *out = NULL;
     SKYCRATE_ASSERT_HANDLE(policy, SKYCRATE_MAGIC_POST_POLICY);
     if (!policy->key_set)
         return skycrate__error_set(SKYCRATE_EINVAL, "post policy: no key or key prefix set");
-    if ((error = skycrate__presign_plan_make(&pl, presigner, policy->bucket, policy->has_time,
-                                             policy->time, policy->expires)) < 0)
-        goto done;
-
-    skycrate__format_amz_date(amz_date, pl.time);
-    memcpy(date, amz_date, 8);
-    date[8] = '\0';
-    skycrate__format_iso8601(expiration, pl.time + pl.expires);
-    if ((error = skycrate__buf_printf(&credential, "%s/%s/%s/s3/aws4_request",
-                                      pl.creds.access_key_id, date, presigner->region)) < 0 ||
-        (error = skycrate__buf_puts(&key_field, policy->key)) < 0 ||
-        (policy->key_is_prefix && (error = skycrate__buf_puts(&key_field, FILENAME_VAR)) < 0))
-        goto done;
-
-    /* The policy document, conditions in botocore's order: the caller's, then bucket, key and
-     * the SigV4 ones. */
-    if ((doc = json_object()) == NULL || (conds = json_array()) == NULL ||
-        json_object_set_new(doc, "expiration", json_string(expiration)) != 0 ||
-        json_object_set(doc, "conditions", conds) != 0)
-        goto nomem;
-    if (policy->has_range && !cond_range(conds, policy->range_min, policy->range_max))
-        goto nomem;
-    if (policy->content_type &&
-        !(policy->content_type_is_prefix
-              ? cond_starts_with(conds, "$content-type", policy->content_type)
-              : cond_eq(conds, "content-type", policy->content_type)))
-        goto nomem;
-    snprintf(status, sizeof(status), "%d", policy->success_action_status);
-    if (policy->success_action_status && !cond_eq(conds, "success_action_status", status))
-        goto nomem;
-    for (size_t i = 0; i < policy->field_count; i++)
-        if (!cond_eq(conds, policy->fields[i].name, policy->fields[i].value))
-            goto nomem;
-    if (!cond_eq(conds, "bucket", policy->bucket) ||
-        !(policy->key_is_prefix ? cond_starts_with(conds, "$key", policy->key)
-                                : cond_eq(conds, "key", policy->key)) ||
-        !cond_eq(conds, "x-amz-algorithm", "AWS4-HMAC-SHA256") ||
-        !cond_eq(conds, "x-amz-credential", credential.ptr) ||
-        !cond_eq(conds, "x-amz-date", amz_date) ||
-        (pl.creds.session_token && pl.creds.session_token[0] &&
-         !cond_eq(conds, "x-amz-security-token", pl.creds.session_token)))
-        goto nomem;
-    /* Python's json.dumps separators (", " and ": "), as S3's examples and botocore write. */
-    if ((error = skycrate__json_dump(&json_text, doc, JSON_PRESERVE_ORDER)) < 0 ||
-        (error = skycrate__base64_encode(&b64, json_text.ptr, json_text.len)) < 0)
-        goto done;
-
-    skycrate__sigv4_identity id = {pl.creds.access_key_id, pl.creds.secret_access_key,
-                                   pl.creds.secret_hash,   date,
-                                   presigner->region,      "s3"};
-    skycrate__sigv4_scope scratch, *scope = skycrate__sigv4_scope_get(&scratch, &id);
-    skycrate__hmac_sha256_prepared(mac, &scope->prepared, b64.ptr, b64.len);
-    skycrate__sigv4_scope_release(scope, &scratch);
-    skycrate__hex_encode(signature, mac, sizeof(mac));
-
-    /* The fields, in the order of skycrate_post_form_field(). */
-    if ((error = add_field(&fields, "key", key_field.ptr)) < 0 ||
-        (policy->content_type && !policy->content_type_is_prefix &&
-         (error = add_field(&fields, "content-type", policy->content_type)) < 0) ||
-        (policy->success_action_status &&
-         (error = add_field(&fields, "success_action_status", status)) < 0))
-        goto done;
-    for (size_t i = 0; i < policy->field_count; i++)
-        if ((error = add_field(&fields, policy->fields[i].name, policy->fields[i].value)) < 0)
-            goto done;
-    if ((error = add_field(&fields, "x-amz-algorithm", "AWS4-HMAC-SHA256")) < 0 ||
-        (error = add_field(&fields, "x-amz-credential", credential.ptr)) < 0 ||
-        (error = add_field(&fields, "x-amz-date", amz_date)) < 0 ||
-        (pl.creds.session_token && pl.creds.session_token[0] &&
-         (error = add_field(&fields, "x-amz-security-token", pl.creds.session_token)) < 0) ||
-        (error = add_field(&fields, "policy", b64.ptr)) < 0 ||
-        (error = add_field(&fields, "x-amz-signature", signature)) < 0)
-        goto done;
-
-    /* The form's URL: the bucket's, "/" when virtual-hosted without a path prefix. */
-    if ((error = skycrate__buf_put(&url, pl.target.base, pl.target.base_len)) < 0 ||
-        (error = pl.target.path_len ? skycrate__buf_put(&url, pl.target.path, pl.target.path_len)
-                                    : skycrate__buf_putc(&url, '/')) < 0)
-        goto done;
-
-    if ((form = skycrate__calloc(1, sizeof(*form))) == NULL)
-        goto nomem;
-    form->magic = SKYCRATE_MAGIC_POST_FORM; /* so that skycrate_post_form_free() takes it */
-    if ((form->fields = skycrate__calloc(fields.count, sizeof(*form->fields))) == NULL)
-        goto nomem;
-    form->signed_at = pl.time;
-    form->expires_in = pl.expires;
-    form->clamped = pl.clamped;
-    form->url = skycrate__buf_detach(&url);
-    form->policy_json = skycrate__buf_detach(&json_text);
-    memcpy(form->fields, fields.items, fields.count * sizeof(fields.items[0]));
-    form->field_count = fields.count;
+    skycrate__presign_plan pl;
+    pl.credentials = NULL;
+    pl.spill.used = false;
+    field_list fields;
     fields.count = 0;
-    *out = form;
-    form = NULL;
-    goto done;
-nomem:
-    error = skycrate__error_nomem();
-done:
-    skycrate__wipe(mac, sizeof(mac));
-    skycrate__wipe(signature, sizeof(signature));
+    form_values v = {.credential = SKYCRATE_BUF_INIT, .key_field = SKYCRATE_BUF_INIT};
+    skycrate__buf json_text = SKYCRATE_BUF_INIT, b64 = SKYCRATE_BUF_INIT;
+    int error = skycrate__presign_plan_make(&pl, presigner, policy->bucket, policy->has_time,
+                                            policy->time, policy->expires);
+    if (error == 0 && (error = form_values_make(&v, &pl, presigner, policy)) == 0 &&
+        (error = policy_document(&json_text, &b64, policy, &v)) == 0) {
+        sign_policy(&v, &pl, presigner, &b64);
+        if ((error = add_fields(&fields, policy, &v, &b64)) == 0)
+            error = form_new(out, &pl, &json_text, &fields);
+    }
     skycrate__presign_plan_dispose(&pl);
     form_free_fields(fields.items, fields.count);
-    skycrate_post_form_free(form);
-    json_decref(conds);
-    json_decref(doc);
+    form_values_dispose(&v);
     skycrate__buf_dispose_secret(&json_text);
     skycrate__buf_dispose(&b64);
-    skycrate__buf_dispose(&url);
-    skycrate__buf_dispose(&key_field);
-    skycrate__buf_dispose(&credential);
     return error;
 }
 
