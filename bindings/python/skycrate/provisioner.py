@@ -16,6 +16,7 @@ VERIFY_STATUS = {0: "not-checked", 1: "match", 2: "drift", 3: "missing", 4: "uns
 FAILURE_MODES = {"strict": 0, "compatible": 1}
 ENCRYPTION = {"none": 0, "aes256": 1, "kms": 2}
 OWNERSHIP = {None: 0, "BucketOwnerEnforced": 1, "BucketOwnerPreferred": 2, "ObjectWriter": 3}
+CORS_METHODS = {"PUT": 1, "POST": 2, "GET": 4, "HEAD": 8, "DELETE": 16}
 # Public access block flags (SKYCRATE_PAB_*).
 PAB_BLOCK_PUBLIC_ACLS, PAB_IGNORE_PUBLIC_ACLS = 1, 2
 PAB_BLOCK_PUBLIC_POLICY, PAB_RESTRICT_PUBLIC_BUCKETS, PAB_ALL = 4, 8, 15
@@ -162,7 +163,7 @@ def _deprovision_report(ptr):
     )
 
 
-def _configure(cfg, store, dev, failure_mode, bucket_prefix, public_access_block, encryption, kms_key_id, bucket_key, ownership, cors_origins, cors_max_age, tls_only, abort_multipart_days, tagging, application, tags, concurrency):
+def _configure(cfg, store, dev, failure_mode, bucket_prefix, public_access_block, encryption, kms_key_id, bucket_key, ownership, cors_origins, cors_methods, cors_allowed_headers, cors_expose_headers, cors_max_age, tls_only, abort_multipart_days, tagging, application, tags, concurrency):
     t = _native.text
     if store is not None:
         check(lib.skycrate_provisioner_config_set_store(cfg, store._ptr))
@@ -178,6 +179,16 @@ def _configure(cfg, store, dev, failure_mode, bucket_prefix, public_access_block
         check(lib.skycrate_provisioner_config_set_object_ownership(cfg, choice(OWNERSHIP, ownership, "ownership")))
     for origin in cors_origins or ():
         check(lib.skycrate_provisioner_config_add_cors_origin(cfg, t(origin)))
+    if cors_methods is not None:
+        bits = 0
+        for method in cors_methods:
+            bits |= choice(CORS_METHODS, method, "each of cors_methods")
+        check(lib.skycrate_provisioner_config_set_cors_methods(cfg, bits))
+    for setter, names in ((lib.skycrate_provisioner_config_set_cors_allowed_headers, cors_allowed_headers),
+                          (lib.skycrate_provisioner_config_set_cors_expose_headers, cors_expose_headers)):
+        if names is not None:
+            array = (ctypes.c_char_p * max(len(names), 1))(*[t(n) for n in names])
+            check(setter(cfg, array, len(names)))
     if cors_max_age is not None:
         check(lib.skycrate_provisioner_config_set_cors_max_age(cfg, cors_max_age))
     if tls_only is not None:
@@ -199,7 +210,7 @@ class Provisioner(Handle):
     store. It borrows its client (kept open while the provisioner is) and uses it from the
     calling thread; like the client, it is used by one thread at a time (a lock here)."""
 
-    def __init__(self, client=None, *, store=None, dev=False, failure_mode="strict", bucket_prefix=None, public_access_block=None, encryption=None, kms_key_id=None, bucket_key=False, ownership="BucketOwnerEnforced", cors_origins=(), cors_max_age=None, tls_only=None, abort_multipart_days=None, tagging=None, application=None, tags=None, concurrency=None):
+    def __init__(self, client=None, *, store=None, dev=False, failure_mode="strict", bucket_prefix=None, public_access_block=None, encryption=None, kms_key_id=None, bucket_key=False, ownership="BucketOwnerEnforced", cors_origins=(), cors_methods=None, cors_allowed_headers=None, cors_expose_headers=None, cors_max_age=None, tls_only=None, abort_multipart_days=None, tagging=None, application=None, tags=None, concurrency=None):
         """`store` is a UserStore (default: users.json in the working directory); `dev` makes
         no network call (no client needed); `failure_mode` is "strict" or "compatible" (steps
         an S3-compatible server does not implement are recorded as skipped). The rest is the
@@ -208,7 +219,7 @@ class Provisioner(Handle):
         check(lib.skycrate_provisioner_config_new(ctypes.byref(cfg)))
         out = ctypes.c_void_p()
         try:
-            _configure(cfg, store, dev, failure_mode, bucket_prefix, public_access_block, encryption, kms_key_id, bucket_key, ownership, cors_origins, cors_max_age, tls_only, abort_multipart_days, tagging, application, tags, concurrency)
+            _configure(cfg, store, dev, failure_mode, bucket_prefix, public_access_block, encryption, kms_key_id, bucket_key, ownership, cors_origins, cors_methods, cors_allowed_headers, cors_expose_headers, cors_max_age, tls_only, abort_multipart_days, tagging, application, tags, concurrency)
             check(lib.skycrate_provisioner_new(ctypes.byref(out), client._ptr if client else None, cfg))
         finally:
             lib.skycrate_provisioner_config_free(cfg)

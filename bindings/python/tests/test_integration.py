@@ -56,7 +56,9 @@ class Radosgw(unittest.TestCase):
         self.provisioner = skycrate.Provisioner(
             self.client, store=self.store, failure_mode="compatible",
             public_access_block=skycrate.PAB_ALL & ~skycrate.PAB_BLOCK_PUBLIC_ACLS,
-            cors_origins=["https://app.example.com"])
+            cors_origins=["https://app.example.com"], cors_methods=("PUT", "POST", "GET"),
+            cors_allowed_headers=["content-type", "x-amz-meta-*"],
+            cors_expose_headers=["ETag", "x-amz-version-id"])
 
     def tearDown(self):
         try:

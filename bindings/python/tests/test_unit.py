@@ -263,6 +263,16 @@ class Provisioning(unittest.TestCase):
                 self.assertEqual(p.provision("b").state, "active")
             store.close()
 
+    def test_the_cors_rule_is_checked_before_any_request(self):
+        for bad in ({"cors_methods": ("PATCH",)}, {"cors_allowed_headers": ["a b"]},
+                    {"cors_expose_headers": ["x:y"]}, {"cors_allowed_headers": ["h"] * 33}):
+            with self.assertRaises(skycrate.InvalidArgumentError):
+                skycrate.Provisioner(dev=True, cors_origins=["http://localhost:3000"], **bad)
+        with skycrate.Provisioner(store=skycrate.UserStore.from_object(MemoryStore()), dev=True,
+                                  cors_origins=["http://localhost:3000"], cors_methods=("PUT", "POST"),
+                                  cors_allowed_headers=[], cors_expose_headers=["ETag"]) as p:
+            self.assertEqual(p.provision("u7").state, "active")
+
     def test_a_store_that_raises_fails_the_call(self):
         class Broken(MemoryStore):
             def put(self, user_id, json, expected):
