@@ -83,7 +83,12 @@ SKYCRATE_API int skycrate_transfer_options_new(skycrate_transfer_options **out);
 SKYCRATE_API void skycrate_transfer_options_free(skycrate_transfer_options *options);
 
 /**
- * @brief Sets the part size.
+ * @brief Sets the part size (and the range size of downloads).
+ *
+ * Automatic: uploads take 8 MiB parts (larger when 10,000 would not do); downloads take ranges
+ * of a quarter of the object per lane, from 8 MiB up to 64 MiB (a range is streamed to the file,
+ * so its size costs no memory, and fewer requests cost less). A part size set here is also the
+ * range size of downloads.
  * @param[in] options the options.
  * @param[in] part_size 5 MiB .. 5 GiB, or 0 for the automatic choice. A source that would need
  *            more than 10,000 parts of this size fails with #SKYCRATE_EINVAL.

@@ -335,6 +335,33 @@ START_TEST(large_parallel_round_trip)
 }
 END_TEST
 
+/* Downloads take ranges of the part size when it is set; else larger ones, a quarter of the
+ * object per lane (here one lane: 40 MiB in 4 ranges of 10 MiB rather than 5 of 8 MiB). */
+START_TEST(download_ranges_grow_unless_the_part_size_is_set)
+{
+    char src[128], dst[128];
+    make_file(src, sizeof(src), "src", 40ull * MIB);
+    skycrate_transfer_options *o = options(8 * MIB, 16 * MIB, 4);
+    ck_assert_sky_ok(skycrate_transfer_upload_file(NULL, client, bucket, "obj", src, o));
+    skycrate_transfer_options_free(o);
+    snprintf(dst, sizeof(dst), "%s/dst", dir);
+    skycrate_client *c = wrapped_client(1);
+    ck_assert_sky_ok(skycrate_transfer_options_new(&o));
+    ck_assert_sky_ok(skycrate_transfer_options_set_concurrency(o, 1));
+    ck_assert_sky_ok(skycrate_transfer_download_file(NULL, c, bucket, "obj", dst, o));
+    ck_assert_uint_eq(faults.gets, 4);
+    assert_file_is_pattern(dst, 40ull * MIB);
+    faults.gets = 0;
+    ck_assert_sky_ok(skycrate_transfer_options_set_part_size(o, 8 * MIB));
+    ck_assert_sky_ok(skycrate_transfer_download_file(NULL, c, bucket, "obj", dst, o));
+    ck_assert_uint_eq(faults.gets, 5);
+    assert_file_is_pattern(dst, 40ull * MIB);
+    skycrate_transfer_options_free(o);
+    skycrate_client_free(c);
+    ck_assert_sky_ok(skycrate_object_delete(client, bucket, "obj"));
+}
+END_TEST
+
 START_TEST(every_checksum_round_trip)
 {
     static const skycrate_transfer_checksum kinds[] = {
@@ -897,6 +924,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, every_checksum_round_trip, 0, 4);
     tcase_add_test(tc, failed_part_retried_alone);
     tcase_add_test(tc, failed_part_aborts_the_upload);
+    tcase_add_test(tc, download_ranges_grow_unless_the_part_size_is_set);
     tcase_add_test(tc, cancel_from_progress_aborts);
     tcase_add_test(tc, cancel_at_the_last_call_aborts);
     tcase_add_test(tc, resume_sends_only_missing_parts);
