@@ -34,11 +34,15 @@ SKYCRATE_BEGIN_DECLS
  *
  * The strings are copied. The result belongs to the caller (one reference).
  * @param[out] out the new credentials.
- * @param[in] access_key_id the access key id (non-empty).
+ * @param[in] access_key_id the access key id: non-empty, an HTTP token (letters, digits and
+ *            the punctuation RFC 7230 allows in a token) without `/` or `,`, as it goes into
+ *            the credential scope.
  * @param[in] secret_access_key the secret access key (non-empty).
- * @param[in] session_token the session token, or NULL.
+ * @param[in] session_token the session token (printable ASCII, spaces and tabs: it is sent as a
+ *            header value), or NULL.
  * @param[in] expiration when they expire, in seconds since the Unix epoch, or 0 if never.
- * @return 0, #SKYCRATE_EINVAL for a missing key, or #SKYCRATE_ENOMEM.
+ * @return 0, #SKYCRATE_EINVAL for a missing key or a key id or token that could not be sent
+ *         as it is, or #SKYCRATE_ENOMEM.
  */
 SKYCRATE_API int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_id,
                                           const char *secret_access_key, const char *session_token,

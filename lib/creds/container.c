@@ -85,7 +85,7 @@ int skycrate__credentials_json_parse(skycrate_credentials **out, const char *jso
                                     "%s: Expiration in the answer is not an ISO 8601 time", who);
         goto done;
     }
-    error = skycrate_credentials_new(out, akid, secret, token, expires);
+    error = skycrate__credentials_from_answer(out, akid, secret, token, expires, who);
 done:
     wipe_json_string(json_object_get(root, "SecretAccessKey"));
     wipe_json_string(json_object_get(root, "Token"));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 #include "crypto/crypto.h"
 
 int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_id,
@@ -19,6 +20,18 @@ int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_
         return skycrate__error_set(SKYCRATE_EINVAL, "credentials need an access key id");
     if (!secret_access_key || !*secret_access_key)
         return skycrate__error_set(SKYCRATE_EINVAL, "credentials need a secret access key");
+    /* They often come from a server's answer (STS, a container, instance metadata) or a
+     * program's output, and go into request headers and URLs: the key id into the credential
+     * scope ("AKID/date/region/service", comma-separated in Authorization), the token as a
+     * header value. */
+    if (!skycrate__http_token_ok(access_key_id) || strpbrk(access_key_id, "/,"))
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "the access key id has a character outside letters, digits "
+                                   "and HTTP token punctuation, or a '/' or ','");
+    if (session_token && !skycrate__http_value_ok(session_token))
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "the session token has a line break or another character "
+                                   "outside printable ASCII");
 
     skycrate_credentials *c = skycrate__calloc(1, sizeof(*c));
     if (!c)
@@ -39,6 +52,20 @@ int skycrate_credentials_new(skycrate_credentials **out, const char *access_key_
     skycrate__sha256(c->secret_hash, c->secret_access_key, strlen(c->secret_access_key));
     *out = c;
     return 0;
+}
+
+int skycrate__credentials_from_answer(skycrate_credentials **out, const char *access_key_id,
+                                      const char *secret_access_key, const char *session_token,
+                                      int64_t expiration, const char *who)
+{
+    int error =
+        skycrate_credentials_new(out, access_key_id, secret_access_key, session_token, expiration);
+    if (error == SKYCRATE_EINVAL)
+        error = skycrate__error_set(SKYCRATE_EPARSE,
+                                    "%s: the key id or the token has a character that no "
+                                    "request can carry",
+                                    who);
+    return error;
 }
 
 skycrate_credentials *skycrate_credentials_ref(skycrate_credentials *credentials)

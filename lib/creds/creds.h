@@ -50,6 +50,15 @@ struct skycrate__curl_options;
 struct skycrate__creds_http;
 
 /*
+ * skycrate_credentials_new() for keys read from an answer (STS, a container, instance
+ * metadata, a credential_process): a key id or token that no request could carry is a
+ * malformed answer, SKYCRATE_EPARSE "<who>: ...".
+ */
+int skycrate__credentials_from_answer(skycrate_credentials **out, const char *access_key_id,
+                                      const char *secret_access_key, const char *session_token,
+                                      int64_t expiration, const char *who);
+
+/*
  * The provider a client uses when none is configured: skycrate_credentials_provider_new_default
  * with no profile, its HTTP requests (STS, container, IMDS) made by a libcurl transport with
  * `curl`'s CA and user agent (NULL: defaults).

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,7 +104,9 @@ int skycrate__credential_process_parse(skycrate_credentials **out, const char *j
         error = bad(profile, "Expiration is not an ISO 8601 time");
         goto done;
     }
-    error = skycrate_credentials_new(out, akid, secret, token, expires);
+    char who[160];
+    snprintf(who, sizeof(who), "credential_process of profile '%.64s'", profile);
+    error = skycrate__credentials_from_answer(out, akid, secret, token, expires, who);
 done:
     if (root) {
         wipe_json_string(json_object_get(root, "SecretAccessKey"));

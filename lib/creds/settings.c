@@ -12,26 +12,12 @@
 #include <strings.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 
 static const char *env_value(const char *name)
 {
     const char *v = getenv(name);
     return v && *v ? v : NULL;
-}
-
-/* As botocore's validate_region_name: 1-63 of [A-Za-z0-9-], alphanumeric at both ends. */
-static bool region_ok(const char *r)
-{
-    size_t n = strlen(r);
-    if (n == 0 || n > 63 || r[0] == '-' || r[n - 1] == '-')
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = r[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-'))
-            return false;
-    }
-    return true;
 }
 
 /* http:// or https://, a host, and no white space or control characters. */
@@ -146,7 +132,7 @@ int skycrate__aws_region(const char **region_out, const char **from_out,
     else if ((region = skycrate__aws_config_get(&w, cfg, cfg->profile, "region",
                                                 SKYCRATE__AWS_BOTH_FILES)) != NULL)
         from = "profile";
-    if (region && !region_ok(region))
+    if (region && !skycrate__region_ok(region))
         return invalid("region", from, w.pair ? &w : NULL, cfg->profile, "a region name");
     *region_out = region;
     *from_out = from;

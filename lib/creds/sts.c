@@ -300,16 +300,20 @@ int skycrate__sts_assume_role(skycrate_credentials **out, skycrate__creds_http *
         error = refused(request, &reply);
         goto done;
     }
-    if ((error = skycrate__sts_credentials_parse(&doc, reply.body, reply.length)) < 0) {
+    error = skycrate__sts_credentials_parse(&doc, reply.body, reply.length);
+    if (error < 0)
+        skycrate__error_prefix("the answer");
+    else
+        error = skycrate__credentials_from_answer(out, doc.access_key_id, doc.secret_access_key,
+                                                  doc.session_token, doc.expiration, "the answer");
+    if (error < 0) {
         skycrate__buf what = SKYCRATE_BUF_INIT;
         if (describe(&what, request) == 0)
-            skycrate__error_prefix("%s: the answer", skycrate__buf_cstr(&what));
+            skycrate__error_prefix("%s", skycrate__buf_cstr(&what));
         skycrate__buf_dispose(&what);
         goto done;
     }
-    error = skycrate_credentials_new(out, doc.access_key_id, doc.secret_access_key,
-                                     doc.session_token, doc.expiration);
-    if (error == 0 && skycrate__log_enabled(SKYCRATE_LOG_LEVEL_DEBUG)) {
+    if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_DEBUG)) {
         char when[21];
         skycrate__format_iso8601(when, doc.expiration);
         skycrate__log(SKYCRATE_LOG_LEVEL_DEBUG, "credentials: STS %s of role %s: key %s until %s",

@@ -8,6 +8,7 @@
 #include "core/common.h"
 #include "core/table.h"
 #include "core/log.h"
+#include "core/syntax.h"
 #include "http/http.h"
 
 static const size_t callbacks_prefix[] = {
@@ -84,6 +85,20 @@ unsigned int skycrate__http_transport_lanes(const skycrate_http_transport *trans
     return n < 1 ? 1 : n;
 }
 
+/* Whoever built the request (from the caller's values, a file's, a server's), nothing that
+ * ends a line or a URL reaches a transport: this is the one place every request goes through. */
+static int check_request(const struct skycrate_http_request *req)
+{
+    if (!skycrate__http_token_ok(req->method))
+        return skycrate__error_set(SKYCRATE_EINVAL, "request method is not an HTTP token");
+    for (const unsigned char *c = (const unsigned char *)req->url; *c; c++)
+        if (*c <= ' ' || *c >= 0x7f)
+            return skycrate__error_set(SKYCRATE_EINVAL,
+                                       "request URL has a space or a character outside "
+                                       "printable ASCII");
+    return skycrate__http_headers_check(req->headers, req->header_count);
+}
+
 /* "METHOD scheme://host/path" without the query (it may carry a presigned signature). */
 static void describe(char *out, size_t size, const struct skycrate_http_request *req)
 {
@@ -102,8 +117,11 @@ int skycrate__http_perform(const skycrate_http_transport *transport,
      * public accessors, which check this. */
     req->magic = SKYCRATE_MAGIC_HTTP_REQUEST;
 
+    int rc = check_request(req);
+    if (rc < 0)
+        return rc;
     /* A retried request starts its body over; a consumed stream cannot, and that is an error. */
-    int rc = skycrate_http_request_body_rewind(req);
+    rc = skycrate_http_request_body_rewind(req);
     if (rc < 0)
         return rc;
     skycrate__http_response_reset(resp);

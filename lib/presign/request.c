@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 #include "core/utf8.h"
 #include "presign/presign.h"
 #include "sigv4/sigv4.h"
@@ -332,19 +333,17 @@ int skycrate_presign_request_add_header(skycrate_presign_request *r, const char 
     char *n = NULL, *v = NULL;
     if (name == NULL || name[0] == '\0')
         return skycrate__error_set(SKYCRATE_EINVAL, "presign: empty header name");
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (!skycrate__is_tchar(*p))
-            return skycrate__error_set(SKYCRATE_EINVAL, "presign: invalid header name");
+    if (!skycrate__http_token_ok(name))
+        return skycrate__error_set(SKYCRATE_EINVAL, "presign: invalid header name");
     if (in_list(name, reserved_headers, SKYCRATE_ARRAY_SIZE(reserved_headers)))
         return skycrate__error_set(
             SKYCRATE_EINVAL, "presign: the header '%s' is set by the signer or the client", name);
     if (value == NULL)
         return skycrate__error_set(SKYCRATE_EINVAL, "presign: header '%s' without a value", name);
-    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-        if ((*p < 0x20 && *p != '\t') || *p >= 0x7f)
-            return skycrate__error_set(
-                SKYCRATE_EINVAL,
-                "presign: the value of header '%s' must be printable ASCII (encode others)", name);
+    if (!skycrate__http_value_ok(value))
+        return skycrate__error_set(
+            SKYCRATE_EINVAL,
+            "presign: the value of header '%s' must be printable ASCII (encode others)", name);
     for (size_t i = 0; i < r->header_count; i++)
         if (same_name(r->headers[i].name, name))
             return skycrate__error_set(SKYCRATE_EINVAL, "presign: header '%s' given twice", name);

@@ -142,33 +142,9 @@ int skycrate__provisioner_load(json_t **out, skycrate_provisioner *p, const char
     skycrate__free(text);
     if (error < 0)
         return error;
-    if (!json_object_get(record, "state") && !json_object_get(record, "bucket")) {
-        /* The application's own fields only: nothing provisioned yet. */
+    if ((error = skycrate__record_check(record, user_id)) < 0) {
         json_decref(record);
-        return skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket yet", user_id);
-    }
-    if (!json_is_string(json_object_get(record, "userId")) ||
-        !json_is_string(json_object_get(record, "bucket")) || !skycrate__record_state(record)) {
-        json_decref(record);
-        return skycrate__error_set(SKYCRATE_EPARSE,
-                                   "the record of user '%.64s' is not a provisioner record "
-                                   "(userId, bucket and state are missing or unknown)",
-                                   user_id);
-    }
-    if (strcmp(json_string_value(json_object_get(record, "userId")), user_id) != 0) {
-        json_decref(record);
-        return skycrate__error_set(SKYCRATE_EPARSE,
-                                   "the record stored for user '%.64s' is another user's", user_id);
-    }
-    static const char *const lists[] = {"stepsPlanned", "stepsDone", "stepsSkipped"};
-    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(lists); i++) {
-        json_t *list = json_object_get(record, lists[i]);
-        if (list && !json_is_array(list)) {
-            json_decref(record);
-            return skycrate__error_set(SKYCRATE_EPARSE,
-                                       "the record of user '%.64s' is broken: %s is not a list",
-                                       user_id, lists[i]);
-        }
+        return error;
     }
     *out = record;
     return 0;

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 #include "core/time.h"
 #include "provision/steps.h"
+#include "s3/bucket_name.h"
 #include "store/store.h"
 
 /* The fields the provisioner owns, in the order it writes them. Others are the application's
@@ -65,6 +67,57 @@ bool skycrate__record_has_step(const json_t *record, const char *field, skycrate
             return true;
     }
     return false;
+}
+
+/* The fields a request is built from must pass the checks a caller's values pass: a record
+ * is a file's content that anyone with write access to it may have changed. */
+static int check_target(const json_t *record, const char *user_id)
+{
+    const char *bucket = skycrate__record_str(record, "bucket");
+    const char *region = skycrate__record_str(record, "region");
+    if (!skycrate__bucket_name_valid(bucket))
+        return skycrate__error_set(SKYCRATE_EPARSE,
+                                   "the record of user '%.64s' is broken: its bucket is not a "
+                                   "valid bucket name",
+                                   user_id);
+    if (*region && !skycrate__region_ok(region))
+        return skycrate__error_set(SKYCRATE_EPARSE,
+                                   "the record of user '%.64s' is broken: its region is not a "
+                                   "region name",
+                                   user_id);
+    static const char *const texts[] = {"region", "endpoint", "mode"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(texts); i++) {
+        json_t *v = json_object_get(record, texts[i]);
+        if (v && !json_is_string(v))
+            return skycrate__error_set(SKYCRATE_EPARSE,
+                                       "the record of user '%.64s' is broken: %s is not a string",
+                                       user_id, texts[i]);
+    }
+    return 0;
+}
+
+int skycrate__record_check(const json_t *record, const char *user_id)
+{
+    if (!json_object_get(record, "state") && !json_object_get(record, "bucket"))
+        return skycrate__error_set(SKYCRATE_ENOTFOUND, "user '%.64s' has no bucket yet", user_id);
+    if (!json_is_string(json_object_get(record, "userId")) ||
+        !json_is_string(json_object_get(record, "bucket")) || !skycrate__record_state(record))
+        return skycrate__error_set(SKYCRATE_EPARSE,
+                                   "the record of user '%.64s' is not a provisioner record "
+                                   "(userId, bucket and state are missing or unknown)",
+                                   user_id);
+    if (strcmp(json_string_value(json_object_get(record, "userId")), user_id) != 0)
+        return skycrate__error_set(SKYCRATE_EPARSE,
+                                   "the record stored for user '%.64s' is another user's", user_id);
+    static const char *const lists[] = {"stepsPlanned", "stepsDone", "stepsSkipped"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(lists); i++) {
+        json_t *list = json_object_get(record, lists[i]);
+        if (list && !json_is_array(list))
+            return skycrate__error_set(SKYCRATE_EPARSE,
+                                       "the record of user '%.64s' is broken: %s is not a list",
+                                       user_id, lists[i]);
+    }
+    return check_target(record, user_id);
 }
 
 #define VALID(r) SKYCRATE_VALID_HANDLE(r, SKYCRATE_MAGIC_RECORD)

@@ -28,6 +28,15 @@ const char *skycrate__record_str(const json_t *record, const char *field);
 skycrate_state skycrate__record_state(const json_t *record);
 /* The name of a state, or NULL. */
 const char *skycrate__state_name(skycrate_state state);
+/*
+ * Checks a record read from the store before anything acts on it: SKYCRATE_ENOTFOUND when it
+ * holds the application's own fields only (no provisioning yet); SKYCRATE_EPARSE when it is
+ * not a provisioner record of `user_id` (missing or unknown userId, bucket, state; another
+ * user's; step lists that are not lists) or names a target no request may go to (a bucket
+ * that is not a valid bucket name, a region that is not a region name).
+ */
+int skycrate__record_check(const json_t *record, const char *user_id);
+
 /* Whether the array `field` (stepsDone, stepsPlanned) holds the step's name, or (stepsSkipped)
  * an object whose "step" is it. */
 bool skycrate__record_has_step(const json_t *record, const char *field, skycrate_step step);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 #include "core/time.h"
 #include "creds/creds.h"
 #include "creds/profile.h"
@@ -50,26 +51,12 @@ void skycrate_client_config_free(skycrate_client_config *cfg)
     skycrate__free(cfg);
 }
 
-static bool region_valid(const char *r)
-{
-    size_t n = strlen(r);
-    if (n == 0 || n > 32 || r[0] == '-' || r[n - 1] == '-')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
-            return false;
-    return true;
-}
-
 int skycrate_client_config_set_region(skycrate_client_config *cfg, const char *region)
 {
     SKYCRATE_ASSERT_HANDLE(cfg, SKYCRATE_MAGIC_CLIENT_CONFIG);
     SKYCRATE_ASSERT_ARG(region);
-    if (!region_valid(region))
-        return skycrate__error_set(
-            SKYCRATE_EINVAL, "region '%.64s' is not valid: lowercase letters, digits and dashes",
-            region);
-    return skycrate__set_string(&cfg->region, region);
+    int error = skycrate__region_check(region, "region");
+    return error < 0 ? error : skycrate__set_string(&cfg->region, region);
 }
 
 int skycrate_client_config_set_endpoint(skycrate_client_config *cfg, const char *url)
@@ -276,12 +263,7 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     const char *region = cfg->region       ? cfg->region
                          : settings.region ? settings.region
                                            : "us-east-1";
-    if (!region_valid(region)) {
-        error =
-            skycrate__error_set(SKYCRATE_EINVAL, "region '%.64s' (from %s) is not valid", region,
-                                settings.region_from ? settings.region_from : "the configuration");
-        goto done;
-    }
+    /* The setter and skycrate__aws_settings_resolve() checked it (skycrate__region_check()). */
     if (!(c->region = skycrate__strdup(region))) {
         error = skycrate__error_nomem();
         goto done;
@@ -394,7 +376,10 @@ int skycrate__client_region_for(skycrate_client *client, skycrate__buf *out, con
 int skycrate__client_remember_region(skycrate_client *client, const char *bucket,
                                      const char *region)
 {
-    int error = 0;
+    /* Regions come from servers and records too: they become host names. */
+    int error = skycrate__region_check(region, "the bucket's region");
+    if (error < 0)
+        return error;
     pthread_mutex_lock(&client->lock);
     for (size_t i = 0; i < client->region_count; i++) {
         if (!strcmp(client->regions[i].bucket, bucket)) {

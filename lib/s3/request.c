@@ -11,6 +11,7 @@
 
 #include "core/common.h"
 #include "core/log.h"
+#include "core/syntax.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
 #include "s3/errors.h"
@@ -191,156 +192,244 @@ static int describe_failure(int code, const skycrate__s3_request *req,
         *i->request_id ? " (request id " : "", i->request_id, *i->request_id ? ")" : "");
 }
 
+/* One request's state across its attempts. */
+typedef struct sending {
+    skycrate_client *client;
+    const skycrate__s3_request *req;
+    struct skycrate_http_response *resp;
+    attempt_state a;
+    skycrate__response_record rec;
+    skycrate__s3_error_doc doc;
+    skycrate_credentials *creds;
+    char payload_hash[65];
+    sink_router router;
+    bool skew_retried, region_retried;
+    unsigned int attempt, backoff_attempt;
+    long long elapsed_ms; /* of the last attempt */
+} sending;
+
+/* What a step decides: stop with the answer as it is, or send again. */
+#define SEND_AGAIN 1
+
+static void sending_init(sending *s, skycrate_client *client, const skycrate__s3_request *req,
+                         struct skycrate_http_response *resp)
+{
+    memset(s, 0, sizeof(*s));
+    s->client = client;
+    s->req = req;
+    s->resp = resp;
+    skycrate__response_record_init(&s->rec);
+    if (req->payload_hash)
+        snprintf(s->payload_hash, sizeof(s->payload_hash), "%s", req->payload_hash);
+    else if (req->body_kind == SKYCRATE__BODY_MEMORY || req->body_kind == SKYCRATE__BODY_NONE)
+        skycrate__sha256_hex(s->payload_hash, req->body_data,
+                             req->body_kind == SKYCRATE__BODY_NONE ? 0 : (size_t)req->body_length);
+    else
+        snprintf(s->payload_hash, sizeof(s->payload_hash), "%s", SKYCRATE__UNSIGNED_PAYLOAD);
+    s->router = (sink_router){resp, req->sink, req->sink_user_data, 0};
+    if (req->sink) {
+        resp->sink = route_body;
+        resp->sink_user_data = &s->router;
+    }
+}
+
+/* Publishes the last answer (client and caller) and releases everything. */
+static void sending_finish(sending *s, skycrate__response_record *rec_out)
+{
+    if (s->rec.info.attempts == 0)
+        s->rec.info.attempts = s->attempt;
+    skycrate__client_set_last(s->client, &s->rec);
+    if (rec_out)
+        skycrate__response_record_copy(rec_out, &s->rec);
+    if (s->req->sink) {
+        s->resp->sink = NULL;
+        s->resp->sink_user_data = NULL;
+    }
+    skycrate__response_record_dispose(&s->rec);
+    skycrate__s3_error_doc_dispose(&s->doc);
+    skycrate_credentials_unref(s->creds);
+    attempt_dispose(&s->a);
+}
+
+static int get_credentials(sending *s)
+{
+    skycrate_credentials_unref(s->creds);
+    s->creds = NULL;
+    int error = skycrate_credentials_provider_get(&s->creds, s->client->provider);
+    if (error < 0) {
+        skycrate__error_prefix("%s: no credentials", s->req->operation);
+        /* A provider's "none found" is SKYCRATE_ENOTFOUND, which a request's caller reads as
+         * the server's 404 (no such bucket): here it is SKYCRATE_EAUTH. */
+        if (error == SKYCRATE_ENOTFOUND)
+            error = skycrate__error_set(SKYCRATE_EAUTH, "%s", skycrate_error_last()->message);
+    }
+    return error;
+}
+
+/* Sends one signed attempt (prepare() filled s->a); the transport's code, the answer in
+ * s->resp. */
+static int transmit(sending *s)
+{
+    const skycrate__s3_request *req = s->req;
+    skycrate_client *client = s->client;
+    struct skycrate_http_request hreq = {
+        .method = req->method,
+        .url = skycrate__buf_cstr(&s->a.url),
+        .headers = s->a.headers,
+        .header_count = s->a.header_count,
+        .body_kind = req->body_kind,
+        .body_data = req->body_data,
+        .body_length = req->body_kind == SKYCRATE__BODY_NONE ? 0 : req->body_length,
+        .body_file = req->body_file,
+        .body_file_offset = req->body_file_offset,
+        .body_read = req->body_read,
+        .body_read_user_data = req->body_read_user_data,
+        .on_body = req->on_body,
+        .on_body_user_data = req->on_body_user_data,
+        .connect_timeout_ms = client->connect_timeout_ms,
+        .timeout_ms = client->request_timeout_ms,
+        .gate = req->gate,
+    };
+    int64_t started = skycrate__monotonic_ms();
+    int error = skycrate__http_perform(client->transport, &hreq, s->resp);
+    s->elapsed_ms = (long long)(skycrate__monotonic_ms() - started);
+    return error;
+}
+
+/* Whether a failed attempt may be sent again: its body can be replayed, no byte of it reached
+ * the caller's sink, and attempts are left. */
+static bool can_retry(const sending *s)
+{
+    return replayable(s->req) && s->router.delivered == 0 && s->attempt < s->client->max_attempts;
+}
+
+static int back_off(sending *s)
+{
+    skycrate__sleep_ms(skycrate__retry_backoff_ms(++s->backoff_attempt, s->client->base_delay_ms,
+                                                  s->client->max_delay_ms));
+    return SEND_AGAIN;
+}
+
+/* No answer: a connection failure or a timeout is retried, anything else is the error. */
+static int no_answer(sending *s, int error)
+{
+    const skycrate__s3_request *req = s->req;
+    skycrate__response_record_clear(&s->rec);
+    s->rec.info.attempts = s->attempt;
+    skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s %s -> %s (%lld ms, attempt %u)", req->method,
+                  req->operation, skycrate_strerror(error), s->elapsed_ms, s->attempt);
+    if ((error == SKYCRATE_ECONNECT || error == SKYCRATE_ETIMEOUT) && can_retry(s))
+        return back_off(s);
+    return skycrate__error_prefix("%s %s%s%s", req->operation, req->bucket ? req->bucket : "",
+                                  req->key && *req->key ? "/" : "", req->key ? req->key : "");
+}
+
+/* Reads an answer into s->rec (and s->doc for an S3 error document); learns the clock.
+ * Sets *clock_jumped when the server's Date moved the clock offset. */
+static int read_answer(sending *s, bool *clock_jumped)
+{
+    const skycrate__s3_request *req = s->req;
+    struct skycrate_http_response *resp = s->resp;
+    skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s %s%s%s -> %d (%lld ms, attempt %u)", req->method,
+                  req->bucket ? req->bucket : "", req->key && *req->key ? "/" : "",
+                  req->key ? req->key : "", resp->status, s->elapsed_ms, s->attempt);
+    *clock_jumped = learn_clock(s->client, resp, false);
+    bool ok = resp->status >= 200 && resp->status < 300;
+    bool has_doc = !ok && resp->body.len > 0 &&
+                   skycrate__s3_error_doc_parse(&s->doc, resp->body.ptr, resp->body.len) == 0;
+    if (!has_doc)
+        skycrate_error_clear(); /* a non-XML error body is not an error of ours */
+    int error = record_answer(&s->rec, resp, has_doc ? &s->doc : NULL);
+    s->rec.info.attempts = s->attempt;
+    return error;
+}
+
+/* RequestTimeTooSkewed (or RequestExpired after the clock moved): once, with the server's
+ * clock. */
+static bool follow_clock(sending *s, const char *code, bool clock_jumped)
+{
+    if (s->skew_retried || !code ||
+        !(!strcmp(code, "RequestTimeTooSkewed") ||
+          (clock_jumped && !strcmp(code, "RequestExpired"))))
+        return false;
+    s->skew_retried = true;
+    learn_clock(s->client, s->resp, true);
+    return true;
+}
+
+/* A redirect to the bucket's region (301/307, AuthorizationHeaderMalformed,
+ * IllegalLocationConstraintException): once, re-signed for the region the server names, which
+ * is remembered for the bucket. The region becomes part of the next host name, so it must pass
+ * the check that a region from the caller passes; one that does not is not followed. SEND_AGAIN,
+ * 0 (not a redirect to follow) or an error. */
+static int follow_region(sending *s, const char *code)
+{
+    const skycrate__s3_request *req = s->req;
+    int status = s->resp->status;
+    const char *region = s->rec.region.len ? s->rec.region.ptr : NULL;
+    if (s->region_retried || !req->bucket || !region ||
+        !(status == 301 || status == 307 ||
+          (code && !strcmp(code, "AuthorizationHeaderMalformed")) ||
+          (status == 400 && code && !strcmp(code, "IllegalLocationConstraintException"))))
+        return 0;
+    if (!skycrate__region_ok(region)) {
+        skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
+                      "bucket %s: the server names a region that is not a region name: not "
+                      "following it",
+                      req->bucket);
+        return 0;
+    }
+    skycrate__buf current = SKYCRATE_BUF_INIT;
+    int error = skycrate__client_region_for(s->client, &current, req->bucket);
+    bool differs = error == 0 && strcmp(skycrate__buf_cstr(&current), region) != 0;
+    skycrate__buf_dispose(&current);
+    if (error < 0 || !differs)
+        return error;
+    s->region_retried = true;
+    skycrate__log(SKYCRATE_LOG_LEVEL_WARN, "bucket %s is in region %s: re-signing for it",
+                  req->bucket, region);
+    error = skycrate__client_remember_region(s->client, req->bucket, region);
+    return error < 0 ? error : SEND_AGAIN;
+}
+
+/* An answer: 0 for a 2xx, SEND_AGAIN for one to retry or follow, else the error it maps to. */
+static int judge_answer(sending *s)
+{
+    bool clock_jumped = false;
+    int error = read_answer(s, &clock_jumped);
+    int status = s->resp->status;
+    if (error < 0 || (status >= 200 && status < 300))
+        return error;
+    const char *code = s->doc.code;
+    bool resendable = replayable(s->req) && s->router.delivered == 0;
+    if (resendable && follow_clock(s, code, clock_jumped))
+        return SEND_AGAIN;
+    if (resendable && (error = follow_region(s, code)) != 0)
+        return error;
+    if (can_retry(s) && skycrate__s3_retryable(status, code))
+        return back_off(s);
+    return describe_failure(skycrate__s3_map_error(status, code), s->req, &s->rec);
+}
+
 int skycrate__s3_send(skycrate_client *client, const skycrate__s3_request *req,
                       struct skycrate_http_response *resp, skycrate__response_record *rec_out)
 {
+    sending s;
+    sending_init(&s, client, req, resp);
     int error = 0;
-    attempt_state a;
-    memset(&a, 0, sizeof(a));
-    skycrate__response_record rec;
-    skycrate__response_record_init(&rec);
-    skycrate__s3_error_doc doc;
-    memset(&doc, 0, sizeof(doc));
-    skycrate_credentials *creds = NULL;
-    char payload_hash[65];
-    bool skew_retried = false, region_retried = false;
-    unsigned int attempt = 0, backoff_attempt = 0;
-
-    if (req->payload_hash) {
-        snprintf(payload_hash, sizeof(payload_hash), "%s", req->payload_hash);
-    } else if (req->body_kind == SKYCRATE__BODY_MEMORY || req->body_kind == SKYCRATE__BODY_NONE) {
-        skycrate__sha256_hex(payload_hash, req->body_data,
-                             req->body_kind == SKYCRATE__BODY_NONE ? 0 : (size_t)req->body_length);
-    } else {
-        snprintf(payload_hash, sizeof(payload_hash), "%s", SKYCRATE__UNSIGNED_PAYLOAD);
-    }
-
-    sink_router router = {resp, req->sink, req->sink_user_data, 0};
-    if (req->sink) {
-        resp->sink = route_body;
-        resp->sink_user_data = &router;
-    }
-
     for (;;) {
-        attempt++;
+        s.attempt++;
         skycrate__http_response_reset(resp);
-        skycrate__s3_error_doc_dispose(&doc);
-        skycrate_credentials_unref(creds);
-        creds = NULL;
-        if ((error = skycrate_credentials_provider_get(&creds, client->provider)) < 0) {
-            skycrate__error_prefix("%s: no credentials", req->operation);
-            /* A provider's "none found" is SKYCRATE_ENOTFOUND, which a request's caller reads
-             * as the server's 404 (no such bucket): here it is SKYCRATE_EAUTH. */
-            if (error == SKYCRATE_ENOTFOUND)
-                error = skycrate__error_set(SKYCRATE_EAUTH, "%s", skycrate_error_last()->message);
+        skycrate__s3_error_doc_dispose(&s.doc);
+        if ((error = get_credentials(&s)) < 0 ||
+            (error = prepare(&s.a, client, req, s.creds, s.payload_hash)) < 0)
             goto done;
-        }
-        if ((error = prepare(&a, client, req, creds, payload_hash)) < 0)
+        error = transmit(&s);
+        error = error < 0 ? no_answer(&s, error) : judge_answer(&s);
+        if (error != SEND_AGAIN)
             goto done;
-
-        struct skycrate_http_request hreq = {
-            .method = req->method,
-            .url = skycrate__buf_cstr(&a.url),
-            .headers = a.headers,
-            .header_count = a.header_count,
-            .body_kind = req->body_kind,
-            .body_data = req->body_data,
-            .body_length = req->body_kind == SKYCRATE__BODY_NONE ? 0 : req->body_length,
-            .body_file = req->body_file,
-            .body_file_offset = req->body_file_offset,
-            .body_read = req->body_read,
-            .body_read_user_data = req->body_read_user_data,
-            .on_body = req->on_body,
-            .on_body_user_data = req->on_body_user_data,
-            .connect_timeout_ms = client->connect_timeout_ms,
-            .timeout_ms = client->request_timeout_ms,
-            .gate = req->gate,
-        };
-        int64_t started = skycrate__monotonic_ms();
-        error = skycrate__http_perform(client->transport, &hreq, resp);
-        long long elapsed = (long long)(skycrate__monotonic_ms() - started);
-        bool can_retry = replayable(req) && router.delivered == 0 && attempt < client->max_attempts;
-
-        if (error < 0) {
-            skycrate__response_record_clear(&rec);
-            rec.info.attempts = attempt;
-            bool transient = error == SKYCRATE_ECONNECT || error == SKYCRATE_ETIMEOUT;
-            skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s %s -> %s (%lld ms, attempt %u)", req->method,
-                          req->operation, skycrate_strerror(error), elapsed, attempt);
-            if (transient && can_retry) {
-                skycrate__sleep_ms(skycrate__retry_backoff_ms(
-                    ++backoff_attempt, client->base_delay_ms, client->max_delay_ms));
-                continue;
-            }
-            skycrate__error_prefix("%s %s%s%s", req->operation, req->bucket ? req->bucket : "",
-                                   req->key && *req->key ? "/" : "", req->key ? req->key : "");
-            goto done;
-        }
-
-        int status = resp->status;
-        skycrate__log(SKYCRATE_LOG_LEVEL_INFO, "%s %s%s%s -> %d (%lld ms, attempt %u)", req->method,
-                      req->bucket ? req->bucket : "", req->key && *req->key ? "/" : "",
-                      req->key ? req->key : "", status, elapsed, attempt);
-        bool clock_jumped = learn_clock(client, resp, false);
-        bool ok = status >= 200 && status < 300;
-        bool has_doc = !ok && resp->body.len > 0 &&
-                       skycrate__s3_error_doc_parse(&doc, resp->body.ptr, resp->body.len) == 0;
-        if (!has_doc)
-            skycrate_error_clear(); /* a non-XML error body is not an error of ours */
-        if ((error = record_answer(&rec, resp, has_doc ? &doc : NULL)) < 0)
-            goto done;
-        rec.info.attempts = attempt;
-        if (ok)
-            goto done;
-
-        const char *code = has_doc ? doc.code : NULL;
-        bool ok_to_resend = replayable(req) && router.delivered == 0;
-        if (ok_to_resend && !skew_retried && code &&
-            (!strcmp(code, "RequestTimeTooSkewed") ||
-             (clock_jumped && !strcmp(code, "RequestExpired")))) {
-            skew_retried = true;
-            learn_clock(client, resp, true);
-            continue;
-        }
-        const char *region = rec.region.len ? rec.region.ptr : NULL;
-        if (ok_to_resend && !region_retried && req->bucket && region &&
-            (status == 301 || status == 307 ||
-             (code && !strcmp(code, "AuthorizationHeaderMalformed")) ||
-             (status == 400 && code && !strcmp(code, "IllegalLocationConstraintException")))) {
-            skycrate__buf current = SKYCRATE_BUF_INIT;
-            int rc = skycrate__client_region_for(client, &current, req->bucket);
-            bool differs = rc == 0 && strcmp(skycrate__buf_cstr(&current), region) != 0;
-            skycrate__buf_dispose(&current);
-            if (differs) {
-                region_retried = true;
-                skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
-                              "bucket %s is in region %s: re-signing for it", req->bucket, region);
-                if ((error = skycrate__client_remember_region(client, req->bucket, region)) < 0)
-                    goto done;
-                continue;
-            }
-        }
-        if (can_retry && skycrate__s3_retryable(status, code)) {
-            skycrate__sleep_ms(skycrate__retry_backoff_ms(++backoff_attempt, client->base_delay_ms,
-                                                          client->max_delay_ms));
-            continue;
-        }
-        error = describe_failure(skycrate__s3_map_error(status, code), req, &rec);
-        goto done;
     }
 done:
-    if (rec.info.attempts == 0)
-        rec.info.attempts = attempt;
-    skycrate__client_set_last(client, &rec);
-    if (rec_out)
-        skycrate__response_record_copy(rec_out, &rec);
-    if (req->sink) {
-        resp->sink = NULL;
-        resp->sink_user_data = NULL;
-    }
-    skycrate__response_record_dispose(&rec);
-    skycrate__s3_error_doc_dispose(&doc);
-    skycrate_credentials_unref(creds);
-    attempt_dispose(&a);
+    sending_finish(&s, rec_out);
     return error;
 }

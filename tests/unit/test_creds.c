@@ -86,6 +86,15 @@ START_TEST(credentials_need_both_keys)
     ck_assert_ptr_null(c);
     assert_no_secret();
     ck_assert_int_eq(skycrate_credentials_new(NULL, AKID, SECRET, NULL, 0), SKYCRATE_EINVAL);
+    /* What goes into a header or a credential scope as it is must fit there. */
+    ck_assert_int_eq(skycrate_credentials_new(&c, AKID, SECRET, "tok\r\nX-Evil: 1", 0),
+                     SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_credentials_new(&c, "AKID/x", SECRET, NULL, 0), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_credentials_new(&c, "AKID,x", SECRET, NULL, 0), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_credentials_new(&c, "AKID x", SECRET, NULL, 0), SKYCRATE_EINVAL);
+    ck_assert_ptr_null(c);
+    ck_assert_sky_ok(skycrate_credentials_new(&c, AKID, "any bytes\x01 at all", "a b\tc", 0));
+    skycrate_credentials_unref(c);
     /* Accessors and ref/unref tolerate NULL. */
     ck_assert_ptr_null(skycrate_credentials_access_key_id(NULL));
     ck_assert_ptr_null(skycrate_credentials_secret_access_key(NULL));

@@ -188,6 +188,11 @@ static const char *const bad_json[] = {
     "\", \"Expiration\": \"soon\"}",
     "{\"AccessKeyId\": \"\", \"SecretAccessKey\": \"" TEST_SECRET "\"}",
     "{\"AccessKeyId\": \"A\", \"AccessKeyId\": \"B\", \"SecretAccessKey\": \"" TEST_SECRET "\"}",
+    /* Values no request can carry: a header of their own, a broken credential scope. */
+    "{\"AccessKeyId\": \"A\", \"SecretAccessKey\": \"" TEST_SECRET
+    "\", \"Token\": \"t\\r\\nX-Evil: 1\"}",
+    "{\"AccessKeyId\": \"A/B\", \"SecretAccessKey\": \"" TEST_SECRET "\"}",
+    "{\"AccessKeyId\": \"A, Signature=x\", \"SecretAccessKey\": \"" TEST_SECRET "\"}",
 };
 
 START_TEST(imds_malformed_answers)

@@ -459,6 +459,14 @@ START_TEST(the_application_keeps_its_own_fields)
         "{\"userId\":\"u42\",\"bucket\":\"" PROV_BUCKET "\",\"state\":\"active\"}",
         "{\"userId\":\"u9\",\"bucket\":\"b\",\"state\":\"provisioning\",\"stepsDone\":\"x\"}",
         "{\"userId\":\"u9\",\"bucket\":\"b\",\"state\":\"active\",\"stepsSkipped\":{}}",
+        /* A target no request may go to: it would become a host name or a path. */
+        "{\"userId\":\"u9\",\"bucket\":\"evil.example/x\",\"state\":\"active\"}",
+        "{\"userId\":\"u9\",\"bucket\":\"evil.example#\",\"state\":\"provisioning\"}",
+        "{\"userId\":\"u9\",\"bucket\":\"" PROV_BUCKET "\",\"state\":\"active\","
+        "\"region\":\"x.evil.example#\"}",
+        "{\"userId\":\"u9\",\"bucket\":\"" PROV_BUCKET "\",\"state\":\"deprovisioning\","
+        "\"region\":\"eu-west-1/..\"}",
+        "{\"userId\":\"u9\",\"bucket\":\"" PROV_BUCKET "\",\"state\":\"active\",\"region\":7}",
     };
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(broken); i++) {
         ck_assert_sky_ok(skycrate_user_store_new_file(&store, fx.store_path, 0));

@@ -3,6 +3,7 @@
  * retries and backoff, clock-skew correction, region redirects, error details, body routing,
  * configuration checks and allocation failures. Behaviour no real server can be made to show.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +225,54 @@ START_TEST(region_redirect_is_followed_and_remembered)
     ck_assert_sky_ok(skycrate_object_delete(client, "b-eu", "k"));
     ck_assert_str_eq(mock_request(mock, 2)->url, "https://b-eu.s3.eu-west-1.amazonaws.com/k");
     ck_assert_uint_eq(mock_request_count(mock), 3);
+}
+END_TEST
+
+/* A header value that would end its line never reaches a transport, whichever transport. */
+START_TEST(header_values_are_checked_before_any_transport)
+{
+    static const char *const bad[] = {"text/plain\r\nx-amz-acl: public-read", "a\nb", "a\rb",
+                                      "nul\x01", "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_int_eq(skycrate_object_put(NULL, client, "bkt", "k", "x", 1, bad[i]),
+                         SKYCRATE_EINVAL);
+        ck_assert_msg(strstr(skycrate_error_last()->message, "Content-Type"), "%s",
+                      skycrate_error_last()->message);
+        ck_assert_ptr_null(strstr(skycrate_error_last()->message, "public-read"));
+    }
+    ck_assert_uint_eq(mock_request_count(mock), 0);
+    mock_push_str(mock, 200, "", "");
+    ck_assert_sky_ok(skycrate_object_put(NULL, client, "bkt", "k", "x", 1, "text/plain;\tq=1"));
+    ck_assert_uint_eq(mock_request_count(mock), 1);
+}
+END_TEST
+
+/* A region named by a server becomes the next host name: one that is not a region name is
+ * neither followed nor remembered, whether it came in x-amz-bucket-region or in the error body. */
+START_TEST(a_redirect_to_a_malformed_region_is_not_followed)
+{
+    skycrate_client_free(client);
+    client = make_client(NULL, "us-east-1", "SESSION-TOKEN");
+    static const char *const evil[] = {"evil.example#", "eu-west-1.evil.example", "a/b", "-x",
+                                       "eu west 1"};
+    for (size_t i = 0; i < sizeof(evil) / sizeof(evil[0]); i++) {
+        char headers[128], body[256];
+        snprintf(headers, sizeof(headers), "x-amz-bucket-region: %s\r\n", evil[i]);
+        mock_push_str(mock, 301, headers, "<Error><Code>PermanentRedirect</Code></Error>");
+        ck_assert_int_eq(skycrate_object_put(NULL, client, "b-eu", "k", "x", 1, NULL),
+                         SKYCRATE_EREGION);
+        snprintf(body, sizeof(body),
+                 "<Error><Code>AuthorizationHeaderMalformed</Code><Region>%s</Region></Error>",
+                 evil[i]);
+        mock_push_str(mock, 400, "", body);
+        ck_assert_int_eq(skycrate_object_delete(client, "b-eu", "k"), SKYCRATE_EREGION);
+    }
+    ck_assert_uint_eq(mock_request_count(mock), 10); /* none was sent twice */
+    for (size_t i = 0; i < mock_request_count(mock); i++)
+        ck_assert_str_eq(mock_request(mock, i)->url, "https://b-eu.s3.us-east-1.amazonaws.com/k");
+    mock_push_str(mock, 204, "", "");
+    ck_assert_sky_ok(skycrate_object_delete(client, "b-eu", "k"));
+    ck_assert_str_eq(mock_request(mock, 10)->url, "https://b-eu.s3.us-east-1.amazonaws.com/k");
 }
 END_TEST
 
@@ -564,6 +613,7 @@ static Suite *request_suite(void)
     tcase_add_test(tc, listing_pages_are_parsed);
     tcase_add_test(tc, get_to_memory_is_nul_terminated);
     tcase_add_test(tc, bodies_stream_to_the_sink_and_errors_do_not);
+    tcase_add_test(tc, header_values_are_checked_before_any_transport);
     suite_add_tcase(s, tc);
     tc = tcase_create("retries");
     tcase_add_checked_fixture(tc, setup, teardown);
@@ -574,6 +624,7 @@ static Suite *request_suite(void)
     tcase_add_test(tc, large_date_offset_is_learnt_from_any_answer);
     tcase_add_test(tc, region_redirect_is_followed_and_remembered);
     tcase_add_test(tc, authorization_header_malformed_names_the_region);
+    tcase_add_test(tc, a_redirect_to_a_malformed_region_is_not_followed);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_checked_fixture(tc, setup, teardown);
