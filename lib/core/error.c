@@ -20,7 +20,7 @@ static _Thread_local error_slot slot = {{1, 0, ""}, ""};
 static void slot_store(int code, const char *message)
 {
     snprintf(slot.message, sizeof(slot.message), "%s", message);
-    skycrate__redact(slot.message);
+    skycrate__redact(slot.message, sizeof(slot.message));
     slot.error.age = 1;
     slot.error.code = code;
     slot.error.message = slot.message;

@@ -85,10 +85,27 @@ static const struct {
     {"x-amz-security-token: abcdefghijklmnop", "x-amz-security-token: [redacted]"},
     {"{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"wJalrXUtnFEMI/"
      "K7MDENG\",\"Token\":\"tok123456789\"}",
-     "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":[redacted],\"Token\":[redacted]}"},
+     "{\"AccessKeyId\":\"AKID\",\"SecretAccessKey\":\"[redacted]\",\"Token\":\"[redacted]\"}"},
     {"<SecretAccessKey>wJalrXUtnFEMIK7MDENG</SecretAccessKey>",
      "<SecretAccessKey>[redacted]</SecretAccessKey>"},
-    {"X-Amz-Signature=abc", "X-Amz-Signature=***"},
+    /* Short values: no length shows. */
+    {"X-Amz-Signature=abc", "X-Amz-Signature=[redacted]"},
+    {"x-amz-security-token:t", "x-amz-security-token:[redacted]"},
+    /* Whole values as their field's syntax delimits them, whatever they hold. */
+    {"x-amz-date:20150830T123600Z\nx-amz-security-token:part one;part,two\"x\" <y>\nhost:h",
+     "x-amz-date:20150830T123600Z\nx-amz-security-token:[redacted]\nhost:h"},
+    {"{\"SessionToken\": \"a\\\"b, c\\\" d\", \"Expiration\": \"2030\"}",
+     "{\"SessionToken\": \"[redacted]\", \"Expiration\": \"2030\"}"},
+    {"{\"Token\" : null}", "{\"Token\" : [redacted]}"},
+    {"aws_secret_access_key = wJalr XUtn;FEMI,K7 # x\naws_access_key_id = AKID",
+     "aws_secret_access_key = [redacted]\naws_access_key_id = AKID"},
+    {"<SessionToken>a b&amp;c\"d</SessionToken>", "<SessionToken>[redacted]</SessionToken>"},
+    {"Action=AssumeRoleWithWebIdentity&WebIdentityToken=eyJ.a.b&Version=1",
+     "Action=AssumeRoleWithWebIdentity&WebIdentityToken=[redacted]&Version=1"},
+    {"x-aws-ec2-metadata-token: AQAE tok en", "x-aws-ec2-metadata-token: [redacted]"},
+    /* Names only as whole names. */
+    {"x-amz-security-token-ish: v, mytoken: w, \"Tokens\": \"x\"",
+     "x-amz-security-token-ish: v, mytoken: w, \"Tokens\": \"x\""},
     {"nothing secret here", "nothing secret here"},
 };
 
@@ -96,8 +113,21 @@ START_TEST(redaction_removes_secret_values)
 {
     char buf[512];
     snprintf(buf, sizeof(buf), "%s", redact_cases[_i].in);
-    skycrate__redact(buf);
+    skycrate__redact(buf, sizeof(buf));
     ck_assert_str_eq(buf, redact_cases[_i].out);
+}
+END_TEST
+
+/* A value that cannot be replaced within the buffer is cut, never left in part. */
+START_TEST(redaction_without_room_cuts_the_line)
+{
+    char buf[26];
+    snprintf(buf, sizeof(buf), "%s", "Signature=ab and more");
+    skycrate__redact(buf, sizeof(buf));
+    ck_assert_str_eq(buf, "Signature=[redacted]");
+    snprintf(buf, sizeof(buf), "%s", "a long line, Signature=x");
+    skycrate__redact(buf, sizeof(buf));
+    ck_assert_str_eq(buf, "a long line, Signature=[r");
 }
 END_TEST
 
@@ -346,6 +376,7 @@ static Suite *core_suite(void)
     tc = tcase_create("redaction");
     tcase_add_loop_test(tc, redaction_removes_secret_values, 0,
                         (int)SKYCRATE_ARRAY_SIZE(redact_cases));
+    tcase_add_test(tc, redaction_without_room_cuts_the_line);
     tcase_add_test(tc, error_messages_are_redacted);
     tcase_add_test(tc, log_respects_level_and_redacts);
     suite_add_tcase(s, tc);

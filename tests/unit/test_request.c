@@ -119,6 +119,35 @@ START_TEST(session_token_is_sent_and_signed)
 }
 END_TEST
 
+/* Every TRACE line of a request signed with a token that holds spaces, commas and quotes. */
+static char trace[16384];
+static void keep_trace(skycrate_log_level level, const char *line, void *ud)
+{
+    (void)level;
+    (void)ud;
+    strncat(trace, line, sizeof(trace) - strlen(trace) - 2);
+    strcat(trace, "\n");
+}
+
+START_TEST(no_part_of_a_token_reaches_the_trace_log)
+{
+    skycrate_client_free(client);
+    client = make_client(NULL, "eu-west-1", "QZQ ENX,PXP\"VWV KJK");
+    trace[0] = '\0';
+    skycrate_log_set(SKYCRATE_LOG_LEVEL_TRACE, keep_trace, NULL);
+    mock_push_str(mock, 403, "",
+                  "<Error><Code>SignatureDoesNotMatch</Code><StringToSign>x</StringToSign>"
+                  "</Error>");
+    ck_assert_int_eq(skycrate_object_delete(client, "skycrate-u42", "k"), SKYCRATE_ESIGNATURE);
+    skycrate_log_set(SKYCRATE_LOG_LEVEL_NONE, NULL, NULL);
+    ck_assert_ptr_nonnull(strstr(trace, "x-amz-security-token:[redacted]\n"));
+    static const char *const parts[] = {"QZQ", "ENX", "PXP", "VWV", "KJK"};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        ck_assert_msg(!strstr(trace, parts[i]), "'%s' in the log:\n%s", parts[i], trace);
+    ck_assert_ptr_null(strstr(skycrate_error_last()->message, "KJK"));
+}
+END_TEST
+
 START_TEST(throttling_is_retried_with_backoff)
 {
     mock_push_str(
@@ -608,6 +637,7 @@ static Suite *request_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, put_sends_signed_bytes);
     tcase_add_test(tc, session_token_is_sent_and_signed);
+    tcase_add_test(tc, no_part_of_a_token_reaches_the_trace_log);
     tcase_add_test(tc, endpoint_variants_are_configurable);
     tcase_add_test(tc, bucket_create_sends_location_constraint_except_us_east_1);
     tcase_add_test(tc, listing_pages_are_parsed);
