@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "core/lanes.h"
+#include "provision/leftover.h"
 #include "provision/listing.h"
 #include "provision/reports.h"
 #include "s3/errors.h"
@@ -596,14 +597,33 @@ static int mark(dep *d, skycrate__journal_kind kind, const char *error_text)
     return error;
 }
 
+/* Deletes the buckets the record lists as leftovers (leftover.h), then reads it again. */
+static int clear_leftovers(dep *d)
+{
+    if (!d->p->client)
+        return skycrate__error_set(SKYCRATE_EINVAL, "a dev-mode provisioner cannot delete the "
+                                                    "leftover buckets of an aws record");
+    int error = skycrate__provisioner_target(d->p, d->record);
+    if (error == 0)
+        error = skycrate__leftovers_clear(d->p, d->user_id, d->record);
+    if (error < 0)
+        return skycrate__error_prefix("deprovisioning user '%.64s'", d->user_id);
+    json_decref(d->record);
+    d->record = NULL;
+    return skycrate__provisioner_load(&d->record, d->p, d->user_id);
+}
+
 static int deprovision(dep *d)
 {
     skycrate_provisioner *p = d->p;
+    int error = 0;
+    if (!d->dry && json_array_size(json_object_get(d->record, "leftovers")) &&
+        (error = clear_leftovers(d)) < 0)
+        return error;
     skycrate_state state = skycrate__record_state(d->record);
     bool no_bucket =
         skycrate__record_is_dev(d->record) || state == SKYCRATE_STATE_DELETED ||
         (state == SKYCRATE_STATE_FAILED && json_is_true(json_object_get(d->record, "rolledBack")));
-    int error = 0;
     if (no_bucket) {
         if (!d->dry && state != SKYCRATE_STATE_DELETED)
             error = mark(d, SKYCRATE__J_DELETED, NULL);

@@ -26,6 +26,8 @@
 #include "core/time.h"
 #include "crypto/crypto.h"
 #include "core/lanes.h"
+#include "provision/leftover.h"
+#include "xml/s3.h"
 #include "provision/record.h"
 #include "provision/steps.h"
 
@@ -128,7 +130,8 @@ static bool roll_back(skycrate_provisioner *p, const char *bucket)
  * rolled back after the failure is journaled, and only if it was: the journal write expects the
  * record to say this run's bucket is provisioning, and when another provisioning of the user
  * moved it on meanwhile (finished it, say), the bucket is no longer this run's to delete: the
- * run starts over from the record (RESTART). Then the record is marked rolled back.
+ * run starts over from the record (RESTART), after listing the bucket as a leftover when the
+ * record no longer names it as live (leftover.h). Then the record is marked rolled back.
  */
 static int fail(run *r, skycrate_step step, int code, const char *reason, bucket_fate fate)
 {
@@ -145,8 +148,13 @@ static int fail(run *r, skycrate_step step, int code, const char *reason, bucket
                                .rolled_back = fate == FATE_NEVER_CREATED};
     int jerr = journal(r, &op);
     if (jerr == RESTART) {
+        /* The record moved on: a bucket this run may have made is the record's only if it names
+         * it as live; else it is listed as a leftover and deleted, never forgotten. */
+        if (fate == FATE_MAY_EXIST && !r->p->dev &&
+            (jerr = skycrate__leftover_disown(r->p, r->user_id, r->bucket)) == 0)
+            jerr = RESTART;
         skycrate__buf_dispose(&msg);
-        return RESTART;
+        return jerr;
     }
     if (fate == FATE_MAY_EXIST && jerr < 0) {
         said = "the bucket is kept (the record still names it)";
@@ -195,6 +203,40 @@ static int store_says_ours(bool *ours, run *r)
             !skycrate__record_is_dev(record);
     json_decref(record);
     return error == SKYCRATE_ENOTFOUND ? 0 : error;
+}
+
+/*
+ * A resumed provisioning's HeadBucket answered 403 or 301 for the name its record holds: the
+ * bucket is someone else's (or in another region), or it is ours and the server refuses our
+ * credentials (wrong, rotated, expired); a HEAD answer has no body to tell which. This
+ * account's bucket list settles it: ours when listed. A list that cannot be read leaves the
+ * name to the record (an error); a name found to be someone else's is given up with a warning.
+ */
+static int listed_as_ours(bool *ours, run *r, int head_status)
+{
+    skycrate__kv query[] = {{"prefix", r->bucket}};
+    skycrate__prov_request req = {.operation = "ListBuckets",
+                                  .method = "GET",
+                                  .query = query,
+                                  .query_count = 1,
+                                  .keep_body = true};
+    skycrate__outcome o;
+    skycrate__outcome_init(&o);
+    int error = skycrate__prov_send(&o, r->p, &req);
+    if (error == 0)
+        error = skycrate__s3_buckets_has(ours, o.body.ptr, o.body.len, r->bucket);
+    if (error < 0)
+        skycrate__error_prefix("user '%.64s': HeadBucket of %s, the bucket of its record, was "
+                               "answered HTTP %d, and this account's bucket list (which would "
+                               "tell whether it is ours) cannot be read; the record keeps it",
+                               r->user_id, r->bucket, head_status);
+    else if (!*ours)
+        skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
+                      "user '%.64s': bucket %s of the record answers HTTP %d and is not among "
+                      "this account's buckets: someone else has it; giving the name up",
+                      r->user_id, r->bucket, head_status);
+    skycrate__outcome_dispose(&o);
+    return error;
 }
 
 static int send_create(skycrate__outcome *o, run *r)
@@ -247,7 +289,13 @@ static int create(run *r, bool resumed)
                 break;
             }
             if (rc == SKYCRATE_EACCESS || rc == SKYCRATE_EREGION) {
-                taken = true; /* someone else's bucket (403), or in another region (301) */
+                bool ours = false;
+                if ((error = listed_as_ours(&ours, r, o.rec.info.http_status)) < 0)
+                    goto done; /* the record stays as it is, for the next call */
+                created = ours;
+                taken = !ours;
+                if (ours)
+                    break;
             } else if (!skycrate__outcome_not_found(&o)) {
                 error = rc; /* no answer: the record stays as it is, for the next call */
                 goto done;
@@ -296,6 +344,10 @@ static int create(run *r, bool resumed)
     resolve_gate(r, true);
     skycrate__journal_op op = {.kind = SKYCRATE__J_STEP_DONE, .step = SKYCRATE_STEP_CREATE};
     error = journal(r, &op);
+    /* The record moved on while the create was in flight (a deprovisioning, say): the bucket
+     * exists and only this call knows it. It is journaled and deleted before starting over. */
+    if (error == RESTART && (error = skycrate__leftover_disown(p, r->user_id, r->bucket)) == 0)
+        error = RESTART;
 done:
     skycrate__outcome_dispose(&o);
     return error;
@@ -471,13 +523,38 @@ static int create_and_configure(run *r, bool resumed)
     return error;
 }
 
+/* Whether the record (last read) names `bucket`, as its bucket or as a leftover. */
+static bool record_names(const run *r, const char *bucket)
+{
+    if (!strcmp(skycrate__record_str(r->record, "bucket"), bucket))
+        return true;
+    const json_t *leftovers = json_object_get(r->record, "leftovers");
+    for (size_t i = 0; i < json_array_size(leftovers); i++)
+        if (!strcmp(json_string_value(json_array_get(leftovers, i)), bucket))
+            return true;
+    return false;
+}
+
+/* The name of a new aws bucket: skycrate-{user}-{time}, with a nonce when the record names it
+ * already (a provisioning in the same second): a name given up, deprovisioned or left over is
+ * never taken again, so an old CreateBucket still in flight cannot land on the new record. */
+static int new_name(run *r)
+{
+    skycrate_provisioner *p = r->p;
+    int64_t now = skycrate__now_ms() / 1000;
+    int error = skycrate__bucket_name_make(r->bucket, p->prefix, r->user_id, now, 0);
+    for (uint32_t nonce = 0; error == 0 && r->record && record_names(r, r->bucket);) {
+        if ((error = skycrate__random_bytes(&nonce, sizeof(nonce))) == 0 && nonce)
+            error = skycrate__bucket_name_make(r->bucket, p->prefix, r->user_id, now, nonce);
+    }
+    return error;
+}
+
 /* A new provisioning, replacing a record absent, failed or deleted (expect_*). */
 static int fresh(run *r, const char *expect_bucket, const char *expect_state)
 {
     skycrate_provisioner *p = r->p;
-    int error = p->dev ? skycrate__bucket_name_dev(r->bucket, p->prefix, r->user_id)
-                       : skycrate__bucket_name_make(r->bucket, p->prefix, r->user_id,
-                                                    skycrate__now_ms() / 1000, 0);
+    int error = p->dev ? skycrate__bucket_name_dev(r->bucket, p->prefix, r->user_id) : new_name(r);
     if (error < 0)
         return error;
     skycrate__journal_op op = {.kind = SKYCRATE__J_BEGIN,
@@ -539,6 +616,19 @@ static int clean_up_failed(run *r)
     return journal(r, &op);
 }
 
+/* Deletes the buckets the record lists as leftovers. One that cannot be deleted stays listed
+ * (a warning): it does not stop this provisioning. */
+static void clear_leftovers(run *r)
+{
+    if (!r->p->client || json_array_size(json_object_get(r->record, "leftovers")) == 0)
+        return;
+    if (skycrate__provisioner_target(r->p, r->record) < 0 ||
+        skycrate__leftovers_clear(r->p, r->user_id, r->record) < 0) {
+        skycrate__log(SKYCRATE_LOG_LEVEL_WARN, "%s", skycrate_error_last()->message);
+        skycrate_error_clear();
+    }
+}
+
 static int attempt(run *r)
 {
     skycrate_provisioner *p = r->p;
@@ -551,6 +641,8 @@ static int attempt(run *r)
     set_record(r, record);
     skycrate_state state = skycrate__record_state(record);
     bool dev = skycrate__record_is_dev(record);
+    if (!dev)
+        clear_leftovers(r);
     if (dev != p->dev && state != SKYCRATE_STATE_FAILED && state != SKYCRATE_STATE_DELETED)
         return skycrate__error_set(SKYCRATE_EEXISTS,
                                    "user '%.64s' has a %s-mode record: deprovision it first",

@@ -85,6 +85,13 @@ static int check_target(const json_t *record, const char *user_id)
                                    "the record of user '%.64s' is broken: its region is not a "
                                    "region name",
                                    user_id);
+    json_t *leftovers = json_object_get(record, "leftovers");
+    for (size_t i = 0; i < json_array_size(leftovers); i++)
+        if (!skycrate__bucket_name_valid(json_string_value(json_array_get(leftovers, i))))
+            return skycrate__error_set(SKYCRATE_EPARSE,
+                                       "the record of user '%.64s' is broken: leftover %zu is "
+                                       "not a valid bucket name",
+                                       user_id, i);
     static const char *const texts[] = {"region", "endpoint", "mode"};
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(texts); i++) {
         json_t *v = json_object_get(record, texts[i]);
@@ -109,7 +116,7 @@ int skycrate__record_check(const json_t *record, const char *user_id)
     if (strcmp(json_string_value(json_object_get(record, "userId")), user_id) != 0)
         return skycrate__error_set(SKYCRATE_EPARSE,
                                    "the record stored for user '%.64s' is another user's", user_id);
-    static const char *const lists[] = {"stepsPlanned", "stepsDone", "stepsSkipped"};
+    static const char *const lists[] = {"stepsPlanned", "stepsDone", "stepsSkipped", "leftovers"};
     for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(lists); i++) {
         json_t *list = json_object_get(record, lists[i]);
         if (list && !json_is_array(list))
@@ -495,6 +502,50 @@ static int add_progress(json_t *r, const skycrate__journal_op *op, const char *n
     return add_count(d, "bytes", op->counts.bytes);
 }
 
+/* Whether the record names `bucket` as one that exists or may: provisioning, active,
+ * deprovisioning, or failed and not rolled back. */
+static bool names_live(const json_t *r, const char *bucket)
+{
+    if (!r || strcmp(skycrate__record_str(r, "bucket"), bucket))
+        return false;
+    skycrate_state state = skycrate__record_state(r);
+    if (state == SKYCRATE_STATE_FAILED)
+        return !json_is_true(json_object_get(r, "rolledBack"));
+    return state != SKYCRATE_STATE_DELETED && state != 0;
+}
+
+/* LEFTOVER and LEFTOVER_GONE: whatever the record's state. */
+static int leftover_change(json_t **record, skycrate__journal_op *op, const char *user_id)
+{
+    json_t *r = *record, *list = NULL;
+    int error = 0;
+    if (op->kind == SKYCRATE__J_LEFTOVER && names_live(r, op->bucket)) {
+        op->changed = true;
+        return SKYCRATE__USER_STORE_UNCHANGED;
+    }
+    if (!r) {
+        if (op->kind == SKYCRATE__J_LEFTOVER_GONE)
+            return SKYCRATE__USER_STORE_UNCHANGED;
+        if (!(r = json_object()) || (error = set_str(r, "userId", user_id)) < 0) {
+            json_decref(r);
+            return error < 0 ? error : skycrate__error_nomem();
+        }
+        *record = r;
+    }
+    if ((error = array_field(&list, r, "leftovers")) < 0)
+        return error;
+    for (size_t i = json_array_size(list); i-- > 0;) {
+        const char *name = json_string_value(json_array_get(list, i));
+        if (name && !strcmp(name, op->bucket))
+            json_array_remove(list, i);
+    }
+    if (op->kind == SKYCRATE__J_LEFTOVER)
+        error = append(list, json_string(op->bucket));
+    else if (json_array_size(list) == 0)
+        json_object_del(r, "leftovers");
+    return error;
+}
+
 static int modify(json_t **record, void *vctx)
 {
     journal_ctx *ctx = vctx;
@@ -504,6 +555,11 @@ static int modify(json_t **record, void *vctx)
     const char *step = skycrate_step_name(op->step);
     int error = 0;
     skycrate__format_iso8601(now, skycrate__now_ms() / 1000);
+    if (op->kind == SKYCRATE__J_LEFTOVER || op->kind == SKYCRATE__J_LEFTOVER_GONE) {
+        if ((error = leftover_change(record, op, ctx->user_id)) != 0)
+            return error;
+        return set_str(*record, "updatedAt", now);
+    }
     op->changed = !expected(r, op);
     if (op->changed)
         return SKYCRATE__USER_STORE_UNCHANGED;
@@ -538,6 +594,7 @@ static int modify(json_t **record, void *vctx)
         if ((error = set_str(r, "state", "deleted")) == 0)
             error = set_str(r, "deletedAt", now);
         break;
+    default: break; /* the leftovers' changes are made above */
     }
     if (error == 0)
         error = set_str(r, "updatedAt", now);

@@ -32,8 +32,8 @@ const char *skycrate__state_name(skycrate_state state);
  * Checks a record read from the store before anything acts on it: SKYCRATE_ENOTFOUND when it
  * holds the application's own fields only (no provisioning yet); SKYCRATE_EPARSE when it is
  * not a provisioner record of `user_id` (missing or unknown userId, bucket, state; another
- * user's; step lists that are not lists) or names a target no request may go to (a bucket
- * that is not a valid bucket name, a region that is not a region name).
+ * user's; step lists that are not lists) or names a target no request may go to (a bucket or
+ * a leftover that is not a valid bucket name, a region that is not a region name).
  */
 int skycrate__record_check(const json_t *record, const char *user_id);
 
@@ -52,7 +52,12 @@ typedef enum skycrate__journal_kind {
     SKYCRATE__J_DEPROVISION,       /* deprovisioning begins (or resumes) */
     SKYCRATE__J_PROGRESS,          /* deprovisioning: counts deleted so far (added) */
     SKYCRATE__J_DEPROVISION_ERROR, /* deprovisioning stopped; the reason */
-    SKYCRATE__J_DELETED            /* the bucket is gone */
+    SKYCRATE__J_DELETED,           /* the bucket is gone */
+    /* A bucket created while the record moved on (leftover.h): listed in "leftovers", unless
+     * the record names it as live (then `changed` is set and nothing is written). Any record,
+     * any state; an absent record is made with the list alone. */
+    SKYCRATE__J_LEFTOVER,
+    SKYCRATE__J_LEFTOVER_GONE /* a leftover is deleted: struck from the list */
 } skycrate__journal_kind;
 
 /* Counts of a deprovisioning, kept in the record's "deprovision" object. */
@@ -83,7 +88,7 @@ typedef struct skycrate__journal_op {
     const char *expect_bucket;
     const char *expect_state;
     /* BEGIN: the new record's bucket, region, endpoint, dev flag (dev records start active,
-     * every planned step done). RENAME: the new bucket. */
+     * every planned step done). RENAME: the new bucket. LEFTOVER, LEFTOVER_GONE: the bucket. */
     const char *bucket;
     const char *region;
     const char *endpoint;

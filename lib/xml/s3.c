@@ -493,6 +493,27 @@ done:
     return error;
 }
 
+/* ---- ListBuckets ---- */
+
+int skycrate__s3_buckets_has(bool *found_out, const char *xml, size_t len, const char *name)
+{
+    skycrate__xml_node *root = NULL;
+    SKYCRATE_ASSERT_ARG(found_out && name);
+    *found_out = false;
+    int error = skycrate__xml_parse_as(&root, xml, len, "ListAllMyBucketsResult");
+    if (error < 0)
+        return error;
+    const skycrate__xml_node *buckets = skycrate__xml_child(root, "Buckets");
+    for (const skycrate__xml_node *b = skycrate__xml_child(buckets, "Bucket"); b;
+         b = skycrate__xml_next(b)) {
+        const char *listed = skycrate__xml_child_text(b, "Name");
+        if (listed && !strcmp(listed, name))
+            *found_out = true;
+    }
+    skycrate__xml_free(root);
+    return 0;
+}
+
 int skycrate__xml_root_is(const char *xml, size_t len, const char *name)
 {
     skycrate__xml_node *root = NULL;

@@ -172,6 +172,11 @@ void skycrate__s3_list_parts_dispose(skycrate__s3_list_parts *list);
  * (radosgw sends its zonegroup, "default"). 0, SKYCRATE_EPARSE or SKYCRATE_ENOMEM. */
 int skycrate__s3_location_parse(char **region_out, const char *xml, size_t len);
 
+/* Whether a <ListAllMyBucketsResult> (ListBuckets) lists a bucket named `name` exactly (a
+ * server may ignore the `prefix` asked for and list every bucket). 0, SKYCRATE_EPARSE or
+ * SKYCRATE_ENOMEM. */
+int skycrate__s3_buckets_has(bool *found_out, const char *xml, size_t len, const char *name);
+
 /*
  * Whether `xml` is a well-formed document whose root element's local name is `name`: some
  * servers answer an unknown subresource (GET ?encryption) with 200 and a <ListBucketResult>.

@@ -43,6 +43,10 @@ struct mock_transport {
     char *delay_url;
     unsigned int delay_ms;
     bool allow_unused; /* mock_allow_unused() */
+    /* mock_on() */
+    char *on_method, *on_url;
+    void (*on_fn)(void *);
+    void *on_user_data;
 };
 
 static void *xmalloc(size_t n)
@@ -122,6 +126,8 @@ void mock_free(mock_transport *m)
     free(m->requests);
     free(m->gather_url);
     free(m->delay_url);
+    free(m->on_method);
+    free(m->on_url);
     pthread_cond_destroy(&m->gathered);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -257,6 +263,34 @@ static void delay(mock_transport *m, const char *url)
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (ms && nanosleep(&ts, &ts) != 0)
         ;
+}
+
+void mock_on(mock_transport *m, const char *method, const char *url_part, void (*fn)(void *),
+             void *user_data)
+{
+    pthread_mutex_lock(&m->lock);
+    free(m->on_method);
+    free(m->on_url);
+    m->on_method = method ? xstrdup(method) : NULL;
+    m->on_url = xstrdup(url_part);
+    m->on_fn = fn;
+    m->on_user_data = user_data;
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* Runs the mock_on() function, once, for the first request it matches (outside the lock). */
+static void on_request(mock_transport *m, const char *method, const char *url)
+{
+    pthread_mutex_lock(&m->lock);
+    void (*fn)(void *) = NULL;
+    void *user_data = m->on_user_data;
+    if (m->on_fn && (!m->on_method || !strcmp(method, m->on_method)) && strstr(url, m->on_url)) {
+        fn = m->on_fn;
+        m->on_fn = NULL;
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (fn)
+        fn(user_data);
 }
 
 /* Holds a request of the gather until all of it has arrived (at most 3 s). */
@@ -493,6 +527,7 @@ static int mock_perform(skycrate_http_request *req, skycrate_http_response *resp
     gather(m, skycrate_http_request_url(req));
     delay(m, skycrate_http_request_url(req));
     int rc = record(&r, m, req);
+    on_request(m, skycrate_http_request_method(req), skycrate_http_request_url(req));
     step *final = take_route(m, r);
     if (!final)
         final = take(m, &interims);

@@ -99,6 +99,12 @@ unsigned int mock_gathered_max(mock_transport *m);
  * sent at the same time). */
 void mock_delay(mock_transport *m, const char *url_part, unsigned int ms);
 
+/* Runs fn(user_data) once, on the calling thread, when the first request with this method
+ * (NULL: any) whose URL contains `url_part` has arrived and before it is answered: the answer
+ * (scripted as usual) is what the server made of it, and fn is what happened meanwhile. */
+void mock_on(mock_transport *m, const char *method, const char *url_part, void (*fn)(void *),
+             void *user_data);
+
 /* A transport (one reference) whose perform() is the mock's. Its `free` is NULL: the test keeps
  * the mock and calls mock_free() itself. */
 skycrate_http_transport *mock_transport_new(mock_transport *m);
