@@ -28,6 +28,7 @@
 typedef struct chunk {
     struct chunk *next;
     int64_t due_ns;
+    unsigned int hold; /* the hold (generation) it waits for; 0: none */
     size_t len;
     char data[];
 } chunk;
@@ -62,6 +63,9 @@ struct conn {
     direction up, down;
     unsigned int running; /* directions still pumping; guarded by the proxy's lock */
     reqparser parser;     /* used by the client-to-server direction only */
+    /* Holds on this connection (generations; 0: none), guarded by the proxy's lock: the
+     * client's bytes from the held request on, or the server's answer. */
+    unsigned int hold_request, hold_answer;
     conn *next;
 };
 
@@ -83,6 +87,13 @@ struct delayproxy {
     unsigned int connections;
     recorded *requests;
     size_t request_count, request_cap;
+    /* The hold: armed for request `hold_index` at `hold_point`; generations count holds, and
+     * every hold up to `released` is released. */
+    bool hold_armed, held;
+    size_t hold_index;
+    delayproxy_hold_point hold_point;
+    unsigned int hold_generation, released;
+    pthread_cond_t hold_changed;
 };
 
 static int64_t now_ns(void)
@@ -108,6 +119,13 @@ static void record_request(conn *c, const char *line)
         }
     }
     if (copy && p->request_count < p->request_cap) {
+        if (p->hold_armed && p->request_count == p->hold_index) {
+            p->hold_armed = false;
+            if (p->hold_point == DELAYPROXY_HOLD_REQUEST)
+                c->hold_request = p->hold_generation;
+            else
+                c->hold_answer = p->hold_generation;
+        }
         p->requests[p->request_count].line = copy;
         p->requests[p->request_count].connection = c->generation == p->generation ? c->index : 0;
         p->request_count++;
@@ -230,6 +248,33 @@ static void conn_finished(conn *c)
     }
 }
 
+/* Whether `ch` (the next chunk due in direction d) must wait for a hold; the first time a hold
+ * stops something, waiters learn it. */
+static bool held_back(direction *d, const chunk *ch)
+{
+    conn *c = d->c;
+    delayproxy *p = c->proxy;
+    pthread_mutex_lock(&p->lock);
+    unsigned int g = d->to_server ? ch->hold : c->hold_answer;
+    bool hold = g != 0 && g > p->released;
+    if (hold && !p->held) {
+        p->held = true;
+        pthread_cond_broadcast(&p->hold_changed);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return hold;
+}
+
+/* The hold a chunk just read from the client waits for (0: none). */
+static unsigned int request_hold(conn *c)
+{
+    delayproxy *p = c->proxy;
+    pthread_mutex_lock(&p->lock);
+    unsigned int g = c->hold_request > p->released ? c->hold_request : 0;
+    pthread_mutex_unlock(&p->lock);
+    return g;
+}
+
 static void *pump(void *arg)
 {
     direction *d = arg;
@@ -240,7 +285,10 @@ static void *pump(void *arg)
 
     for (;;) {
         int64_t now = now_ns();
+        bool holding = false;
         while (head && head->due_ns <= now) {
+            if ((holding = held_back(d, head)))
+                break;
             if (!send_all(d->dst, head->data, head->len)) {
                 failed = true;
                 break;
@@ -260,7 +308,11 @@ static void *pump(void *arg)
 
         struct pollfd pfd[2] = {{p->stop_pipe[0], POLLIN, 0}, {eof ? -1 : d->src, POLLIN, 0}};
         struct timespec wait, *waitp = NULL;
-        if (head) {
+        if (holding) { /* look again for the release soon */
+            wait.tv_sec = 0;
+            wait.tv_nsec = 5000000;
+            waitp = &wait;
+        } else if (head) {
             int64_t left = head->due_ns - now;
             wait.tv_sec = left / 1000000000;
             wait.tv_nsec = left % 1000000000;
@@ -290,10 +342,12 @@ static void *pump(void *arg)
                 continue;
             }
             int64_t arrived = now_ns();
+            ch->hold = 0;
             if (d->to_server) {
                 if (arrived < c->handshake_done_ns)
                     arrived = c->handshake_done_ns;
                 parser_feed(c, ch->data, (size_t)got);
+                ch->hold = request_hold(c);
             }
             ch->len = (size_t)got;
             ch->due_ns = arrived + p->one_way_ns;
@@ -416,6 +470,7 @@ delayproxy *delayproxy_start(const char *upstream_host, int upstream_port, unsig
         goto fail;
     }
     pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->hold_changed, NULL);
     if (pipe2(p->stop_pipe, O_CLOEXEC) != 0)
         goto fail_errno;
     p->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -466,6 +521,7 @@ void delayproxy_stop(delayproxy *p)
     close(p->stop_pipe[1]);
     delayproxy_reset(p);
     free(p->requests);
+    pthread_cond_destroy(&p->hold_changed);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
@@ -509,6 +565,47 @@ unsigned int delayproxy_request_connection(delayproxy *p, size_t i)
     unsigned int n = i < p->request_count ? p->requests[i].connection : 0;
     pthread_mutex_unlock(&p->lock);
     return n;
+}
+
+void delayproxy_hold(delayproxy *p, size_t index, delayproxy_hold_point point)
+{
+    pthread_mutex_lock(&p->lock);
+    p->released = p->hold_generation; /* the last hold, if any, goes */
+    p->hold_generation++;
+    p->hold_armed = true;
+    p->held = false;
+    p->hold_index = index;
+    p->hold_point = point;
+    pthread_cond_broadcast(&p->hold_changed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+bool delayproxy_wait_held(delayproxy *p, unsigned int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->lock);
+    while (!p->held && pthread_cond_timedwait(&p->hold_changed, &p->lock, &deadline) == 0)
+        ;
+    bool held = p->held;
+    pthread_mutex_unlock(&p->lock);
+    return held;
+}
+
+void delayproxy_release(delayproxy *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->hold_armed = false;
+    p->held = false;
+    p->released = p->hold_generation;
+    pthread_cond_broadcast(&p->hold_changed);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void delayproxy_reset(delayproxy *p)

@@ -18,6 +18,16 @@
  *            delayproxy_request_count(p));
  *     delayproxy_stop(p);
  *
+ * A hold stops one request where the test says: before its bytes reach the server (the server
+ * has not seen it), or after them, before its answer reaches the client (the server has acted
+ * on it and the client does not know yet); the test does what it wants meanwhile, then releases
+ * it. So every interleaving of two operations at each request of one can be made to happen:
+ *
+ *     delayproxy_hold(p, 3, DELAYPROXY_HOLD_ANSWER);  // the 4th request from now on
+ *     ... start the operation in a thread ...
+ *     if (delayproxy_wait_held(p, 10000)) { ... the other operation ... }
+ *     delayproxy_release(p);
+ *
  * It runs in background threads of the calling process (one for accepting, two per
  * connection) and uses only libc and pthreads. Memory is plain libc. Failures to start
  * return NULL with a message on stderr.
@@ -26,6 +36,7 @@
 #ifndef SKYCRATE_BENCH_DELAYPROXY_H
 #define SKYCRATE_BENCH_DELAYPROXY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct delayproxy delayproxy;
@@ -48,6 +59,20 @@ size_t delayproxy_request_count(delayproxy *p);
 int delayproxy_request_line(delayproxy *p, size_t i, char *buf, size_t size);
 /* The connection (counted from 1 since the last reset) the i-th request came on, or 0. */
 unsigned int delayproxy_request_connection(delayproxy *p, size_t i);
+/* Where a hold stops its request. */
+typedef enum {
+    DELAYPROXY_HOLD_REQUEST, /* its bytes wait before the server */
+    DELAYPROXY_HOLD_ANSWER   /* it reaches the server; the answer waits before the client */
+} delayproxy_hold_point;
+
+/* Arms a hold for the request counted `index` (0-based, as delayproxy_request_line() counts
+ * them since the start or the last reset). One hold at a time: arming releases the last. */
+void delayproxy_hold(delayproxy *p, size_t index, delayproxy_hold_point point);
+/* Waits up to `timeout_ms` for the armed hold to stop its request: true when it did. */
+bool delayproxy_wait_held(delayproxy *p, unsigned int timeout_ms);
+/* Lets the held request (or the one a hold still waits for) go on, and disarms the hold. */
+void delayproxy_release(delayproxy *p);
+
 /* Forgets the counts and request lines. Connections already open keep working; their later
  * requests are counted under connection number 0. */
 void delayproxy_reset(delayproxy *p);

@@ -18,6 +18,8 @@
 
 #include <skycrate.h>
 
+#include "cli_tls.h"
+
 static const char usage[] =
     "usage: skycrate-doctor [options] URL|CONTRACT.json|-\n"
     "\n"
@@ -32,7 +34,7 @@ static const char usage[] =
     "  --endpoint URL      the S3 endpoint (e.g. http://127.0.0.1:7480); default: AWS\n"
     "  --region R          the region (default: AWS_REGION, else us-east-1)\n"
     "  --no-replay         diagnose from the URL alone: send nothing, read nothing\n"
-    "  --json              print the diagnosis as JSON\n"
+    "  --json              print the diagnosis as JSON\n" CLI_TLS_HELP
     "  --help              print this help and exit\n"
     "\n"
     "Credentials come from the default chain (environment variables first).\n"
@@ -80,7 +82,10 @@ static int load_subject(skycrate_doctor_case *dc, const char *arg, const char *m
     return rc;
 }
 
-static int make_client(skycrate_client **out, const char *endpoint, const char *region)
+/* The client reads the bucket's settings and replays the URL (plain http to it as to the
+ * endpoint: loopback, or --allow-http). */
+static int make_client(skycrate_client **out, const char *endpoint, const char *region,
+                       const cli_tls *tls)
 {
     skycrate_client_config *cfg = NULL;
     int rc = skycrate_client_config_new(&cfg);
@@ -88,8 +93,8 @@ static int make_client(skycrate_client **out, const char *endpoint, const char *
         rc = skycrate_client_config_set_region(cfg, region);
     if (rc == 0 && endpoint)
         rc = skycrate_client_config_set_endpoint(cfg, endpoint);
-    if (rc == 0 && endpoint && strncmp(endpoint, "http://", 7) == 0)
-        rc = skycrate_client_config_set_allow_http(cfg, 1);
+    if (rc == 0)
+        rc = cli_tls_apply(tls, cfg);
     if (rc == 0)
         rc = skycrate_client_new(out, cfg);
     skycrate_client_config_free(cfg);
@@ -116,6 +121,7 @@ int main(int argc, char **argv)
 {
     const char *endpoint = NULL, *region = NULL, *origin = NULL, *method = NULL, *subject = NULL;
     int json = 0, replay = 1, status = 1;
+    cli_tls tls = {NULL, NULL, 0};
     skycrate_client *client = NULL;
     skycrate_doctor *doctor = NULL;
     skycrate_doctor_case *dc = NULL;
@@ -144,6 +150,12 @@ int main(int argc, char **argv)
             endpoint = argv[++i];
         } else if (v && !strcmp(a, "--region")) {
             region = argv[++i];
+        } else if (v && !strcmp(a, "--ca-file")) {
+            cli_tls_option(&tls, CLI_TLS_CA_FILE, argv[++i]);
+        } else if (v && !strcmp(a, "--ca-path")) {
+            cli_tls_option(&tls, CLI_TLS_CA_PATH, argv[++i]);
+        } else if (!strcmp(a, "--allow-http")) {
+            cli_tls_option(&tls, CLI_TLS_ALLOW_HTTP, NULL);
         } else if ((a[0] == '-' && a[1] != '\0') || subject) {
             fprintf(stderr, "skycrate-doctor: unknown option or extra argument: %s\n%s", a, usage);
             status = 2;
@@ -174,7 +186,8 @@ int main(int argc, char **argv)
         status = 2;
         goto done;
     }
-    if (make_client(&client, endpoint, region) < 0 || skycrate_doctor_new(&doctor, client) < 0) {
+    if (make_client(&client, endpoint, region, &tls) < 0 ||
+        skycrate_doctor_new(&doctor, client) < 0) {
         status = fail("client");
         goto done;
     }

@@ -14,6 +14,7 @@
  *     --date YYYYMMDDTHHMMSSZ  sign as of this UTC time instead of now
  *     --json                   print the contract as JSON instead of the bare URL
  *     --explain                also print the canonical request and string to sign on stderr
+ *     --ca-file FILE, --ca-path DIR, --allow-http   TLS and plain http (cli_tls.h)
  *
  * Exit status: 0 on success, 1 when presigning fails, 2 for a usage error.
  * SPDX-License-Identifier: MIT
@@ -28,6 +29,8 @@
 #include <strings.h>
 
 #include <skycrate.h>
+
+#include "cli_tls.h"
 
 #define MAX_ITEMS 64
 
@@ -54,8 +57,7 @@ static const char usage[] =
     "  --json                   print the contract as JSON instead of the bare URL\n"
     "  --explain                also print the canonical request and string to sign on stderr\n"
     "  --max-size BYTES         POST: the largest file the form accepts (content-length-range)\n"
-    "  --help                   print this help and exit\n"
-    "\n"
+    "  --help                   print this help and exit\n" CLI_TLS_HELP "\n"
     "With POST, --header 'Content-Type: T' fixes the file's content type and other headers\n"
     "become form fields. Exit status: 0 on success, 1 when presigning fails, 2 for a usage\n"
     "error.\n";
@@ -156,6 +158,7 @@ int main(int argc, char **argv)
     size_t header_count = 0, query_count = 0;
     long long expires = 900, max_size = -1;
     int json = 0, explain = 0;
+    cli_tls tls = {NULL, NULL, 0};
 
     enum {
         OPT_REGION = 256,
@@ -182,6 +185,7 @@ int main(int argc, char **argv)
         {"explain", no_argument, NULL, OPT_EXPLAIN},
         {"max-size", required_argument, NULL, OPT_MAX_SIZE},
         {"help", no_argument, NULL, OPT_HELP},
+        CLI_TLS_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -226,7 +230,9 @@ int main(int argc, char **argv)
                 return usage_error("--max-size must be a number of bytes, not '%s'", optarg);
             break;
         case OPT_HELP: fputs(usage, stdout); return 0;
-        default: return usage_error("unknown option or missing value: %s", argv[optind - 1]);
+        default:
+            if (!cli_tls_option(&tls, opt, optarg))
+                return usage_error("unknown option or missing value: %s", argv[optind - 1]);
         }
     }
     if (argc - optind != 3 && argc - optind != 2)
@@ -249,9 +255,8 @@ int main(int argc, char **argv)
 
     if (skycrate_client_config_new(&cfg) < 0 ||
         (region && skycrate_client_config_set_region(cfg, region) < 0) ||
-        (endpoint &&
-         (skycrate_client_config_set_endpoint(cfg, endpoint) < 0 ||
-          skycrate_client_config_set_allow_http(cfg, !strncmp(endpoint, "http:", 5)) < 0)) ||
+        (endpoint && skycrate_client_config_set_endpoint(cfg, endpoint) < 0) ||
+        cli_tls_apply(&tls, cfg) < 0 ||
         (addressing && skycrate_client_config_set_addressing(
                            cfg, !strcmp(addressing, "path")      ? SKYCRATE_ADDRESSING_PATH
                                 : !strcmp(addressing, "virtual") ? SKYCRATE_ADDRESSING_VIRTUAL

@@ -26,6 +26,8 @@
 #include <skycrate/store_pg.h>
 #endif
 
+#include "cli_tls.h"
+
 #define MAX_ITEMS 32
 
 static void usage(FILE *f, const char *prog)
@@ -48,6 +50,7 @@ static void usage(FILE *f, const char *prog)
         "  --dev                    dev mode: no network, a mock bucket name\n"
         "  --concurrency N          requests at once (default: the transport's)\n"
         "\n"
+        "TLS and plain http:\n" CLI_TLS_HELP "\n"
         "The security profile (every bucket gets it; verify checks it):\n"
         "  --public-access-block L  the settings set to true, comma-separated from\n"
         "                           BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy,\n"
@@ -362,10 +365,12 @@ int main(int argc, char **argv)
         {"application", required_argument, NULL, O_APP},
         {"tag", required_argument, NULL, O_TAG},
         {"concurrency", required_argument, NULL, O_CONC},
+        CLI_TLS_OPTIONS,
         {NULL, 0, NULL, 0}};
     const char *store = NULL, *endpoint = NULL, *region = NULL, *addressing = NULL;
     profile_options po = {.cors_max_age = -1, .abort_days = -1, .concurrency = -1};
     int compatible = 0, dev = 0, opt;
+    cli_tls tls = {NULL, NULL, 0};
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
         case 's': store = optarg; break;
@@ -409,7 +414,11 @@ int main(int argc, char **argv)
             if ((po.concurrency = number("--concurrency", optarg, 64)) < 0)
                 return 2;
             break;
-        default: usage(stderr, argv[0]); return 2;
+        default:
+            if (!cli_tls_option(&tls, opt, optarg)) {
+                usage(stderr, argv[0]);
+                return 2;
+            }
         }
     }
     if (argc - optind != 2) {
@@ -449,8 +458,7 @@ int main(int argc, char **argv)
     if (skycrate_client_config_new(&ccfg) < 0 ||
         (region && skycrate_client_config_set_region(ccfg, region) < 0) ||
         (endpoint && skycrate_client_config_set_endpoint(ccfg, endpoint) < 0) ||
-        (endpoint && !strncmp(endpoint, "http://", 7) &&
-         skycrate_client_config_set_allow_http(ccfg, 1) < 0) ||
+        cli_tls_apply(&tls, ccfg) < 0 ||
         (addressing && skycrate_client_config_set_addressing(ccfg, style) < 0) ||
         skycrate_client_new(&client, ccfg) < 0)
         goto fail;

@@ -73,7 +73,7 @@ int cli_option(cli *c, int opt, const char *arg)
     case CLI_JSON: c->json = true; return 1;
     case CLI_QUIET: c->quiet = true; return 1;
     case CLI_URL: c->url = arg; return 1;
-    default: return 0;
+    default: return cli_tls_option(&c->tls, opt, arg);
     }
 }
 
@@ -102,9 +102,8 @@ int cli_client_new(skycrate_client **out, const cli *c)
     int rc = -1;
     if (skycrate_client_config_new(&cfg) < 0 ||
         (c->region && skycrate_client_config_set_region(cfg, c->region) < 0) ||
-        (c->endpoint &&
-         (skycrate_client_config_set_endpoint(cfg, c->endpoint) < 0 ||
-          skycrate_client_config_set_allow_http(cfg, !strncmp(c->endpoint, "http:", 5)) < 0)) ||
+        (c->endpoint && skycrate_client_config_set_endpoint(cfg, c->endpoint) < 0) ||
+        cli_tls_apply(&c->tls, cfg) < 0 ||
         (c->addressing &&
          skycrate_client_config_set_addressing(
              cfg, !strcmp(c->addressing, "path")      ? SKYCRATE_ADDRESSING_PATH
@@ -262,9 +261,17 @@ static int on_curl_progress(void *user_data, curl_off_t dltotal, curl_off_t dlno
                         ultotal ? (uint64_t)ultotal : (uint64_t)dltotal, (void *)c);
 }
 
-/* Performs a prepared transfer; a non-2xx answer is an error. */
+/* Performs a prepared transfer; a non-2xx answer is an error. The URL was checked
+ * (cli_tls_url_check()); the CAs are those the client would trust. */
 static int perform(const cli *c, CURL *easy, const char *what)
 {
+    const char *ca_file, *ca_path;
+    cli_tls_ca(&c->tls, &ca_file, &ca_path);
+    if (ca_file)
+        curl_easy_setopt(easy, CURLOPT_CAINFO, ca_file);
+    if (ca_path)
+        curl_easy_setopt(easy, CURLOPT_CAPATH, ca_path);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_curl_progress);
     curl_easy_setopt(easy, CURLOPT_XFERINFODATA, c);
@@ -286,6 +293,8 @@ static int perform(const cli *c, CURL *easy, const char *what)
 int cli_put_url(const cli *c, const char *url, const char *path, uint64_t offset, uint64_t length,
                 char *etag_out)
 {
+    if (cli_tls_url_check(&c->tls, c->program, url) < 0)
+        return -1;
     curl_io io = {fopen(path, "rb"), length, etag_out};
     if (!io.file || fseeko(io.file, (off_t)offset, SEEK_SET) != 0) {
         fprintf(stderr, "%s: cannot read '%s': %s\n", c->program, path, strerror(errno));
@@ -312,6 +321,8 @@ int cli_put_url(const cli *c, const char *url, const char *path, uint64_t offset
 
 int cli_get_url(const cli *c, const char *url, const char *path, uint64_t *size_out)
 {
+    if (cli_tls_url_check(&c->tls, c->program, url) < 0)
+        return -1;
     size_t n = strlen(path) + 32;
     char *tmp = malloc(n);
     if (!tmp)

@@ -12,6 +12,8 @@
 
 #include <skycrate.h>
 
+#include "cli_tls.h"
+
 /* Options both programs take (getopt_long values from 1000 on). */
 enum {
     CLI_REGION = 1000,
@@ -33,10 +35,8 @@ enum {
         {"part-size", required_argument, NULL, CLI_PART_SIZE},                                     \
         {"concurrency", required_argument, NULL, CLI_CONCURRENCY},                                 \
         {"json", no_argument, NULL, CLI_JSON}, {"quiet", no_argument, NULL, CLI_QUIET},            \
-        {"url", required_argument, NULL, CLI_URL},                                                 \
-    {                                                                                              \
-        "help", no_argument, NULL, CLI_HELP                                                        \
-    }
+        {"url", required_argument, NULL, CLI_URL}, {"help", no_argument, NULL, CLI_HELP},          \
+        CLI_TLS_OPTIONS
 
 typedef struct cli {
     const char *program;
@@ -44,6 +44,7 @@ typedef struct cli {
     uint64_t part_size;
     unsigned int concurrency;
     bool json, quiet;
+    cli_tls tls; /* --ca-file, --ca-path, --allow-http: the client's and the presigned URLs' */
     skycrate_transfer_options *options;
 } cli;
 

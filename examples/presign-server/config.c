@@ -137,6 +137,9 @@ int config_load(server_config *cfg, const char *path)
     cfg->listen = dup_string(doc, "listen", "127.0.0.1");
     cfg->port = (unsigned)number(doc, "port", 8080);
     cfg->endpoint = dup_string(doc, "endpoint", NULL);
+    cfg->ca_file = dup_string(doc, "caFile", NULL);
+    cfg->ca_path = dup_string(doc, "caPath", NULL);
+    cfg->allow_http = json_is_true(json_object_get(doc, "allowHttp"));
     cfg->region = dup_string(doc, "region", NULL);
     cfg->store = dup_string(doc, "store", "users.json");
     cfg->bucket_prefix = dup_string(doc, "bucketPrefix", NULL);
@@ -183,6 +186,8 @@ void config_dispose(server_config *cfg)
     free(cfg->origins);
     free(cfg->listen);
     free(cfg->endpoint);
+    free(cfg->ca_file);
+    free(cfg->ca_path);
     free(cfg->region);
     free(cfg->store);
     free(cfg->bucket_prefix);

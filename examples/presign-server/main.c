@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_tls.h"
 #include "server.h"
 
 static const char usage[] =
@@ -37,8 +38,11 @@ static const char usage[] =
     "buckets' CORS rule), corsMethods (PUT, POST, GET, HEAD, DELETE; default PUT, POST, GET,\n"
     "HEAD, as the page sends POST-policy forms), compatible, dev,\n"
     "publicAccessBlock (setting names), tlsOnlyPolicy, maxSize, expires, partSize, keyPrefix,\n"
-    "auditLog, listen, port, threads.\n"
-    "Credentials come from the default chain (environment variables first).\n";
+    "auditLog, listen, port, threads, caFile, caPath, allowHttp.\n"
+    "Credentials come from the default chain (environment variables first). Certificates are\n"
+    "always verified: caFile (else AWS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE) and caPath\n"
+    "(else SSL_CERT_DIR) name the CAs to trust. An http:// endpoint must be a loopback host\n"
+    "unless allowHttp is true (credentials and data would travel in the clear).\n";
 
 static int make_client(server *s)
 {
@@ -46,11 +50,11 @@ static int make_client(server *s)
     int rc = skycrate_client_config_new(&cc);
     if (rc == 0 && s->cfg.region)
         rc = skycrate_client_config_set_region(cc, s->cfg.region);
-    if (rc == 0 && s->cfg.endpoint) {
+    if (rc == 0 && s->cfg.endpoint)
         rc = skycrate_client_config_set_endpoint(cc, s->cfg.endpoint);
-        if (rc == 0 && strncmp(s->cfg.endpoint, "http://", 7) == 0)
-            rc = skycrate_client_config_set_allow_http(cc, 1);
-    }
+    cli_tls tls = {s->cfg.ca_file, s->cfg.ca_path, s->cfg.allow_http};
+    if (rc == 0)
+        rc = cli_tls_apply(&tls, cc);
     if (rc == 0)
         rc = skycrate_client_new(&s->client, cc);
     skycrate_client_config_free(cc);

@@ -28,9 +28,11 @@ typedef struct server_user {
 } server_user;
 
 typedef struct server_config {
-    char *listen;   /* "127.0.0.1" by default */
-    unsigned port;  /* 0: any free port, printed at start */
-    char *endpoint; /* NULL: AWS */
+    char *listen;            /* "127.0.0.1" by default */
+    unsigned port;           /* 0: any free port, printed at start */
+    char *endpoint;          /* NULL: AWS */
+    char *ca_file, *ca_path; /* NULL: the environment's (cli_tls.h), else the system's */
+    bool allow_http;         /* plain http to an endpoint that is not loopback */
     char *region;
     char *store; /* users.json path */
     char *bucket_prefix;

@@ -80,8 +80,10 @@ SKYCRATE_API int skycrate_client_config_set_region(skycrate_client_config *confi
 /**
  * @brief Sets a custom endpoint for an S3-compatible server, or NULL for AWS.
  *
- * The URL is `scheme://host[:port][/path-prefix]`; the scheme is https, or http when
- * skycrate_client_config_set_allow_http() allows it (checked by skycrate_client_new()).
+ * The URL is `scheme://host[:port][/path-prefix]`; the scheme is https, or http to a loopback
+ * host (`localhost`, `127.0.0.0/8`, `[::1]`), or http to any host when
+ * skycrate_client_config_set_allow_http() allows it (checked by skycrate_client_new(), also
+ * for an endpoint from the environment or the AWS profile).
  * @param[in] config the configuration.
  * @param[in] url the endpoint URL, or NULL; copied.
  * @return 0, #SKYCRATE_EINVAL for a malformed URL, or #SKYCRATE_ENOMEM.
@@ -90,8 +92,10 @@ SKYCRATE_API int skycrate_client_config_set_endpoint(skycrate_client_config *con
                                                      const char *url);
 
 /**
- * @brief Allows plain-http endpoints (off by default: credentials and data would travel in the
- *        clear).
+ * @brief Allows plain-http endpoints to hosts that are not loopback, for S3, for the STS
+ *        endpoint of the default credentials provider and for the URLs the doctor replays
+ *        (off by default: credentials and data would travel in the clear). Plain http to a
+ *        loopback host needs no permission.
  * @param[in] config the configuration.
  * @param[in] allow non-zero to allow.
  * @return 0.

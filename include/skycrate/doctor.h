@@ -231,14 +231,17 @@ SKYCRATE_API int skycrate_doctor_diagnose(skycrate_diagnosis **out, const skycra
  * succeeds this way wrote an empty object: it is deleted again with the client). Reads the
  * bucket's CORS rules, policy and public access block with `client`, whose credentials must
  * be allowed to. The answers and settings replace those of the case. A POST form is not
- * replayed (it needs the file): its answer must be in the case. Uses the client, so one
+ * replayed (it needs the file): its answer must be in the case. A plain http URL is replayed
+ * to a loopback host, or elsewhere only when the client allows plain http
+ * (skycrate_client_config_set_allow_http()), as for its endpoint. Uses the client, so one
  * thread at a time per client.
  * @param[out] out the diagnosis; free it with skycrate_diagnosis_free().
  * @param[in] client the client that sends (the doctor's owner, say).
  * @param[in] doctor the doctor.
  * @param[in] c the case; it needs a contract or a sent URL.
- * @return 0 (whatever the verdict), #SKYCRATE_EINVAL, #SKYCRATE_ECONNECT or #SKYCRATE_ETIMEOUT
- *         when the server cannot be reached, or #SKYCRATE_ENOMEM.
+ * @return 0 (whatever the verdict), #SKYCRATE_EINVAL (also for a plain http URL the client
+ *         may not send to), #SKYCRATE_ECONNECT or #SKYCRATE_ETIMEOUT when the server cannot be
+ *         reached, or #SKYCRATE_ENOMEM.
  */
 SKYCRATE_API int skycrate_doctor_replay(skycrate_diagnosis **out, skycrate_client *client,
                                         const skycrate_doctor *doctor,

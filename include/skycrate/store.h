@@ -168,14 +168,25 @@ SKYCRATE_API int skycrate_user_store_new(skycrate_user_store **out,
  * shape or a newer version, is an error (#SKYCRATE_EPARSE) and is never overwritten. Reads take
  * no lock. Numbers in records are kept as 64-bit integers or doubles.
  *
- * The file is checked once here. The store is thread-safe.
+ * Reads and writes stream through the file one record at a time: their memory is bounded by
+ * the largest record (1 MiB at most), their time grows with the file (a write copies it). The
+ * manual says at what size a database store should take over.
+ *
+ * The path is resolved once, here: a symbolic link is followed to its file and the directory
+ * to its real place, so that every name of one file is one store with one lock (a link to a
+ * file that does not exist is refused, since the first write would replace the link). A path
+ * that is not a regular file (a directory, a FIFO, a device) is refused without waiting for
+ * it, here and at every read and write. The file is checked once here. The store is
+ * thread-safe.
  * @param[out] out the new store (one reference); release it with skycrate_user_store_unref().
  * @param[in] path the file, or NULL for `users.json` in the current directory; copied.
- *            The directory must exist and be writable (for the temporary and lock files).
+ *            The directory must exist (else #SKYCRATE_EIO) and be writable (for the temporary
+ *            and lock files).
  * @param[in] lock_timeout_ms how long a write waits for the lock before failing with
  *            #SKYCRATE_ECONFLICT; 0 for the default of 10000 ms.
  * @return 0, #SKYCRATE_EINVAL, #SKYCRATE_EPARSE for a corrupt or foreign file, #SKYCRATE_EIO
- *         when the file cannot be read, or #SKYCRATE_ENOMEM.
+ *         when the file cannot be read or is not a regular file, when the directory is missing
+ *         or the path is a link to nothing, or #SKYCRATE_ENOMEM.
  */
 SKYCRATE_API int skycrate_user_store_new_file(skycrate_user_store **out, const char *path,
                                               uint32_t lock_timeout_ms);

@@ -116,7 +116,7 @@ done:
 
 int skycrate__credentials_provider_default_ex(skycrate_credentials_provider **out,
                                               const char *profile,
-                                              const skycrate__curl_options *curl)
+                                              const skycrate__curl_options *curl, bool allow_http)
 {
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
@@ -125,6 +125,7 @@ int skycrate__credentials_provider_default_ex(skycrate_credentials_provider **ou
     int error = skycrate__creds_http_new(&http, NULL, curl);
     if (error < 0)
         return error;
+    skycrate__creds_http_set_allow_http(http, allow_http);
     if ((error = skycrate__credentials_provider_new_default_chain(&links, profile, http)) == 0)
         error = skycrate__credentials_provider_new_cached(out, links, 0, "default");
     skycrate_credentials_provider_unref(links);
@@ -134,11 +135,11 @@ int skycrate__credentials_provider_default_ex(skycrate_credentials_provider **ou
 
 int skycrate__credentials_provider_default(skycrate_credentials_provider **out)
 {
-    return skycrate__credentials_provider_default_ex(out, NULL, NULL);
+    return skycrate__credentials_provider_default_ex(out, NULL, NULL, false);
 }
 
 int skycrate_credentials_provider_new_default(skycrate_credentials_provider **out,
                                               const char *profile)
 {
-    return skycrate__credentials_provider_default_ex(out, profile, NULL);
+    return skycrate__credentials_provider_default_ex(out, profile, NULL, false);
 }

@@ -6,6 +6,7 @@
 #define SKYCRATE_CREDS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,12 +62,14 @@ int skycrate__credentials_from_answer(skycrate_credentials **out, const char *ac
 /*
  * The provider a client uses when none is configured: skycrate_credentials_provider_new_default
  * with no profile, its HTTP requests (STS, container, IMDS) made by a libcurl transport with
- * `curl`'s CA and user agent (NULL: defaults).
+ * `curl`'s CA and user agent (NULL: defaults). `allow_http`: an STS endpoint may be plain http
+ * to a host that is not loopback (the client's skycrate_client_config_set_allow_http()).
  */
 int skycrate__credentials_provider_default(skycrate_credentials_provider **out);
 int skycrate__credentials_provider_default_ex(skycrate_credentials_provider **out,
                                               const char *profile,
-                                              const struct skycrate__curl_options *curl);
+                                              const struct skycrate__curl_options *curl,
+                                              bool allow_http);
 
 /*
  * The uncached chain of the default provider, named "default": environment (left out when

@@ -23,6 +23,7 @@ struct skycrate__creds_http {
     pthread_mutex_t lock;               /* guards the lazy creation of the libcurl transport */
     skycrate_http_transport *transport; /* NULL: the libcurl transport, made on first use */
     char *ca_file, *ca_path, *user_agent;
+    bool allow_http; /* set before the context is shared */
 };
 
 static void http_free(skycrate__creds_http *h)
@@ -222,8 +223,9 @@ int skycrate__url_split(skycrate__url_parts *out, const char *url)
     } else {
         return SKYCRATE_EINVAL;
     }
+    /* Printable ASCII only: a name in another script is written in punycode. */
     for (const unsigned char *c = (const unsigned char *)url; *c; c++)
-        if (*c <= ' ' || *c == 0x7f)
+        if (*c <= ' ' || *c >= 0x7f)
             return SKYCRATE_EINVAL;
     size_t authority = strcspn(p, "/?#");
     if (memchr(p, '@', authority)) /* no user:password@ */
@@ -266,6 +268,21 @@ int skycrate__url_split(skycrate__url_parts *out, const char *url)
     if (out->path_length && end[0] != '/')
         return SKYCRATE_EINVAL;
     return 0;
+}
+
+void skycrate__creds_http_set_allow_http(skycrate__creds_http *http, bool allow)
+{
+    http->allow_http = allow;
+}
+
+bool skycrate__creds_http_allows_http(const skycrate__creds_http *http)
+{
+    return http->allow_http;
+}
+
+bool skycrate__plain_http_allowed(const char *host, size_t length, bool allowed)
+{
+    return allowed || skycrate__host_is_loopback(host, length);
 }
 
 bool skycrate__host_is_loopback(const char *host, size_t length)

@@ -29,6 +29,11 @@ typedef struct skycrate__creds_http skycrate__creds_http;
 int skycrate__creds_http_new(skycrate__creds_http **out, skycrate_http_transport *transport,
                              const skycrate__curl_options *curl);
 skycrate__creds_http *skycrate__creds_http_ref(skycrate__creds_http *http);
+/* Whether plain http may go to hosts other than loopback (STS endpoints): the setting of the
+ * client that made the context (skycrate_client_config_set_allow_http()); off by default. Set
+ * it before the context is shared. */
+void skycrate__creds_http_set_allow_http(skycrate__creds_http *http, bool allow);
+bool skycrate__creds_http_allows_http(const skycrate__creds_http *http);
 void skycrate__creds_http_unref(skycrate__creds_http *http);
 
 /*
@@ -84,6 +89,11 @@ typedef struct skycrate__url_parts {
 int skycrate__url_split(skycrate__url_parts *out, const char *url);
 /* True for 127.0.0.0/8, ::1 and "localhost" (host as in skycrate__url_parts). */
 bool skycrate__host_is_loopback(const char *host, size_t length);
+
+/* The one rule for plain http (an S3 endpoint, an STS endpoint): to a loopback host always,
+ * since the bytes stay on this machine; elsewhere only when `allowed`, the caller's explicit
+ * choice. */
+bool skycrate__plain_http_allowed(const char *host, size_t length, bool allowed);
 
 /*
  * Reads a small secret file whole (a web identity or authorization token) and trims trailing

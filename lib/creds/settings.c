@@ -33,7 +33,7 @@ static bool endpoint_ok(const char *u)
     if (u[skip] == '\0' || u[skip] == '/' || u[skip] == '?' || u[skip] == '#')
         return false;
     for (const unsigned char *c = (const unsigned char *)u; *c; c++)
-        if (*c <= ' ' || *c == 0x7f)
+        if (*c <= ' ' || *c >= 0x7f)
             return false;
     return true;
 }

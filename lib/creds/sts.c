@@ -191,18 +191,33 @@ static int sign(sts_call *c, const skycrate__sts_request *r, int64_t now)
     return 0;
 }
 
-/* Builds the URL, the headers and (for AssumeRole) the signature. */
-static int prepare(sts_call *c, const skycrate__sts_request *r)
+/* A web identity token, or source credentials and the session credentials that come back,
+ * travel in clear over plain http: only to a loopback host, or where the client allows it. */
+static int split_endpoint(skycrate__url_parts *u, const skycrate__sts_request *r,
+                          const skycrate__creds_http *http)
+{
+    if (skycrate__url_split(u, r->endpoint->url) < 0)
+        return skycrate__error_set(SKYCRATE_EINVAL, "the STS endpoint %s (from %s) is not a URL",
+                                   r->endpoint->url, r->endpoint->from ? r->endpoint->from : "-");
+    if (u->https || skycrate__plain_http_allowed(u->host, u->host_length,
+                                                 skycrate__creds_http_allows_http(http)))
+        return 0;
+    return skycrate__error_set(SKYCRATE_EINVAL,
+                               "the STS endpoint %s (from %s) is plain http to a host that is not "
+                               "loopback: the credentials would travel in the clear; use https, "
+                               "or allow plain http with skycrate_client_config_set_allow_http()",
+                               r->endpoint->url, r->endpoint->from ? r->endpoint->from : "-");
+}
+
+/* Builds the URL (from `endpoint`, the endpoint's parts), the headers and (for AssumeRole) the
+ * signature. */
+static int prepare(sts_call *c, const skycrate__sts_request *r, const skycrate__url_parts *endpoint)
 {
     int64_t now = skycrate__now_ms() / 1000;
     int error = skycrate__sts_form(&c->body, r, now);
     if (error < 0)
         return error;
-    skycrate__url_parts u;
-    if (skycrate__url_split(&u, r->endpoint->url) < 0)
-        return skycrate__error_set(SKYCRATE_EINVAL, "the STS endpoint %s (from %s) is not a URL",
-                                   r->endpoint->url, r->endpoint->from ? r->endpoint->from : "-");
-    if ((error = target(c, &u)) < 0)
+    if ((error = target(c, endpoint)) < 0)
         return error;
     c->headers[c->header_count++] =
         (skycrate__kv){"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"};
@@ -210,8 +225,8 @@ static int prepare(sts_call *c, const skycrate__sts_request *r)
         return error;
     /* scheme://authority as configured, then the path as signed */
     const char *path = r->source ? skycrate__buf_cstr(&c->sig.encoded_path) : c->path;
-    if ((error =
-             skycrate__buf_put(&c->url, r->endpoint->url, (size_t)(u.path - r->endpoint->url))) < 0)
+    if ((error = skycrate__buf_put(&c->url, r->endpoint->url,
+                                   (size_t)(endpoint->path - r->endpoint->url))) < 0)
         return error;
     return skycrate__buf_puts(&c->url, path);
 }
@@ -275,7 +290,10 @@ int skycrate__sts_assume_role(skycrate_credentials **out, skycrate__creds_http *
     memset(&reply, 0, sizeof(reply));
     skycrate__sts_credentials_doc doc;
     memset(&doc, 0, sizeof(doc));
-    int error = prepare(&c, request);
+    skycrate__url_parts endpoint;
+    int error = split_endpoint(&endpoint, request, http);
+    if (error == 0)
+        error = prepare(&c, request, &endpoint);
     if (error < 0)
         goto done;
     skycrate__creds_fetch fetch = {

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/common.h"
+#include "creds/net.h"
 #include "doctor/doctor.h"
 #include "http/http.h"
 #include "s3/request.h"
@@ -57,6 +58,22 @@ int skycrate__doctor_send(skycrate__doctor_answer *a, skycrate_client *client, c
         error = record(a, &resp);
     skycrate__http_response_dispose(&resp);
     return error;
+}
+
+/* The URL goes where the case says, maybe to another host than the client's endpoint: plain
+ * http under the rule the endpoint follows (the data and the signature would travel in the
+ * clear). */
+static int check_scheme(const skycrate_client *client, const char *url)
+{
+    skycrate__url_parts u;
+    if (skycrate__url_split(&u, url) < 0)
+        return skycrate__error_set(SKYCRATE_EINVAL, "the case's URL is not an http(s) URL");
+    if (u.https || skycrate__plain_http_allowed(u.host, u.host_length, client->allow_http))
+        return 0;
+    return skycrate__error_set(SKYCRATE_EINVAL,
+                               "the case's URL is plain http to a host that is not loopback: "
+                               "not replayed unless the client allows plain http "
+                               "(skycrate_client_config_set_allow_http())");
 }
 
 static int preflight(skycrate_doctor_case *c, skycrate_client *client, const char *method,
@@ -168,6 +185,7 @@ int skycrate_doctor_replay(skycrate_diagnosis **out, skycrate_client *client,
         return skycrate__error_set(SKYCRATE_EINVAL, "the case has no contract and no sent URL");
     if ((error = skycrate_doctor_case_new(&copy)) < 0 ||
         (error = skycrate__doctor_case_copy(copy, c)) < 0 ||
+        (error = check_scheme(client, target)) < 0 ||
         (error = skycrate__doctor_url_parse(&url, target)) < 0 ||
         (error = skycrate__doctor_url_target(&bucket, &key, &url, doctor->presigner)) < 0)
         goto done;

@@ -9,6 +9,7 @@
 
 #include "core/common.h"
 #include "presign/presign.h"
+#include "s3/bucket_name.h"
 #include "s3/errors.h"
 #include "s3/request.h"
 #include "skycrate/multipart.h"
@@ -20,7 +21,7 @@
 static int check(skycrate_client *client, const char *bucket, const char *key)
 {
     SKYCRATE_ASSERT_HANDLE(client, SKYCRATE_MAGIC_CLIENT);
-    int error = skycrate__presign_check_bucket(bucket);
+    int error = skycrate__bucket_name_usable(bucket);
     if (error == 0)
         error = skycrate__presign_check_key(key);
     return error;

@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "crypto/crypto.h"
 #include "presign/presign.h"
+#include "s3/bucket_name.h"
 #include "sigv4/sigv4.h"
 #include "skycrate/post_policy.h"
 
@@ -94,7 +95,7 @@ int skycrate_post_policy_new(skycrate_post_policy **out, const char *bucket)
 {
     SKYCRATE_ASSERT_ARG(out != NULL);
     *out = NULL;
-    int error = skycrate__presign_check_bucket(bucket);
+    int error = skycrate__bucket_name_usable(bucket);
     if (error < 0)
         return error;
     skycrate_post_policy *p = skycrate__calloc(1, sizeof(*p));

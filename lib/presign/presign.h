@@ -153,8 +153,8 @@ int skycrate__presign_sign(char *url, size_t cap, size_t *len_out,
                            const skycrate__presign_creds *creds, const char *region, int64_t time,
                            int64_t expires, const skycrate__presign_explain *explain);
 
-/* Checks of the inputs every presign shares: 0 or SKYCRATE_EINVAL with a message. */
-int skycrate__presign_check_bucket(const char *bucket);
+/* Checks of the inputs every presign shares: 0 or SKYCRATE_EINVAL with a message (the bucket:
+ * skycrate__bucket_name_usable()). */
 int skycrate__presign_check_key(const char *key);
 
 /* A target that did not fit the per-thread cache: its buffers, disposed with the plan. */

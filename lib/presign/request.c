@@ -10,10 +10,10 @@
 #include "core/syntax.h"
 #include "core/utf8.h"
 #include "presign/presign.h"
+#include "s3/bucket_name.h"
 #include "sigv4/sigv4.h"
 
 #define MAX_KEY 1024
-#define MAX_BUCKET 255
 #define MAX_ITEMS 64
 #define MAX_PART 10000
 
@@ -61,24 +61,6 @@ static bool in_list(const char *name, const char *const *list, size_t n)
         if (same_name(name, list[i]))
             return true;
     return false;
-}
-
-int skycrate__presign_check_bucket(const char *bucket)
-{
-    size_t n = bucket ? strlen(bucket) : 0;
-    if (n < 3 || n > MAX_BUCKET)
-        return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "presign: the bucket name must have 3 to %d "
-                                   "characters",
-                                   MAX_BUCKET);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)bucket[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == '_'))
-            return skycrate__error_set(SKYCRATE_EINVAL,
-                                       "presign: invalid character in bucket name '%s'", bucket);
-    }
-    return 0;
 }
 
 int skycrate__presign_check_key(const char *key)
@@ -201,8 +183,7 @@ int skycrate_presign_request_new(skycrate_presign_request **out, const char *met
     if (m == NULL)
         return skycrate__error_set(SKYCRATE_EINVAL,
                                    "presign: the method must be GET, PUT, HEAD or DELETE");
-    if ((error = skycrate__presign_check_bucket(bucket)) < 0 ||
-        (error = check_request_key(key)) < 0)
+    if ((error = skycrate__bucket_name_usable(bucket)) < 0 || (error = check_request_key(key)) < 0)
         return error;
     if ((r = skycrate__calloc(1, sizeof(*r))) == NULL)
         return skycrate__error_nomem();
@@ -255,7 +236,7 @@ void skycrate_presign_request_free(skycrate_presign_request *r)
 int skycrate_presign_request_set_bucket(skycrate_presign_request *r, const char *bucket)
 {
     SKYCRATE_ASSERT_HANDLE(r, SKYCRATE_MAGIC_PRESIGN_REQUEST);
-    int error = skycrate__presign_check_bucket(bucket);
+    int error = skycrate__bucket_name_usable(bucket);
     if (error < 0)
         return error;
     char *b = skycrate__strdup(bucket);

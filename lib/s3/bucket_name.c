@@ -94,3 +94,21 @@ int skycrate__bucket_name_check(const char *name)
         return skycrate__error_set(SKYCRATE_EINVAL, "invalid bucket name: %s", problem);
     return skycrate__error_set(SKYCRATE_EINVAL, "invalid bucket name \"%.80s\": %s", name, problem);
 }
+
+int skycrate__bucket_name_usable(const char *name)
+{
+    size_t n = name ? strnlen(name, SKYCRATE__BUCKET_NAME_USABLE_MAX + 1) : 0;
+    if (n < 3 || n > SKYCRATE__BUCKET_NAME_USABLE_MAX)
+        return skycrate__error_set(SKYCRATE_EINVAL, "the bucket name must have 3 to %d characters",
+                                   SKYCRATE__BUCKET_NAME_USABLE_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_'))
+            return skycrate__error_set(SKYCRATE_EINVAL,
+                                       "the bucket name \"%.80s\" has a character other than "
+                                       "letters, digits, '.', '-' and '_'",
+                                       name);
+    }
+    return 0;
+}

@@ -20,6 +20,17 @@ bool skycrate__bucket_name_valid(const char *name);
 /* Like skycrate__bucket_name_valid(), as 0 or SKYCRATE_EINVAL with a message saying why. */
 int skycrate__bucket_name_check(const char *name);
 
+/* The longest name of an existing bucket a request may address (legacy us-east-1 buckets). */
+#define SKYCRATE__BUCKET_NAME_USABLE_MAX 255
+
+/*
+ * Whether a request may address a bucket of this name: 3 to 255 of A-Z a-z 0-9 . - _ (the
+ * names S3 ever allowed, legacy us-east-1 ones included, as botocore accepts them). Nothing
+ * else may go into a host name or the first path segment: a '/' would address another bucket.
+ * Returns 0 or SKYCRATE_EINVAL. New buckets must pass skycrate__bucket_name_check() as well.
+ */
+int skycrate__bucket_name_usable(const char *name);
+
 /* The reserved prefix `s` starts with (xn--, sthree-, amzn-s3-demo-), or NULL. */
 const char *skycrate__bucket_reserved_prefix(const char *s);
 

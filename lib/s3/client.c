@@ -12,6 +12,7 @@
 #include "core/syntax.h"
 #include "core/time.h"
 #include "creds/creds.h"
+#include "creds/net.h"
 #include "creds/profile.h"
 #include "http/http.h"
 #include "skycrate/version.h"
@@ -243,6 +244,7 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     pthread_mutex_init(&c->lock, NULL);
     skycrate__response_record_init(&c->last);
     c->addressing = cfg->addressing;
+    c->allow_http = cfg->allow_http;
     c->endpoint_flags = cfg->endpoint_flags_set ? cfg->endpoint_flags : endpoint_flags_from_env();
     c->connect_timeout_ms = cfg->connect_timeout_ms;
     c->request_timeout_ms = cfg->request_timeout_ms;
@@ -278,9 +280,13 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
         if ((error = skycrate__endpoint_parse(&c->endpoint, endpoint)) < 0)
             goto done;
         c->has_endpoint = true;
-        if (!c->endpoint.https && !cfg->allow_http) {
+        if (!c->endpoint.https &&
+            !skycrate__plain_http_allowed(c->endpoint.host, strlen(c->endpoint.host),
+                                          cfg->allow_http)) {
             error = skycrate__error_set(SKYCRATE_EINVAL,
-                                        "endpoint '%s' is plain http: allow it with "
+                                        "endpoint '%s' is plain http to a host that is not "
+                                        "loopback (credentials and data would travel in the "
+                                        "clear): allow it with "
                                         "skycrate_client_config_set_allow_http()",
                                         endpoint);
             goto done;
@@ -300,8 +306,8 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     } else {
         /* The default chain's STS, container and IMDS requests trust the same CAs. */
         skycrate__curl_options creds_opts = {cfg->ca_file, cfg->ca_path, c->user_agent, 1};
-        if ((error = skycrate__credentials_provider_default_ex(&c->provider, NULL, &creds_opts)) <
-            0)
+        if ((error = skycrate__credentials_provider_default_ex(&c->provider, NULL, &creds_opts,
+                                                               cfg->allow_http)) < 0)
             goto done;
     }
 

@@ -51,6 +51,7 @@ struct skycrate_client {
     char *region;
     bool has_endpoint;
     skycrate__endpoint endpoint;
+    bool allow_http; /* plain http to hosts that are not loopback (set_allow_http) */
     skycrate_addressing addressing;
     uint32_t endpoint_flags;
     uint32_t connect_timeout_ms, request_timeout_ms;

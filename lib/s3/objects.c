@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/common.h"
+#include "core/utf8.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
 #include "s3/request.h"
@@ -104,6 +105,8 @@ int skycrate__s3_check_target(skycrate_client *client, const char *bucket, const
     if (n == 0 || n > MAX_KEY_LENGTH)
         return skycrate__error_set(SKYCRATE_EINVAL, "object keys are 1..%d bytes, not %zu",
                                    MAX_KEY_LENGTH, n);
+    if (!skycrate__utf8_valid(key, n))
+        return skycrate__error_set(SKYCRATE_EINVAL, "an object key must be valid UTF-8");
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "core/syntax.h"
 #include "core/time.h"
 #include "crypto/crypto.h"
+#include "s3/bucket_name.h"
 #include "s3/errors.h"
 #include "sigv4/sigv4.h"
 #include "xml/s3.h"
@@ -63,6 +64,34 @@ static void attempt_dispose(attempt_state *a)
     skycrate__buf_dispose(&a->url);
 }
 
+/* Where the request goes: the bucket's region (learnt from redirects) and its target. */
+static int resolve(attempt_state *a, skycrate_client *client, const skycrate__s3_request *req)
+{
+    int error;
+    /* Whoever named the bucket (a caller, a record, a listing), nothing else may go into a host
+     * name or the first path segment. */
+    if ((req->bucket && (error = skycrate__bucket_name_usable(req->bucket)) < 0) ||
+        (error = skycrate__client_region_for(client, &a->region, req->bucket)) < 0)
+        return error;
+    return skycrate__target_resolve(&a->target, client->has_endpoint ? &client->endpoint : NULL,
+                                    skycrate__buf_cstr(&a->region), client->addressing,
+                                    client->endpoint_flags, req->bucket, req->key);
+}
+
+/* The URL: the target's base, the encoded path and the canonical query. */
+static int build_url(attempt_state *a)
+{
+    int error;
+    if ((error = skycrate__buf_puts(&a->url, skycrate__buf_cstr(&a->target.base))) < 0 ||
+        (error = skycrate__buf_puts(&a->url, skycrate__buf_cstr(&a->sig.encoded_path))) < 0)
+        return error;
+    if (a->sig.query_string.len && ((error = skycrate__buf_putc(&a->url, '?')) < 0 ||
+                                    (error = skycrate__buf_put(&a->url, a->sig.query_string.ptr,
+                                                               a->sig.query_string.len)) < 0))
+        return error;
+    return 0;
+}
+
 /* Resolves the target and signs; fills a->headers (caller's + x-amz-* + Authorization). */
 static int prepare(attempt_state *a, skycrate_client *client, const skycrate__s3_request *req,
                    const skycrate_credentials *creds, const char *payload_hash)
@@ -70,11 +99,7 @@ static int prepare(attempt_state *a, skycrate_client *client, const skycrate__s3
     int error;
     attempt_dispose(a);
     memset(a, 0, sizeof(*a));
-    if ((error = skycrate__client_region_for(client, &a->region, req->bucket)) < 0 ||
-        (error =
-             skycrate__target_resolve(&a->target, client->has_endpoint ? &client->endpoint : NULL,
-                                      skycrate__buf_cstr(&a->region), client->addressing,
-                                      client->endpoint_flags, req->bucket, req->key)) < 0)
+    if ((error = resolve(a, client, req)) < 0)
         return error;
     if (req->header_count > MAX_SIGNED_HEADERS - 3)
         return skycrate__error_set(SKYCRATE_EINVAL, "too many request headers (%zu)",
@@ -110,13 +135,7 @@ static int prepare(attempt_state *a, skycrate_client *client, const skycrate__s3
         return error;
     a->headers[a->header_count++] =
         (skycrate__kv){"Authorization", skycrate__buf_cstr(&a->sig.authorization)};
-
-    if ((error = skycrate__buf_puts(&a->url, skycrate__buf_cstr(&a->target.base))) < 0 ||
-        (error = skycrate__buf_puts(&a->url, skycrate__buf_cstr(&a->sig.encoded_path))) < 0)
-        return error;
-    if (a->sig.query_string.len && ((error = skycrate__buf_putc(&a->url, '?')) < 0 ||
-                                    (error = skycrate__buf_put(&a->url, a->sig.query_string.ptr,
-                                                               a->sig.query_string.len)) < 0))
+    if ((error = build_url(a)) < 0)
         return error;
     if (skycrate__log_enabled(SKYCRATE_LOG_LEVEL_TRACE))
         skycrate__log(SKYCRATE_LOG_LEVEL_TRACE, "canonical request:\n%s\nstring to sign:\n%s",

@@ -1,10 +1,15 @@
 /*
- * The JSON-file user store: {"version": 1, "users": {"<id>": {record}, ...}}.
+ * The JSON-file user store: {"version": 1, "users": {"<id>": {record}, ...}} (stream.h).
  *
- * Reads open the file and parse it (rename makes every version complete, so no lock). Writes
- * take an exclusive flock(2) on "<path>.lock" (a sidecar: the data file itself is replaced by
- * rename, so a lock on it would protect nothing), read and check the file, apply the change,
- * write "<path>.tmp", fsync it, rename it over the file and fsync the directory. flock locks
+ * The path is resolved once, when the store is made: a symbolic link is followed to its file
+ * (one that points nowhere is refused), and the directory to its real place, so that the reads,
+ * the rename that replaces the file, and the lock all concern one file, whichever name it was
+ * given by. Anything but a regular file is refused without waiting for it (a FIFO would block
+ * a read forever). Reads open the file and stream through it for one record (rename makes every
+ * version complete, so no lock). Writes take an exclusive flock(2) on "<path>.lock" (a sidecar:
+ * the data file itself is replaced by rename, so a lock on it would protect nothing), stream the
+ * file into "<path>.tmp" with the change made, fsync it, rename it over the file and fsync the
+ * directory: the cost of a write is bounded by the largest record, not by the file. flock locks
  * belong to an open file description, and each write opens the lock file anew, so threads of
  * one process exclude each other as processes do. A crash leaves either the old or the new
  * file, and at worst a stale "<path>.tmp" that the next write replaces.
@@ -12,6 +17,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -20,9 +27,8 @@
 #include "core/common.h"
 #include "core/time.h"
 #include "store/store.h"
-#include "errors.h"
+#include "store/stream.h"
 
-#define FILE_FORMAT_VERSION 1
 #define DEFAULT_LOCK_TIMEOUT_MS 10000u
 
 int (*skycrate__file_store_test_hook)(const char *stage);
@@ -38,134 +44,33 @@ static int io_error(const char *what, const char *path, int err)
                                strerror(err));
 }
 
-/* The parsed file. `root` is NULL when the file does not exist yet. */
-typedef struct document {
-    json_t *root;
-    json_t *users; /* borrowed from root */
-    mode_t mode;   /* the file's permission bits, 0600 for a new file */
-} document;
-
-static void document_dispose(document *doc)
+/* Opens the users file to read it: *fd_out -1 when there is none (an empty store). Anything
+ * but a regular file is refused at once: the open does not wait (O_NONBLOCK), fstat decides.
+ * `mode_out` (optional) gets its permission bits, 0600 for a file yet to be made. */
+static int open_users(int *fd_out, mode_t *mode_out, const char *path)
 {
-    json_decref(doc->root);
-    doc->root = doc->users = NULL;
-}
-
-static int read_all(skycrate__buf *out, int fd, const char *path)
-{
-    for (;;) {
-        if (skycrate__buf_grow(out, 4096) < 0)
-            return SKYCRATE_ENOMEM;
-        ssize_t n = read(fd, out->ptr + out->len, out->cap - out->len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return io_error("read", path, errno);
-        if (n == 0)
-            return 0;
-        out->len += (size_t)n;
-        out->ptr[out->len] = '\0';
-    }
-}
-
-/* Checks the shape; the messages never quote records. */
-static int document_check(document *doc, const char *path)
-{
-    json_t *version = json_object_get(doc->root, "version");
-    json_t *users = json_object_get(doc->root, "users");
-    if (!json_is_object(doc->root) || !json_is_integer(version) || !json_is_object(users))
-        return skycrate__error_set(SKYCRATE_EPARSE,
-                                   "user store: %s is not a libskycrate users file (it needs "
-                                   "\"version\": 1 and a \"users\" object); it is left untouched",
-                                   path);
-    if (json_integer_value(version) != FILE_FORMAT_VERSION)
-        return skycrate__error_set(SKYCRATE_EPARSE,
-                                   "user store: %s has format version %lld, this library reads "
-                                   "version %d; it is left untouched",
-                                   path, (long long)json_integer_value(version),
-                                   FILE_FORMAT_VERSION);
-    const char *id;
-    json_t *record;
-    json_object_foreach(users, id, record)
-    {
-        if (!json_is_object(record))
-            return skycrate__error_set(SKYCRATE_EPARSE,
-                                       "user store: %s holds a user record that is not a JSON "
-                                       "object; it is left untouched",
-                                       path);
-    }
-    doc->users = users;
-    return 0;
-}
-
-static int document_load(document *doc, const char *path)
-{
-    skycrate__buf text = SKYCRATE_BUF_INIT;
-    int error = 0;
-    int fd = -1;
-    doc->root = doc->users = NULL;
-    doc->mode = S_IRUSR | S_IWUSR;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT)
-        goto done; /* a missing file is an empty store */
-    if (fd < 0) {
-        error = io_error("open", path, errno);
-        goto done;
-    }
+    *fd_out = -1;
+    if (mode_out)
+        *mode_out = S_IRUSR | S_IWUSR;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : io_error("open", path, errno);
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        error = io_error("stat", path, errno);
-        goto done;
+        int err = errno;
+        close(fd);
+        return io_error("stat", path, err);
     }
     if (!S_ISREG(st.st_mode)) {
-        error = skycrate__error_set(SKYCRATE_EIO, "user store: %s is not a regular file", path);
-        goto done;
-    }
-    doc->mode = st.st_mode & 0777;
-    if ((error = read_all(&text, fd, path)) < 0)
-        goto done;
-
-    json_error_t jerr;
-    doc->root = json_loadb(text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc->root) {
-        error = skycrate__error_from_json(SKYCRATE_EPARSE, &jerr, true,
-                                          "user store: %s is corrupt (left untouched)", path);
-        goto done;
-    }
-    error = document_check(doc, path);
-done:
-    if (fd >= 0)
         close(fd);
-    skycrate__buf_dispose(&text);
-    if (error < 0)
-        document_dispose(doc);
-    return error;
-}
-
-/* Makes sure there is a document to change: a new one when the file does not exist. */
-static int document_ensure(document *doc)
-{
-    if (doc->root)
-        return 0;
-    doc->root = json_pack("{s:i, s:{}}", "version", FILE_FORMAT_VERSION, "users");
-    if (!doc->root)
-        return skycrate__error_nomem();
-    doc->users = json_object_get(doc->root, "users");
-    return 0;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
+        return skycrate__error_set(SKYCRATE_EIO,
+                                   "user store: %s is not a regular file (a directory, a FIFO or "
+                                   "a device cannot hold users)",
+                                   path);
     }
+    if (mode_out)
+        *mode_out = st.st_mode & 0777;
+    *fd_out = fd;
     return 0;
 }
 
@@ -183,33 +88,25 @@ static int fsync_dir(const char *dir)
     return 0;
 }
 
-/* Serialises the document and replaces the file with it; the rename is the commit point. */
-static int document_save(const file_store *fs, const document *doc)
+/* Writes the file with the change made into the temporary file, then renames it over the
+ * file (the commit point) and syncs the directory. `in` is the current file (-1: none). */
+static int save(const file_store *fs, int in, mode_t mode, const skycrate__users_change *change)
 {
-    skycrate__buf text = SKYCRATE_BUF_INIT;
     int error = 0;
-    int fd = -1;
-    bool tmp_created = false;
-
-    const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER;
-    if ((error = skycrate__json_dump(&text, doc->root, flags)) < 0 ||
-        (error = skycrate__buf_putc(&text, '\n')) < 0)
-        goto done;
-
     /* Only writers holding the lock touch the temporary file: a leftover one is stale. */
-    if (unlink(fs->tmp_path) != 0 && errno != ENOENT) {
-        error = io_error("remove", fs->tmp_path, errno);
-        goto done;
-    }
-    fd =
+    if (unlink(fs->tmp_path) != 0 && errno != ENOENT)
+        return io_error("remove", fs->tmp_path, errno);
+    int fd =
         open(fs->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
-    if (fd < 0) {
-        error = io_error("create", fs->tmp_path, errno);
+    if (fd < 0)
+        return io_error("create", fs->tmp_path, errno);
+    if (mode != (S_IRUSR | S_IWUSR) && fchmod(fd, mode) != 0) {
+        error = io_error("write", fs->tmp_path, errno);
         goto done;
     }
-    tmp_created = true;
-    if ((doc->mode != (S_IRUSR | S_IWUSR) && fchmod(fd, doc->mode) != 0) ||
-        write_all(fd, text.ptr, text.len) != 0 || fsync(fd) != 0) {
+    if ((error = skycrate__users_rewrite(in, fs->path, fd, fs->tmp_path, change)) < 0)
+        goto done;
+    if (fsync(fd) != 0) {
         error = io_error("write", fs->tmp_path, errno);
         goto done;
     }
@@ -227,15 +124,12 @@ static int document_save(const file_store *fs, const document *doc)
         error = io_error("rename over", fs->path, errno);
         goto done;
     }
-    tmp_created = false;
     /* Committed. A failing directory sync is still reported: durability is not certain. */
-    error = fsync_dir(fs->dir_path);
+    return fsync_dir(fs->dir_path);
 done:
     if (fd >= 0)
         close(fd);
-    if (tmp_created)
-        unlink(fs->tmp_path);
-    skycrate__buf_dispose(&text);
+    unlink(fs->tmp_path);
     return error;
 }
 
@@ -243,9 +137,18 @@ done:
  * timeout. Returns the descriptor (>= 0; closing it releases the lock) or a negative code. */
 static int lock_acquire(const file_store *fs)
 {
-    int fd = open(fs->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, S_IRUSR | S_IWUSR);
+    int fd = open(fs->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                  S_IRUSR | S_IWUSR);
     if (fd < 0)
         return io_error("open lock file", fs->lock_path, errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return skycrate__error_set(SKYCRATE_EIO,
+                                   "user store: the lock file %s is not a regular "
+                                   "file",
+                                   fs->lock_path);
+    }
     int64_t deadline = skycrate__monotonic_ms() + fs->lock_timeout_ms;
     uint32_t pause = 1;
     for (;;) {
@@ -278,59 +181,38 @@ static void lock_release(int fd)
         close(fd); /* releases the flock */
 }
 
-/* Compares the stored record with the expected text (as JSON values). */
-static int check_expected(json_t *current, const char *expected_json, bool for_remove)
-{
-    json_t *expected = NULL;
-    int error = 0;
-    if (!expected_json) {
-        if (current && !for_remove)
-            error =
-                skycrate__error_set(SKYCRATE_ECONFLICT, "user store: the record exists already");
-        return error;
-    }
-    error = skycrate__record_parse(&expected, expected_json, strlen(expected_json), SKYCRATE_EINVAL,
-                                   "the expected record");
-    if (error == 0 && !current)
-        error = for_remove
-                    ? 0
-                    : skycrate__error_set(SKYCRATE_ECONFLICT, "user store: the record was removed");
-    else if (error == 0 && !json_equal(current, expected))
-        error = skycrate__error_set(SKYCRATE_ECONFLICT,
-                                    "user store: the record changed since it was read");
-    json_decref(expected);
-    return error;
-}
-
 static int file_get(skycrate_user_store_value *out, const char *user_id, uint32_t flags,
                     void *user_data)
 {
     const file_store *fs = user_data;
-    document doc;
     char *text = NULL;
+    int fd = -1;
     (void)flags;
     SKYCRATE_ASSERT_ARG(out && fs);
     int error = skycrate__user_id_check(user_id);
-    if (error < 0 || (error = document_load(&doc, fs->path)) < 0)
-        return error;
-    json_t *record = doc.users ? json_object_get(doc.users, user_id) : NULL;
-    if (!record)
+    if (error == 0)
+        error = open_users(&fd, NULL, fs->path);
+    if (error == 0 && fd >= 0)
+        error = skycrate__users_read(&text, fd, fs->path, user_id);
+    if (error == 0 && !text)
         error = skycrate__error_set(SKYCRATE_ENOTFOUND, "user store: no record for user '%.64s'",
                                     user_id);
-    else if ((error = skycrate__record_dump(&text, record)) == 0)
+    if (error == 0)
         error = skycrate_user_store_value_set(out, text, strlen(text));
+    if (fd >= 0)
+        close(fd);
     skycrate__free(text);
-    document_dispose(&doc);
     return error;
 }
 
-/* The common write path: lock, load, compare, change, save, unlock. `record` NULL removes. */
+/* The common write path: lock, stream the file with the change into a new one, rename,
+ * unlock. `json` NULL removes. */
 static int file_change(const file_store *fs, const char *user_id, const char *json,
                        const char *expected_json)
 {
     json_t *record = NULL;
-    document doc = {NULL, NULL, 0};
-    int lock = -1;
+    int lock = -1, in = -1;
+    mode_t mode = 0;
     int error = skycrate__user_id_check(user_id);
     if (error < 0)
         return error;
@@ -341,27 +223,19 @@ static int file_change(const file_store *fs, const char *user_id, const char *js
         error = lock;
         goto done;
     }
-    if ((error = document_load(&doc, fs->path)) < 0)
+    if ((error = open_users(&in, &mode, fs->path)) < 0)
         goto done;
-    json_t *current = doc.users ? json_object_get(doc.users, user_id) : NULL;
-    if (!json && !current) {
+    if (in < 0 && !json) {
         error = skycrate__error_set(SKYCRATE_ENOTFOUND, "user store: no record for user '%.64s'",
                                     user_id);
         goto done;
     }
-    if ((error = check_expected(current, expected_json, json == NULL)) < 0)
-        goto done;
-    if ((error = document_ensure(&doc)) < 0)
-        goto done;
-    if (json ? json_object_set(doc.users, user_id, record) != 0
-             : json_object_del(doc.users, user_id) != 0) {
-        error = skycrate__error_nomem();
-        goto done;
-    }
-    error = document_save(fs, &doc);
+    skycrate__users_change change = {user_id, record, expected_json};
+    error = save(fs, in, mode, &change);
 done:
+    if (in >= 0)
+        close(in);
     lock_release(lock);
-    document_dispose(&doc);
     json_decref(record);
     return error;
 }
@@ -404,11 +278,55 @@ static char *concat(const char *a, const char *b)
     return skycrate__buf_detach(&buf);
 }
 
+/* The file's one real path: a symbolic link followed to its file, the directory resolved, so
+ * that every name of one file gives one path (and one lock). A link to nothing is refused: the
+ * first write would replace the link with a file of its own. */
+static int resolve(char **out, const char *path)
+{
+    char real[PATH_MAX];
+    *out = NULL;
+    if (realpath(path, real))
+        return (*out = skycrate__strdup(real)) ? 0 : skycrate__error_nomem();
+    if (errno != ENOENT)
+        return io_error("resolve", path, errno);
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return skycrate__error_set(SKYCRATE_EIO,
+                                   "user store: %s is a symbolic link to a file that does not "
+                                   "exist; refused (the first write would replace the link)",
+                                   path);
+    const char *slash = strrchr(path, '/');
+    skycrate__buf dir = SKYCRATE_BUF_INIT;
+    int error = !slash ? skycrate__buf_puts(&dir, ".")
+                       : skycrate__buf_put(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+    if (error == 0 && !realpath(skycrate__buf_cstr(&dir), real))
+        error = io_error("resolve the directory of", path, errno);
+    skycrate__buf_dispose(&dir);
+    if (error < 0)
+        return error;
+    *out = concat(real, real[1] ? "/" : "");
+    char *full = *out ? concat(*out, slash ? slash + 1 : path) : NULL;
+    skycrate__free(*out);
+    *out = full;
+    return full ? 0 : skycrate__error_nomem();
+}
+
+/* The file holds a users document (or is not there): checked once, when the store is made. */
+static int check_file(const char *path)
+{
+    int fd = -1;
+    int error = open_users(&fd, NULL, path);
+    if (error == 0 && fd >= 0)
+        error = skycrate__users_check(fd, path);
+    if (fd >= 0)
+        close(fd);
+    return error;
+}
+
 int skycrate_user_store_new_file(skycrate_user_store **out, const char *path,
                                  uint32_t lock_timeout_ms)
 {
     file_store *fs = NULL;
-    document doc = {NULL, NULL, 0};
     int error = 0;
     SKYCRATE_ASSERT_ARG(out);
     *out = NULL;
@@ -422,18 +340,18 @@ int skycrate_user_store_new_file(skycrate_user_store **out, const char *path,
     if (!fs)
         return skycrate__error_nomem();
     fs->lock_timeout_ms = lock_timeout_ms ? lock_timeout_ms : DEFAULT_LOCK_TIMEOUT_MS;
-    const char *slash = strrchr(path, '/');
-    fs->path = skycrate__strdup(path);
-    fs->lock_path = concat(path, ".lock");
-    fs->tmp_path = concat(path, ".tmp");
-    fs->dir_path = !slash          ? skycrate__strdup(".")
-                   : slash == path ? skycrate__strdup("/")
-                                   : skycrate__strndup(path, (size_t)(slash - path));
-    if (!fs->path || !fs->lock_path || !fs->tmp_path || !fs->dir_path) {
+    if ((error = resolve(&fs->path, path)) < 0)
+        goto done;
+    const char *slash = strrchr(fs->path, '/'); /* an absolute path now */
+    fs->lock_path = concat(fs->path, ".lock");
+    fs->tmp_path = concat(fs->path, ".tmp");
+    fs->dir_path = slash == fs->path ? skycrate__strdup("/")
+                                     : skycrate__strndup(fs->path, (size_t)(slash - fs->path));
+    if (!fs->lock_path || !fs->tmp_path || !fs->dir_path) {
         error = skycrate__error_nomem();
         goto done;
     }
-    if ((error = document_load(&doc, fs->path)) < 0)
+    if ((error = check_file(fs->path)) < 0)
         goto done;
 
     skycrate_user_store_callbacks cb;
@@ -448,7 +366,6 @@ int skycrate_user_store_new_file(skycrate_user_store **out, const char *path,
     if ((error = skycrate_user_store_new(out, &cb)) == 0)
         fs = NULL; /* the store owns it now */
 done:
-    document_dispose(&doc);
     file_store_free(fs);
     return error;
 }

@@ -330,6 +330,60 @@ START_TEST(test_transport_lanes)
 }
 END_TEST
 
+/* Nothing arrives on fd within `ms`. */
+static void assert_quiet(int fd, int ms)
+{
+    struct pollfd pfd = {fd, POLLIN, 0};
+    ck_assert_int_eq(poll(&pfd, 1, ms), 0);
+}
+
+/* A hold stops its request before the server, or its answer before the client, until it is
+ * released; the other requests pass. */
+START_TEST(test_holds_stop_a_request_where_told)
+{
+    int port;
+    int lfd = listen_any(&port);
+    delayproxy *p = delayproxy_start("127.0.0.1", port, 0);
+    ck_assert_ptr_nonnull(p);
+    int fd = connect_to(delayproxy_port(p));
+    int up = accept(lfd, NULL, NULL);
+    ck_assert_int_ge(up, 0);
+    char buf[64];
+    static const char a[] = "GET /a HTTP/1.1\r\n\r\n", b[] = "PUT /b HTTP/1.1\r\n\r\n",
+                      c[] = "DELETE /c HTTP/1.1\r\n\r\n",
+                      ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+
+    delayproxy_hold(p, 1, DELAYPROXY_HOLD_REQUEST);
+    ck_assert(!delayproxy_wait_held(p, 50)); /* not there yet */
+    send_str(fd, a);
+    recv_n(up, buf, strlen(a)); /* request 0 passes */
+    send_str(up, ok);
+    ck_assert_int_eq(read_response(fd), 200);
+    send_str(fd, b);
+    ck_assert(delayproxy_wait_held(p, 5000));
+    assert_quiet(up, 200); /* the server does not see request 1 */
+    delayproxy_release(p);
+    recv_n(up, buf, strlen(b));
+    ck_assert_int_eq(memcmp(buf, b, strlen(b)), 0);
+    send_str(up, ok);
+    ck_assert_int_eq(read_response(fd), 200);
+
+    delayproxy_hold(p, 2, DELAYPROXY_HOLD_ANSWER);
+    send_str(fd, c);
+    recv_n(up, buf, strlen(c)); /* the server has request 2 */
+    send_str(up, ok);
+    ck_assert(delayproxy_wait_held(p, 5000));
+    assert_quiet(fd, 200); /* its answer waits */
+    delayproxy_release(p);
+    ck_assert_int_eq(read_response(fd), 200);
+    ck_assert_uint_eq(delayproxy_request_count(p), 3);
+    close(fd);
+    close(up);
+    close(lfd);
+    delayproxy_stop(p);
+}
+END_TEST
+
 START_TEST(test_bad_upstream)
 {
     ck_assert_ptr_null(delayproxy_start("localhost", 80, 0));
@@ -349,6 +403,7 @@ static Suite *delayproxy_suite(void)
     tcase_add_test(tc, test_counts_requests_in_a_stream);
     tcase_add_test(tc, test_transport_lanes);
     tcase_add_test(tc, test_bad_upstream);
+    tcase_add_test(tc, test_holds_stop_a_request_where_told);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/time.h"
+#include "mocktransport.h"
 #include "skycrate.h"
 #include "testalloc.h"
 #include "testutil.h"
@@ -624,6 +625,58 @@ START_TEST(bad_input_is_refused)
 }
 END_TEST
 
+/* A client of the mock transport on an https endpoint; plain http elsewhere when allowed. */
+static skycrate_client *mock_client(mock_transport *m, int allow_http)
+{
+    skycrate_credentials *creds = NULL;
+    skycrate_credentials_provider *provider = NULL;
+    ck_assert_sky_ok(skycrate_credentials_new(&creds, AKID, SECRET, NULL, 0));
+    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&provider, creds));
+    skycrate_credentials_unref(creds);
+    skycrate_client_config *cfg = NULL;
+    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
+    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, "us-east-1"));
+    ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, "https://s3.example.com"));
+    ck_assert_sky_ok(skycrate_client_config_set_allow_http(cfg, allow_http));
+    ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, provider));
+    skycrate_credentials_provider_unref(provider);
+    skycrate_http_transport *t = mock_transport_new(m);
+    ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, t));
+    skycrate_http_transport_unref(t);
+    skycrate_client *c = NULL;
+    ck_assert_sky_ok(skycrate_client_new(&c, cfg));
+    skycrate_client_config_free(cfg);
+    return c;
+}
+
+START_TEST(replay_sends_plain_http_only_where_allowed)
+{
+    skycrate_presigned *c = contract("a.txt", NULL, 0);
+    const char *url = edit(skycrate_presigned_url(c), "http://127.0.0.1:7480", "http://192.0.2.1");
+    skycrate_doctor_case *dc = NULL;
+    ck_assert_sky_ok(skycrate_doctor_case_new(&dc));
+    ck_assert_sky_ok(skycrate_doctor_case_set_sent(dc, "PUT", url));
+    mock_transport *m = mock_new();
+    skycrate_client *refusing = mock_client(m, 0);
+    skycrate_diagnosis *d = NULL;
+    ck_assert_int_eq(skycrate_doctor_replay(&d, refusing, doctor, dc), SKYCRATE_EINVAL);
+    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "plain http"));
+    ck_assert_ptr_null(d);
+    ck_assert_uint_eq(mock_request_count(m), 0); /* nothing was sent */
+    /* Allowed: sent to that host (the mock's connection failure ends the replay). */
+    skycrate_client *allowing = mock_client(m, 1);
+    mock_push_error(m, SKYCRATE_ECONNECT);
+    ck_assert_int_eq(skycrate_doctor_replay(&d, allowing, doctor, dc), SKYCRATE_ECONNECT);
+    ck_assert_uint_eq(mock_request_count(m), 1);
+    ck_assert_ptr_nonnull(strstr(mock_request(m, 0)->url, "http://192.0.2.1/bucket/a.txt?"));
+    skycrate_client_free(allowing);
+    skycrate_client_free(refusing);
+    mock_free(m);
+    skycrate_doctor_case_free(dc);
+    skycrate_presigned_free(c);
+}
+END_TEST
+
 START_TEST(allocation_failures)
 {
     teardown();
@@ -703,6 +756,7 @@ static Suite *doctor_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, contract_json_is_read);
     tcase_add_test(tc, bad_input_is_refused);
+    tcase_add_test(tc, replay_sends_plain_http_only_where_allowed);
     tcase_add_test(tc, allocation_failures);
     suite_add_tcase(s, tc);
     return s;

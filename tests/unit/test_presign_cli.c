@@ -154,6 +154,8 @@ START_TEST(cli_matches_botocore)
     if (jstr(cfg, "endpoint")) {
         ARG("--endpoint");
         ARG("%s", jstr(cfg, "endpoint"));
+        if (!strncmp(jstr(cfg, "endpoint"), "http:", 5))
+            ARG("--allow-http"); /* plain http elsewhere than loopback: the caller's choice */
     }
     ARG("--addressing");
     ARG("%s", jstr(cfg, "addressing"));

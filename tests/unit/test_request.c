@@ -535,14 +535,27 @@ START_TEST(configuration_is_checked)
     /* A handle of another kind is refused, not taken for a transport. */
     ck_assert_int_eq(skycrate_client_config_set_transport(cfg, (skycrate_http_transport *)cfg),
                      SKYCRATE_EINVAL);
-    ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, "http://127.0.0.1:9"));
+    /* Plain http: to a loopback host as it is, elsewhere only when allowed. */
     skycrate_http_transport *t = mock_transport_new(mock);
     ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, t));
     skycrate_http_transport_unref(t);
     skycrate_client *c = (skycrate_client *)1;
-    ck_assert_int_eq(skycrate_client_new(&c, cfg), SKYCRATE_EINVAL);
-    ck_assert_ptr_null(c);
-    ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "allow_http"));
+    static const char *const loopback[] = {"http://127.0.0.1:9", "http://127.1.2.3",
+                                           "http://localhost:9/p", "http://[::1]:9"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(loopback); i++) {
+        ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, loopback[i]));
+        ck_assert_sky_ok(skycrate_client_new(&c, cfg));
+        skycrate_client_free(c);
+    }
+    static const char *const elsewhere[] = {"http://127.0.0.1.example.com:9", "http://10.0.0.1",
+                                            "http://localhost.example.com", "http://[::2]:9"};
+    for (size_t i = 0; i < SKYCRATE_ARRAY_SIZE(elsewhere); i++) {
+        c = (skycrate_client *)1;
+        ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, elsewhere[i]));
+        ck_assert_int_eq(skycrate_client_new(&c, cfg), SKYCRATE_EINVAL);
+        ck_assert_ptr_null(c);
+        ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "allow_http"));
+    }
     ck_assert_sky_ok(skycrate_client_config_set_allow_http(cfg, 1));
     ck_assert_sky_ok(skycrate_client_new(&c, cfg));
     ck_assert_str_eq(skycrate_client_region(c), "us-east-1");

@@ -152,6 +152,43 @@ static const char *str(json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* Plain http would carry the source credentials (or the web identity token) and the session
+ * credentials in the clear: only to a loopback host, or where the client allows it. */
+START_TEST(plain_http_elsewhere_needs_the_clients_permission)
+{
+    setenv("AWS_ENDPOINT_URL_STS", "http://sts.example.com:8080", 1);
+    resolve_endpoint();
+    skycrate__sts_request role = role_request(), web = role_request();
+    web.source = NULL;
+    web.web_identity_token = JWT;
+    skycrate_credentials *got = NULL;
+    ck_assert_int_eq(skycrate__sts_assume_role(&got, http, &role), SKYCRATE_EINVAL);
+    ck_assert_message_has("the STS endpoint http://sts.example.com:8080 (from "
+                          "AWS_ENDPOINT_URL_STS) is plain http to a host that is not loopback");
+    ck_assert_int_eq(skycrate__sts_assume_role(&got, http, &web), SKYCRATE_EINVAL);
+    ck_assert_uint_eq(mock_request_count(mock), 0);
+    ck_assert_ptr_null(got);
+
+    skycrate__creds_http_set_allow_http(http, true);
+    mock_push_str(mock, 200, NULL, sts_ok);
+    mock_push_str(mock, 200, NULL, web_ok);
+    ck_assert_sky_ok(skycrate__sts_assume_role(&got, http, &role));
+    skycrate_credentials_unref(got);
+    ck_assert_sky_ok(skycrate__sts_assume_role(&got, http, &web));
+    skycrate_credentials_unref(got);
+    ck_assert_str_eq(mock_request(mock, 0)->url, "http://sts.example.com:8080/");
+    ck_assert_uint_eq(mock_request_count(mock), 2);
+
+    /* A loopback host needs no permission. */
+    skycrate__creds_http_set_allow_http(http, false);
+    setenv("AWS_ENDPOINT_URL_STS", "http://[::1]:8080", 1);
+    resolve_endpoint();
+    mock_push_str(mock, 200, NULL, sts_ok);
+    ck_assert_sky_ok(skycrate__sts_assume_role(&got, http, &role));
+    skycrate_credentials_unref(got);
+}
+END_TEST
+
 START_TEST(requests_match_botocore)
 {
     char path[1024];
@@ -472,6 +509,7 @@ static Suite *sts_suite(void)
     TCase *tc = tcase_create("endpoint");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, endpoint_is_regional_and_configurable);
+    tcase_add_test(tc, plain_http_elsewhere_needs_the_clients_permission);
     suite_add_tcase(s, tc);
     tc = tcase_create("requests");
     tcase_add_checked_fixture(tc, setup, teardown);

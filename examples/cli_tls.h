@@ -1,0 +1,58 @@
+/*
+ * What the command-line programs share about TLS and plain http: --ca-file, --ca-path and
+ * --allow-http, and the CA bundle of the environment when no option names one.
+ *
+ * Certificates are always verified. The CA bundle is --ca-file, else AWS_CA_BUNDLE (as the
+ * AWS CLI), else CURL_CA_BUNDLE (as curl), else SSL_CERT_FILE (as OpenSSL); the directory is
+ * --ca-path, else SSL_CERT_DIR; none: the system's. Plain http goes to a loopback host only,
+ * unless --allow-http says otherwise (the library's rule: skycrate_client_config_set_allow_http()).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SKYCRATE_EXAMPLES_CLI_TLS_H
+#define SKYCRATE_EXAMPLES_CLI_TLS_H
+
+#include <getopt.h>
+
+#include <skycrate.h>
+
+typedef struct cli_tls {
+    const char *ca_file, *ca_path;
+    int allow_http;
+} cli_tls;
+
+/* getopt_long values of the options, above any a program uses for its own. */
+enum { CLI_TLS_CA_FILE = 0x1001, CLI_TLS_CA_PATH, CLI_TLS_ALLOW_HTTP };
+
+/* The entries for a program's `struct option` table. */
+#define CLI_TLS_OPTIONS                                                                            \
+    {"ca-file", required_argument, NULL, CLI_TLS_CA_FILE},                                         \
+        {"ca-path", required_argument, NULL, CLI_TLS_CA_PATH},                                     \
+    {                                                                                              \
+        "allow-http", no_argument, NULL, CLI_TLS_ALLOW_HTTP                                        \
+    }
+
+/* The lines of --help about them. */
+#define CLI_TLS_HELP                                                                               \
+    "  --ca-file FILE     trust the CA certificates of this PEM bundle (default: AWS_CA_BUNDLE,\n" \
+    "                     CURL_CA_BUNDLE, SSL_CERT_FILE, else the system's)\n"                     \
+    "  --ca-path DIR      trust the hashed CA certificates of this directory (default:\n"          \
+    "                     SSL_CERT_DIR)\n"                                                         \
+    "  --allow-http       plain http:// to a host that is not loopback (endpoint, STS,\n"          \
+    "                     presigned URLs): credentials and data would travel in the clear\n"
+
+/* Takes an option of CLI_TLS_OPTIONS: 1 when `opt` was one, 0 when not. */
+int cli_tls_option(cli_tls *tls, int opt, const char *arg);
+
+/* Sets the CA certificates (options, else the environment) and the plain-http permission on a
+ * client configuration. 0, or the library's error code (its message says why). */
+int cli_tls_apply(const cli_tls *tls, skycrate_client_config *config);
+
+/* The CA bundle and directory to trust: the options, else the environment; NULL for none (the
+ * system's), for programs that make requests of their own (presigned URLs through libcurl). */
+void cli_tls_ca(const cli_tls *tls, const char **file_out, const char **path_out);
+
+/* Whether a program may send to `url` itself: an https URL, or an http URL to a loopback host
+ * (localhost, 127.0.0.0/8, [::1]) or with --allow-http. 0, or -1 with a message on stderr. */
+int cli_tls_url_check(const cli_tls *tls, const char *program, const char *url);
+
+#endif
