@@ -108,6 +108,30 @@ static int run_uploads(const char *data, size_t size)
     return rc;
 }
 
+static int run_parts(const char *data, size_t size)
+{
+    skycrate__s3_list_parts l;
+    int rc = skycrate__s3_list_parts_parse(&l, data, size);
+    if (rc < 0) {
+        FUZZ_CHECK(fuzz_all_zero(&l, sizeof(l)));
+    } else {
+        for (size_t i = 0; i < l.count; i++)
+            FUZZ_CHECK(l.parts[i].number >= 1 && l.parts[i].number <= 10000 && l.parts[i].etag);
+        FUZZ_CHECK(!l.truncated || (l.next_marker >= 1 && l.next_marker <= 10000));
+    }
+    skycrate__s3_list_parts_dispose(&l);
+    return rc;
+}
+
+/* ListBuckets, asked whether it names the bucket a resumed provisioning's record holds. */
+static int run_buckets(const char *data, size_t size)
+{
+    bool found = true;
+    int rc = skycrate__s3_buckets_has(&found, data, size, "skycrate-u42-20261122191500");
+    FUZZ_CHECK(rc == 0 || !found);
+    return rc;
+}
+
 static int run_initiate(const char *data, size_t size)
 {
     skycrate__s3_initiate_doc d;
@@ -189,9 +213,9 @@ static void check_escape(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const fuzz_reader readers[] = {run_tree,     run_error,    run_list_v2,  run_versions,
-                                          run_uploads,  run_initiate, run_complete, run_delete,
-                                          run_location, run_root_is};
+    static const fuzz_reader readers[] = {run_tree,    run_error,    run_list_v2,  run_versions,
+                                          run_uploads, run_parts,    run_initiate, run_complete,
+                                          run_delete,  run_location, run_buckets,  run_root_is};
     long fail_at = fuzz_pick_failure(data, size);
     for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
         fuzz_run(readers[i], (const char *)data, size, fail_at);

@@ -128,7 +128,7 @@ SKYCRATE_API int skycrate_transfer_options_set_checksum(skycrate_transfer_option
 /**
  * @brief Sets the Content-Type of uploaded objects.
  * @param[in] options the options.
- * @param[in] content_type printable ASCII, or NULL for none; copied.
+ * @param[in] content_type printable ASCII (spaces and tabs too), or NULL for none; copied.
  * @return 0, #SKYCRATE_EINVAL, or #SKYCRATE_ENOMEM.
  */
 SKYCRATE_API int skycrate_transfer_options_set_content_type(skycrate_transfer_options *options,

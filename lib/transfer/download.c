@@ -254,8 +254,9 @@ int skycrate_transfer_download_file(skycrate_transfer_result **result_out, skycr
     download d = {.client = client, .bucket = bucket, .key = key, .fd = -1};
     d.o = skycrate__transfer_options_or_default(&defaults, options);
     skycrate__buf tmp = SKYCRATE_BUF_INIT;
-    if ((error = head(&d)) < 0 || (error = plan_ranges(&d)) < 0 ||
-        (error = open_temp(&d, &tmp, path)) < 0)
+    /* The place the file goes first: a path that cannot take it fails before any request. */
+    if ((error = open_temp(&d, &tmp, path)) < 0 || (error = head(&d)) < 0 ||
+        (error = plan_ranges(&d)) < 0)
         goto done;
     skycrate__progress_init(&d.progress, d.o, d.size);
     if ((error = fetch(&d)) < 0 || (error = skycrate__progress_finish(&d.progress)) < 0 ||

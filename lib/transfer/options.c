@@ -6,6 +6,7 @@
 
 #include "core/common.h"
 #include "core/json.h"
+#include "core/syntax.h"
 #include "http/http.h"
 #include "transfer/transfer.h"
 
@@ -117,9 +118,8 @@ int skycrate_transfer_options_set_content_type(skycrate_transfer_options *o,
                                                const char *content_type)
 {
     SKYCRATE_ASSERT_HANDLE(o, SKYCRATE_MAGIC_TRANSFER_OPTIONS);
-    for (const char *c = content_type; c && *c; c++)
-        if (*c < 0x20 || *c > 0x7e)
-            return skycrate__error_set(SKYCRATE_EINVAL, "the content type must be printable ASCII");
+    if (content_type && !skycrate__http_value_ok(content_type)) /* the request layer's rule */
+        return skycrate__error_set(SKYCRATE_EINVAL, "the content type must be printable ASCII");
     return set_copy(&o->content_type, content_type);
 }
 
