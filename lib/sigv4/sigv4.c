@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 #include "core/time.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
@@ -113,20 +114,10 @@ static bool printable(const char *s, const char *bad)
     return true;
 }
 
-static bool is_token(const char *s)
-{
-    if (s == NULL || *s == '\0')
-        return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (!skycrate__is_tchar(*p))
-            return false;
-    return true;
-}
-
 static int validate(const skycrate__sigv4_input *in, bool query)
 {
     SKYCRATE_ASSERT_ARG(in != NULL);
-    if (!is_token(in->method))
+    if (!skycrate__http_token_ok(in->method))
         return skycrate__error_set(SKYCRATE_EINVAL, "sigv4: invalid method");
     if (!printable(in->host, ""))
         return skycrate__error_set(SKYCRATE_EINVAL, "sigv4: invalid host");
@@ -140,7 +131,7 @@ static int validate(const skycrate__sigv4_input *in, bool query)
     if (in->header_count > 0 && in->headers == NULL)
         return skycrate__error_set(SKYCRATE_EINVAL, "sigv4: headers missing");
     for (size_t i = 0; i < in->header_count; i++) {
-        if (!is_token(in->headers[i].name) || in->headers[i].value == NULL)
+        if (!skycrate__http_token_ok(in->headers[i].name) || in->headers[i].value == NULL)
             return skycrate__error_set(SKYCRATE_EINVAL, "sigv4: invalid header #%zu", i);
         if (same_name(in->headers[i].name, "host"))
             return skycrate__error_set(SKYCRATE_EINVAL, "sigv4: host is given as input.host");

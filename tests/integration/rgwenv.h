@@ -22,8 +22,9 @@ static inline const char *rgw_env(const char *name)
     return v;
 }
 
-/* A client for the test server with the given secret (NULL: the right one). */
-static inline skycrate_client *rgw_client(const char *secret)
+/* A client for the test server at `endpoint` (radosgw's, or a proxy's in front of it) with the
+ * given secret (NULL: the right one). */
+static inline skycrate_client *rgw_client_at(const char *endpoint, const char *secret)
 {
     skycrate_credentials *creds;
     skycrate_credentials_provider *provider;
@@ -35,8 +36,7 @@ static inline skycrate_client *rgw_client(const char *secret)
     skycrate_credentials_unref(creds);
     skycrate_client_config *cfg;
     ck_assert_int_eq(skycrate_client_config_new(&cfg), 0);
-    ck_assert_int_eq(skycrate_client_config_set_endpoint(cfg, rgw_env("SKYCRATE_TEST_ENDPOINT")),
-                     0);
+    ck_assert_int_eq(skycrate_client_config_set_endpoint(cfg, endpoint), 0);
     ck_assert_int_eq(skycrate_client_config_set_allow_http(cfg, 1), 0);
     ck_assert_int_eq(skycrate_client_config_set_region(cfg, rgw_env("SKYCRATE_TEST_REGION")), 0);
     ck_assert_int_eq(skycrate_client_config_set_credentials_provider(cfg, provider), 0);
@@ -46,6 +46,12 @@ static inline skycrate_client *rgw_client(const char *secret)
     ck_assert_msg(rc == 0, "client: %s", skycrate_error_last()->message);
     skycrate_client_config_free(cfg);
     return client;
+}
+
+/* A client for the test server with the given secret (NULL: the right one). */
+static inline skycrate_client *rgw_client(const char *secret)
+{
+    return rgw_client_at(rgw_env("SKYCRATE_TEST_ENDPOINT"), secret);
 }
 
 /* A bucket name unique to this process and call. */

@@ -41,26 +41,6 @@ static skycrate_client *direct, *delayed; /* B's and A's, both through the proxy
 static char dir[64], store_path[128], user[64];
 static int cases;
 
-static skycrate_client *client_at(const char *endpoint)
-{
-    skycrate_credentials *creds;
-    skycrate_credentials_provider *provider;
-    ck_assert_sky_ok(skycrate_credentials_new(&creds, rgw_env("SKYCRATE_TEST_ACCESS_KEY"),
-                                              rgw_env("SKYCRATE_TEST_SECRET_KEY"), NULL, 0));
-    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&provider, creds));
-    skycrate_credentials_unref(creds);
-    skycrate_client_config *cfg;
-    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
-    ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, endpoint));
-    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, rgw_env("SKYCRATE_TEST_REGION")));
-    ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, provider));
-    skycrate_credentials_provider_unref(provider);
-    skycrate_client *c;
-    ck_assert_sky_ok(skycrate_client_new(&c, cfg));
-    skycrate_client_config_free(cfg);
-    return c;
-}
-
 static void setup(void)
 {
     ck_assert_int_eq(skycrate_global_init(NULL), 1);
@@ -68,8 +48,8 @@ static void setup(void)
     proxy = delayproxy_start("127.0.0.1", atoi(strrchr(endpoint, ':') + 1), 0);
     ck_assert_ptr_nonnull(proxy);
     snprintf(proxy_url, sizeof(proxy_url), "http://127.0.0.1:%d", delayproxy_port(proxy));
-    direct = client_at(proxy_url);
-    delayed = client_at(proxy_url);
+    direct = rgw_client_at(proxy_url, NULL);
+    delayed = rgw_client_at(proxy_url, NULL);
     /* For skycrate-provision, which takes its credentials from the default chain. */
     setenv("AWS_ACCESS_KEY_ID", rgw_env("SKYCRATE_TEST_ACCESS_KEY"), 1);
     setenv("AWS_SECRET_ACCESS_KEY", rgw_env("SKYCRATE_TEST_SECRET_KEY"), 1);

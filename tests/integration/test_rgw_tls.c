@@ -35,33 +35,44 @@ static int port_of(const char *url)
     return atoi(colon + 1);
 }
 
-/* Starts tlsproxy.py in front of 127.0.0.1:upstream; its URL goes to url_out. */
-static pid_t start_proxy(char *url_out, size_t size, int upstream)
+/* Starts a program with its standard output on a pipe (and its standard error in `err_path`,
+ * when not NULL) and reads the first line it prints into `line` ("" when it printed none before
+ * exiting). */
+static pid_t spawn_reading_line(char *const argv[], const char *err_path, char *line, size_t size)
 {
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
-    char cert[128], key[128], up[16];
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    if (err_path)
+        posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = -1;
+    ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    size_t n = 0;
+    ssize_t got;
+    line[0] = '\0';
+    while (n < size - 1 && !memchr(line, '\n', n) &&
+           (got = read(fds[0], line + n, size - 1 - n)) > 0)
+        n += (size_t)got;
+    close(fds[0]);
+    line[n] = '\0';
+    return pid;
+}
+
+/* Starts tlsproxy.py in front of 127.0.0.1:upstream; its URL goes to url_out. */
+static pid_t start_proxy(char *url_out, size_t size, int upstream)
+{
+    char cert[128], key[128], up[16], line[32];
     snprintf(cert, sizeof(cert), "%s/server.pem", dir);
     snprintf(key, sizeof(key), "%s/server.key", dir);
     snprintf(up, sizeof(up), "%d", upstream);
     char *argv[] = {
         "/usr/bin/python3", SKYCRATE_SOURCE_ROOT "/tests/servers/tlsproxy.py", cert, key, up, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    pid_t pid = -1;
-    ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    char line[32] = "";
-    size_t n = 0;
-    ssize_t got;
-    while (n < sizeof(line) - 1 && !memchr(line, '\n', n) &&
-           (got = read(fds[0], line + n, sizeof(line) - 1 - n)) > 0)
-        n += (size_t)got;
-    close(fds[0]);
-    line[n] = '\0';
+    pid_t pid = spawn_reading_line(argv, NULL, line, sizeof(line));
     ck_assert_msg(strchr(line, '\n'), "tlsproxy.py did not start");
     snprintf(url_out, size, "https://127.0.0.1:%d", atoi(line));
     return pid;
@@ -520,29 +531,12 @@ END_TEST
  * (its status in *status_out, its standard error in dir/err). */
 static int start_server(pid_t *pid_out, int *status_out, const char *config)
 {
-    char path[128], err[128];
+    char path[128], err[128], line[128];
     snprintf(path, sizeof(path), "%s/server.json", dir);
     snprintf(err, sizeof(err), "%s/err", dir);
     write_file(path, config);
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
     char *argv[] = {(char *)rgw_env("SKYCRATE_PRESIGN_SERVER"), "--port", "0", path, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert_int_eq(posix_spawn(pid_out, argv[0], &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    char line[128] = "";
-    size_t n = 0;
-    ssize_t got;
-    while (n < sizeof(line) - 1 && !memchr(line, '\n', n) &&
-           (got = read(fds[0], line + n, sizeof(line) - 1 - n)) > 0)
-        n += (size_t)got;
-    close(fds[0]);
-    line[n] = '\0';
+    *pid_out = spawn_reading_line(argv, err, line, sizeof(line));
     const char *colon = strrchr(line, ':');
     if (strncmp(line, "listening on ", 13) == 0 && colon)
         return atoi(colon + 1);

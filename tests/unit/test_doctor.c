@@ -31,7 +31,10 @@ static skycrate_client *client;
 static skycrate_presigner *presigner;
 static skycrate_doctor *doctor;
 
-static skycrate_client *make_client(const char *region, const char *endpoint)
+/* A client with the test's keys; plain http elsewhere when `allow_http`; the `transport` given,
+ * or (NULL) libcurl's, through which the diagnoses send nothing. */
+static skycrate_client *client_with(const char *region, const char *endpoint, int allow_http,
+                                    skycrate_http_transport *transport)
 {
     skycrate_credentials *creds = NULL;
     skycrate_credentials_provider *provider = NULL;
@@ -41,16 +44,22 @@ static skycrate_client *make_client(const char *region, const char *endpoint)
     skycrate_client_config *cfg = NULL;
     ck_assert_sky_ok(skycrate_client_config_new(&cfg));
     ck_assert_sky_ok(skycrate_client_config_set_region(cfg, region));
-    if (endpoint) {
+    if (endpoint)
         ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, endpoint));
-        ck_assert_sky_ok(skycrate_client_config_set_allow_http(cfg, 1));
-    }
+    ck_assert_sky_ok(skycrate_client_config_set_allow_http(cfg, allow_http));
     ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, provider));
     skycrate_credentials_provider_unref(provider);
+    if (transport)
+        ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, transport));
     skycrate_client *c = NULL;
     ck_assert_sky_ok(skycrate_client_new(&c, cfg));
     skycrate_client_config_free(cfg);
     return c;
+}
+
+static skycrate_client *make_client(const char *region, const char *endpoint)
+{
+    return client_with(region, endpoint, endpoint != NULL, NULL);
 }
 
 static void start(const skycrate_allocator *allocator)
@@ -628,24 +637,9 @@ END_TEST
 /* A client of the mock transport on an https endpoint; plain http elsewhere when allowed. */
 static skycrate_client *mock_client(mock_transport *m, int allow_http)
 {
-    skycrate_credentials *creds = NULL;
-    skycrate_credentials_provider *provider = NULL;
-    ck_assert_sky_ok(skycrate_credentials_new(&creds, AKID, SECRET, NULL, 0));
-    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&provider, creds));
-    skycrate_credentials_unref(creds);
-    skycrate_client_config *cfg = NULL;
-    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
-    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, "us-east-1"));
-    ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, "https://s3.example.com"));
-    ck_assert_sky_ok(skycrate_client_config_set_allow_http(cfg, allow_http));
-    ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, provider));
-    skycrate_credentials_provider_unref(provider);
     skycrate_http_transport *t = mock_transport_new(m);
-    ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, t));
+    skycrate_client *c = client_with("us-east-1", "https://s3.example.com", allow_http, t);
     skycrate_http_transport_unref(t);
-    skycrate_client *c = NULL;
-    ck_assert_sky_ok(skycrate_client_new(&c, cfg));
-    skycrate_client_config_free(cfg);
     return c;
 }
 
