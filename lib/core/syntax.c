@@ -33,6 +33,14 @@ bool skycrate__http_value_ok(const char *s)
     return true;
 }
 
+bool skycrate__url_text_ok(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return false;
+    return true;
+}
+
 int skycrate__http_headers_check(const skycrate__kv *headers, size_t count)
 {
     for (size_t i = 0; i < count; i++) {

@@ -20,6 +20,9 @@ bool skycrate__http_token_ok(const char *s);
  * above 0x7e (S3 takes ASCII only; encode others). */
 bool skycrate__http_value_ok(const char *s);
 
+/* A URL as a request carries it: printable ASCII without blanks (others are percent-encoded). */
+bool skycrate__url_text_ok(const char *s);
+
 /* Every header of a request, as above. SKYCRATE_EINVAL naming the first bad header (never its
  * value, which may be a secret). */
 int skycrate__http_headers_check(const skycrate__kv *headers, size_t count);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 #include "doctor/doctor.h"
 #include "store/store.h"
 #include "xml/xml.h"
@@ -230,9 +231,8 @@ static bool header_ok(const char *name, const char *value)
 {
     if (name == NULL || !*name || value == NULL)
         return false;
-    for (const char *p = name; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == ':' || (unsigned char)*p >= 0x7f)
-            return false;
+    if (!skycrate__http_token_ok(name)) /* the request layer's rule */
+        return false;
     for (const char *p = value; *p; p++)
         if (*p == '\r' || *p == '\n')
             return false;

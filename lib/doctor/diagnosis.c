@@ -6,9 +6,11 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/common.h"
 #include "core/time.h"
+#include "core/utf8.h"
 #include "doctor/doctor.h"
 #include "core/json.h"
 
@@ -52,10 +54,33 @@ int skycrate__diagnosis_new(skycrate_diagnosis **out)
     return 0;
 }
 
+/* Appends `s` as valid UTF-8: what a diagnosis says comes from what a client sent (URLs,
+ * headers, escapes decoded) and a server answered, and it is rendered as JSON, which carries
+ * UTF-8 only; a byte that does not start a character becomes U+FFFD. */
+static int put_utf8(skycrate__buf *b, const char *s)
+{
+    size_t n = strlen(s), run = 0;
+    int error = 0;
+    for (size_t i = 0; i < n && error == 0;) {
+        uint32_t cp;
+        size_t len = skycrate__utf8_decode(s + i, n - i, &cp);
+        if (len > 0) {
+            i += len;
+            run += len;
+            continue;
+        }
+        if ((error = skycrate__buf_put(b, s + i - run, run)) == 0)
+            error = skycrate__buf_puts(b, "\xef\xbf\xbd");
+        run = 0;
+        i++;
+    }
+    return error < 0 ? error : skycrate__buf_put(b, s + n - run, run);
+}
+
 static int replace(skycrate__buf *b, const char *s)
 {
     skycrate__buf_clear(b);
-    return s ? skycrate__buf_puts(b, s) : 0;
+    return s ? put_utf8(b, s) : 0;
 }
 
 int skycrate__diagnosis_set(skycrate_diagnosis *d, skycrate_verdict verdict, const char *subject,

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/common.h"
+#include "core/syntax.h"
 #include "core/time.h"
 #include "doctor/doctor.h"
 
@@ -102,7 +103,7 @@ int skycrate__doctor_url_parse(skycrate__doctor_url *out, const char *url)
     SKYCRATE_ASSERT_ARG(url != NULL);
     size_t skip = strncmp(url, "https://", 8) == 0 ? 8 : strncmp(url, "http://", 7) == 0 ? 7 : 0;
     const char *host = url + skip, *path = host + strcspn(host, "/?#");
-    if (skip == 0 || path == host || strpbrk(url, " \r\n\t") != NULL)
+    if (skip == 0 || path == host || !skycrate__url_text_ok(url))
         return skycrate__error_set(SKYCRATE_EINVAL, "not an http(s)://host/... URL");
     out->https = skip == 8;
     const char *query = path + strcspn(path, "?#");

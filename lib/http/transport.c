@@ -91,11 +91,9 @@ static int check_request(const struct skycrate_http_request *req)
 {
     if (!skycrate__http_token_ok(req->method))
         return skycrate__error_set(SKYCRATE_EINVAL, "request method is not an HTTP token");
-    for (const unsigned char *c = (const unsigned char *)req->url; *c; c++)
-        if (*c <= ' ' || *c >= 0x7f)
-            return skycrate__error_set(SKYCRATE_EINVAL,
-                                       "request URL has a space or a character outside "
-                                       "printable ASCII");
+    if (!skycrate__url_text_ok(req->url))
+        return skycrate__error_set(SKYCRATE_EINVAL, "request URL has a space or a character "
+                                                    "outside printable ASCII");
     return skycrate__http_headers_check(req->headers, req->header_count);
 }
 

@@ -188,6 +188,35 @@ START_TEST(header_sent_differently)
 }
 END_TEST
 
+/* What a client sent may hold bytes that are not UTF-8 (a browser sends header values as
+ * bytes): the diagnosis says them as U+FFFD, and its JSON renders. URLs and header names are
+ * refused unless a request could carry them. */
+START_TEST(bytes_that_are_not_utf8_are_shown_replaced)
+{
+    skycrate_presigned *c = contract("a.txt", "text/plain", 0);
+    skycrate_doctor_case *dc = case_of(c);
+    ck_assert_sky_ok(skycrate_doctor_case_add_sent_header(dc, "Content-Type", "text/\xf3x\xc3"));
+    answer(dc, 403, s3_error("SignatureDoesNotMatch", NULL));
+    skycrate_diagnosis *d = expect(dc, SKYCRATE_VERDICT_HEADER_MISMATCH);
+    ck_assert_str_eq(skycrate_diagnosis_actual(d), "text/\xef\xbf\xbdx\xef\xbf\xbd");
+    char *json = NULL;
+    ck_assert_sky_ok(skycrate_diagnosis_to_json(&json, d, 0));
+    ck_assert_ptr_nonnull(strstr(json, "\"actual\":\"text/\xef\xbf\xbdx\xef\xbf\xbd\""));
+    skycrate_free(json);
+    skycrate_diagnosis_free(d);
+    ck_assert_int_eq(skycrate_doctor_case_add_sent_header(dc, "a(b", "v"), SKYCRATE_EINVAL);
+    ck_assert_int_eq(skycrate_doctor_case_add_sent_header(dc, "x-caf\xc3\xa9", "v"),
+                     SKYCRATE_EINVAL);
+    char url[2048];
+    snprintf(url, sizeof(url), "%s", skycrate_presigned_url(c));
+    ck_assert_int_eq(skycrate_doctor_case_set_sent(dc, "PUT", edit(url, "a.txt", "a\xf3.txt")),
+                     SKYCRATE_EINVAL);
+    ck_assert_sky_ok(skycrate_doctor_case_set_sent(dc, "PUT", edit(url, "a.txt", "a%F3.txt")));
+    skycrate_doctor_case_free(dc);
+    skycrate_presigned_free(c);
+}
+END_TEST
+
 START_TEST(header_not_sent)
 {
     skycrate_presigned *c = contract("a.txt", "image/png", 0);
@@ -729,6 +758,7 @@ static Suite *doctor_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, success_is_ok);
     tcase_add_test(tc, header_sent_differently);
+    tcase_add_test(tc, bytes_that_are_not_utf8_are_shown_replaced);
     tcase_add_test(tc, header_not_sent);
     tcase_add_test(tc, wrong_method);
     tcase_add_test(tc, tampered_url);
