@@ -139,7 +139,7 @@ int skycrate_presigned_explain(const char **canonical_request, const char **stri
     return 0;
 }
 
-/* The contract's JSON, in DESIGN.md §4's order. */
+/* The contract's JSON, in the key order skycrate_presigned_to_json() documents. */
 size_t skycrate__presigned_render(char *out, const skycrate__presigned_view *v, const char *url,
                                   size_t url_len, bool pretty, size_t *url_at)
 {

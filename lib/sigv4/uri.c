@@ -1,7 +1,7 @@
 /*
- * RFC 3986 percent-encoding as SigV4 uses it (DESIGN.md §6): the one table of unreserved bytes,
- * encoding into a buffer or straight into memory the caller sized, and the order of encoded
- * strings without building them.
+ * RFC 3986 percent-encoding as SigV4 uses it (docs/HACKING.md, "S3 rules that bite"): the one
+ * table of unreserved bytes, encoding into a buffer or straight into memory the caller sized,
+ * and the order of encoded strings without building them.
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>
