@@ -78,8 +78,8 @@
  * floor): 7946 ns = 3.97 x floor. */
 #define GO_FLOOR_RATIO 3.97
 
-static int rounds = 41, pairs = 11;
-static double window_ms = 300;
+static int rounds = 41, pairs = 61;
+static double window_ms = 200;
 
 static void die(const char *what)
 {
