@@ -28,6 +28,11 @@ void skycrate__part_sum_begin(skycrate__part_sum *s, skycrate_transfer_checksum 
         skycrate__sha256_begin(&s->sha);
 }
 
+bool skycrate__part_sum_reads_bytes(const skycrate__part_sum *s)
+{
+    return needs_md5(s) || s->kind != SKYCRATE_TRANSFER_CHECKSUM_NONE;
+}
+
 void skycrate__part_sum_update(skycrate__part_sum *s, const void *data, size_t len)
 {
     if (needs_md5(s))

@@ -32,6 +32,8 @@ void skycrate__transfer_source_body(skycrate__s3_request *req, const skycrate__t
 int skycrate__transfer_source_sum(skycrate__part_sum *sum, const skycrate__transfer_source *src,
                                   uint64_t offset, uint64_t length)
 {
+    if (!skycrate__part_sum_reads_bytes(sum)) /* no pass over the file for nothing */
+        return 0;
     unsigned char *chunk = skycrate__malloc(CHUNK);
     if (!chunk)
         return skycrate__error_nomem();

@@ -114,6 +114,8 @@ typedef struct skycrate__part_sum {
 
 void skycrate__part_sum_begin(skycrate__part_sum *s, skycrate_transfer_checksum kind,
                               bool want_md5);
+/* Whether the sum needs the bytes at all (not for NONE without the MD5 a resume compares). */
+bool skycrate__part_sum_reads_bytes(const skycrate__part_sum *s);
 void skycrate__part_sum_update(skycrate__part_sum *s, const void *data, size_t len);
 /* Finishes the sums. 0 or SKYCRATE_ENOMEM. */
 int skycrate__part_sum_end(skycrate__part_sum *s);

@@ -27,7 +27,8 @@ typedef struct skycrate__transfer_source {
 void skycrate__transfer_source_body(skycrate__s3_request *req, const skycrate__transfer_source *src,
                                     uint64_t offset, const unsigned char *buffer);
 /* Adds `length` bytes at `offset` of a file to the checksum (SKYCRATE_EIO when it cannot be
- * read or ends early: it shrank). */
+ * read or ends early: it shrank). Reads nothing when the sum needs no bytes: the send itself
+ * then finds a file that shrank. */
 int skycrate__transfer_source_sum(skycrate__part_sum *sum, const skycrate__transfer_source *src,
                                   uint64_t offset, uint64_t length);
 /* Fills up to `capacity` bytes from a stream (fewer only at its end); counts them in

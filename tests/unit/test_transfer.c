@@ -88,6 +88,41 @@ START_TEST(crc32c_known_values)
 }
 END_TEST
 
+/* The definition, bit by bit, as a reference for the fast paths. */
+static uint32_t crc32c_bitwise(uint32_t crc, const unsigned char *p, size_t len)
+{
+    crc = ~crc;
+    while (len--) {
+        crc ^= *p++;
+        for (int k = 0; k < 8; k++)
+            crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78u : crc >> 1;
+    }
+    return ~crc;
+}
+
+START_TEST(crc32c_long_buffers_match_the_definition)
+{
+    /* Lengths around the three-stream blocks (3 x 8192 bytes), at odd offsets, whole and in
+     * pieces that split blocks anywhere. */
+    enum { SIZE = 5 * 24576 + 77 };
+    unsigned char *data = malloc(SIZE + 8);
+    ck_assert_ptr_nonnull(data);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < SIZE + 8; i++)
+        data[i] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
+    static const size_t lengths[] = {0, 7, 8, 24575, 24576, 24577, 49152 + 13, SIZE};
+    for (size_t n = 0; n < sizeof(lengths) / sizeof(lengths[0]); n++)
+        for (size_t offset = 0; offset < 8; offset += 3) {
+            uint32_t want = crc32c_bitwise(0, data + offset, lengths[n]);
+            ck_assert_uint_eq(skycrate__crc32c(0, data + offset, lengths[n]), want);
+            size_t cut = lengths[n] / 3 + 1 < lengths[n] ? lengths[n] / 3 + 1 : lengths[n];
+            uint32_t crc = skycrate__crc32c(0, data + offset, cut);
+            ck_assert_uint_eq(skycrate__crc32c(crc, data + offset + cut, lengths[n] - cut), want);
+        }
+    free(data);
+}
+END_TEST
+
 START_TEST(part_sum_headers)
 {
     static const struct {
@@ -104,7 +139,11 @@ START_TEST(part_sum_headers)
          "15e2b0d3c33891ebb0f1ef609ec419420c20e320ce94c65fbc8c3312448eb225"},
     };
     skycrate__part_sum s;
-    skycrate__part_sum_begin(&s, cases[_i].kind, true);
+    skycrate__part_sum_begin(&s, cases[_i].kind, false);
+    ck_assert(skycrate__part_sum_reads_bytes(&s) ==
+              (cases[_i].kind != SKYCRATE_TRANSFER_CHECKSUM_NONE));
+    skycrate__part_sum_begin(&s, cases[_i].kind, true); /* a resume compares the MD5 */
+    ck_assert(skycrate__part_sum_reads_bytes(&s));
     skycrate__part_sum_update(&s, "1234", 4);
     skycrate__part_sum_update(&s, "56789", 5);
     ck_assert_sky_ok(skycrate__part_sum_end(&s));
@@ -398,6 +437,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("transfer");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, crc32c_known_values);
+    tcase_add_test(tc, crc32c_long_buffers_match_the_definition);
     tcase_add_loop_test(tc, part_sum_headers, 0, 4);
     tcase_add_test(tc, part_size_rule);
     tcase_add_test(tc, option_checks);
