@@ -66,8 +66,8 @@ typedef enum skycrate_transfer_checksum {
 typedef int (*skycrate_progress_fn)(uint64_t done, uint64_t total, void *user_data);
 
 /**
- * @brief Creates options with the defaults: multipart from 16 MiB on, parts of 8 MiB (larger
- *        when the source needs more than 10,000), as many parts at once as the client has
+ * @brief Creates options with the defaults: multipart from 16 MiB on, the automatic part size
+ *        (skycrate_transfer_options_set_part_size()), as many parts at once as the client has
  *        lanes, #SKYCRATE_TRANSFER_CHECKSUM_CRC32C, no progress callback.
  *
  * Options are used by one thread at a time; a transfer copies what it needs.
@@ -85,10 +85,13 @@ SKYCRATE_API void skycrate_transfer_options_free(skycrate_transfer_options *opti
 /**
  * @brief Sets the part size (and the range size of downloads).
  *
- * Automatic: uploads take 8 MiB parts (larger when 10,000 would not do); downloads take ranges
- * of a quarter of the object per lane, from 8 MiB up to 64 MiB (a range is streamed to the file,
- * so its size costs no memory, and fewer requests cost less). A part size set here is also the
- * range size of downloads.
+ * Automatic: a file or a descriptor read in place is sent in parts of a sixteenth of its size,
+ * from 8 MiB up to 64 MiB (a part is read from the file as it is sent, so its size costs no
+ * memory, and fewer requests cost less; the choice depends on the size alone, so a resumed
+ * upload plans the same parts); a stream (a read callback, a pipe) in parts of 8 MiB, since
+ * its parts are held in memory; downloads take ranges of a quarter of the object per lane, from
+ * 8 MiB up to 64 MiB. Parts are larger when 10,000 would not do. A part size set here is also
+ * the range size of downloads.
  * @param[in] options the options.
  * @param[in] part_size 5 MiB .. 5 GiB, or 0 for the automatic choice. A source that would need
  *            more than 10,000 parts of this size fails with #SKYCRATE_EINVAL.

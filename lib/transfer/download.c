@@ -159,31 +159,11 @@ static int head(download *d)
     return error;
 }
 
-/* The largest range a download asks for unless the part size is set. */
-#define RANGE_MAX (64ull * 1024 * 1024)
-
-/* The size of a download's ranges: the part size when it is set; else ranges as large as a
- * quarter of the object per lane allows, from the part size up to RANGE_MAX. A range is streamed
- * to the file, so its size costs no memory, while each GET waits for the server's first byte:
- * fewer, larger ranges keep every lane busy for less overhead (a 512 MiB download from radosgw on
- * loopback took 1.12 s in 8 MiB ranges on one lane, 0.82 s in 128 MiB ones; curl 0.98 s). */
-static int range_size(uint64_t *out, const download *d)
-{
-    int error = skycrate__transfer_part_size(out, d->o, d->size);
-    if (error < 0 || d->o->part_size)
-        return error;
-    uint64_t spread = d->size / ((uint64_t)skycrate__transfer_lanes(d->o, d->client) * 4);
-    if (spread > RANGE_MAX)
-        spread = RANGE_MAX;
-    if (spread > *out)
-        *out = spread;
-    return 0;
-}
-
 static int plan_ranges(download *d)
 {
     uint64_t part = 0;
-    int error = range_size(&part, d);
+    int error = skycrate__transfer_spread_size(&part, d->o, d->size,
+                                               skycrate__transfer_lanes(d->o, d->client));
     if (error < 0)
         return error;
     d->count = d->size ? (size_t)((d->size + part - 1) / part) : 0;

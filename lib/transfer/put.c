@@ -219,13 +219,18 @@ static int upload_source(skycrate_transfer_result **result_out, skycrate_client 
     skycrate_transfer_options defaults;
     const skycrate_transfer_options *o = skycrate__transfer_options_or_default(&defaults, options);
     uint64_t part_size = 0;
-    int error = skycrate__transfer_part_size(&part_size, o, src->size);
-    if (error < 0)
-        return error;
-    if (src->read)
-        return upload_stream(result_out, client, bucket, key, o, src, part_size);
+    if (src->read) { /* parts held in memory: the default size bounds it */
+        int error = skycrate__transfer_part_size(&part_size, o, src->size);
+        return error < 0 ? error
+                         : upload_stream(result_out, client, bucket, key, o, src, part_size);
+    }
     if (src->size < o->threshold && !o->upload_id)
         return put_single(result_out, client, bucket, key, o, src, NULL, src->size);
+    /* Parts read in place; spread over a fixed 4 ways, not the lanes, so that an upload
+     * resumed through another client plans the same parts. */
+    int error = skycrate__transfer_spread_size(&part_size, o, src->size, 4);
+    if (error < 0)
+        return error;
     return skycrate__upload_multipart(result_out, client, bucket, key, o, src, part_size, NULL, 0);
 }
 

@@ -51,6 +51,11 @@ skycrate__transfer_options_or_default(skycrate_transfer_options *storage,
 /* The part size for `size` bytes (SKYCRATE_TRANSFER_SIZE_UNKNOWN: the largest object must fit):
  * the option's, or the automatic choice. SKYCRATE_EINVAL when `size` needs more than 10,000. */
 int skycrate__transfer_part_size(uint64_t *out, const skycrate_transfer_options *o, uint64_t size);
+/* The part size of a source read in place (a file) or the range size of a download, moved
+ * `ways` at once: the option's; else as large as a quarter of `size` per way allows, from the
+ * automatic part size up to 64 MiB, in whole MiB. Errors as skycrate__transfer_part_size(). */
+int skycrate__transfer_spread_size(uint64_t *out, const skycrate_transfer_options *o, uint64_t size,
+                                   unsigned int ways);
 /* How many parts move at once: the option's, never more than the client's lanes. */
 unsigned int skycrate__transfer_lanes(const skycrate_transfer_options *o,
                                       const skycrate_client *client);

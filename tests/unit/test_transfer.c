@@ -431,6 +431,32 @@ START_TEST(single_put_cancelled_before_it_is_sent)
 }
 END_TEST
 
+START_TEST(spread_size_rule)
+{
+    skycrate_transfer_options *o;
+    ck_assert_sky_ok(skycrate_transfer_options_new(&o));
+    uint64_t part = 0;
+    ck_assert_sky_ok(skycrate__transfer_spread_size(&part, o, 100, 4));
+    ck_assert_uint_eq(part, 8 * MIB); /* never below the automatic part size */
+    ck_assert_sky_ok(skycrate__transfer_spread_size(&part, o, 200 * MIB, 4));
+    ck_assert_uint_eq(part, 13 * MIB); /* a quarter per way, rounded up to whole MiB */
+    ck_assert_sky_ok(skycrate__transfer_spread_size(&part, o, 200 * MIB, 1));
+    ck_assert_uint_eq(part, 50 * MIB);
+    ck_assert_sky_ok(skycrate__transfer_spread_size(&part, o, 1024 * MIB, 4));
+    ck_assert_uint_eq(part, 64 * MIB); /* at most 64 MiB */
+    ck_assert_sky_ok(skycrate__transfer_spread_size(&part, o, 1024 * MIB, 0));
+    ck_assert_uint_eq(part, 64 * MIB);
+    ck_assert_sky_ok(skycrate__transfer_spread_size(&part, o, 1000000ull * MIB, 4));
+    ck_assert_uint_eq(part, 100 * MIB); /* 10,000 parts still fit */
+    ck_assert_sky_ok(skycrate_transfer_options_set_part_size(o, PART));
+    ck_assert_sky_ok(skycrate__transfer_spread_size(&part, o, 1024 * MIB, 4));
+    ck_assert_uint_eq(part, PART); /* a part size set is kept */
+    ck_assert_int_eq(skycrate__transfer_spread_size(&part, o, 10000ull * PART + 1, 4),
+                     SKYCRATE_EINVAL);
+    skycrate_transfer_options_free(o);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("transfer");
@@ -440,6 +466,7 @@ static Suite *suite(void)
     tcase_add_test(tc, crc32c_long_buffers_match_the_definition);
     tcase_add_loop_test(tc, part_sum_headers, 0, 4);
     tcase_add_test(tc, part_size_rule);
+    tcase_add_test(tc, spread_size_rule);
     tcase_add_test(tc, option_checks);
     tcase_add_test(tc, result_json);
     tcase_add_test(tc, list_parts_reader);

@@ -162,7 +162,8 @@ def _fileno(source):
 
 def upload(client, bucket, key, source, *, length=None, content_type=None, progress=None, progress_interval_ms=None, part_size=None, multipart_threshold=None, concurrency=None, checksum=None, upload_id=None):
     """Uploads `source` to `bucket`/`key`: one PutObject below the multipart threshold (16 MiB),
-    else a multipart upload whose parts (8 MiB, each checksummed and retried alone) go in
+    else a multipart upload whose parts (a sixteenth of a file, 8 to 64 MiB; 8 MiB of a stream;
+    each checksummed and retried alone) go in
     parallel over the client's lanes. A failure or a cancel aborts the multipart upload, so
     none is left unfinished. Returns a TransferResult.
 
