@@ -1,8 +1,9 @@
 /*
  * Unit tests of lib/crypto: SHA-256 (NIST), HMAC-SHA256 (RFC 4231), MD5 (RFC 1321),
- * base64 (RFC 4648, strict decoding), hex, Content-MD5, random bytes.
+ * base64 (RFC 4648, strict decoding), hex, Content-MD5, CRC-32C (RFC 3720), random bytes.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -406,6 +407,62 @@ START_TEST(fast_random_differs_after_fork)
 }
 END_TEST
 
+/* ---- CRC-32C ---- */
+
+START_TEST(crc32c_known_values)
+{
+    /* RFC 3720 B.4 and the usual check value */
+    unsigned char zeros[32] = {0}, ones[32], inc[32];
+    memset(ones, 0xff, sizeof(ones));
+    for (int i = 0; i < 32; i++)
+        inc[i] = (unsigned char)i;
+    ck_assert_uint_eq(skycrate__crc32c(0, "123456789", 9), 0xe3069283u);
+    ck_assert_uint_eq(skycrate__crc32c(0, zeros, 32), 0x8a9136aau);
+    ck_assert_uint_eq(skycrate__crc32c(0, ones, 32), 0x62a8ab43u);
+    ck_assert_uint_eq(skycrate__crc32c(0, inc, 32), 0x46dd794eu);
+    ck_assert_uint_eq(skycrate__crc32c(0, "", 0), 0);
+    /* in pieces of every alignment, as parts are read */
+    uint32_t crc = skycrate__crc32c(0, "1234", 4);
+    crc = skycrate__crc32c(crc, "5", 1);
+    ck_assert_uint_eq(skycrate__crc32c(crc, "6789", 4), 0xe3069283u);
+}
+END_TEST
+
+/* The definition, bit by bit, as a reference for the fast paths. */
+static uint32_t crc32c_bitwise(uint32_t crc, const unsigned char *p, size_t len)
+{
+    crc = ~crc;
+    while (len--) {
+        crc ^= *p++;
+        for (int k = 0; k < 8; k++)
+            crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78u : crc >> 1;
+    }
+    return ~crc;
+}
+
+START_TEST(crc32c_long_buffers_match_the_definition)
+{
+    /* Lengths around the three-stream blocks (3 x 8192 bytes), at odd offsets, whole and in
+     * pieces that split blocks anywhere. */
+    enum { SIZE = 5 * 24576 + 77 };
+    unsigned char *data = malloc(SIZE + 8);
+    ck_assert_ptr_nonnull(data);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < SIZE + 8; i++)
+        data[i] = (unsigned char)((x = x * 1103515245u + 12345u) >> 16);
+    static const size_t lengths[] = {0, 7, 8, 24575, 24576, 24577, 49152 + 13, SIZE};
+    for (size_t n = 0; n < sizeof(lengths) / sizeof(lengths[0]); n++)
+        for (size_t offset = 0; offset < 8; offset += 3) {
+            uint32_t want = crc32c_bitwise(0, data + offset, lengths[n]);
+            ck_assert_uint_eq(skycrate__crc32c(0, data + offset, lengths[n]), want);
+            size_t cut = lengths[n] / 3 + 1 < lengths[n] ? lengths[n] / 3 + 1 : lengths[n];
+            uint32_t crc = skycrate__crc32c(0, data + offset, cut);
+            ck_assert_uint_eq(skycrate__crc32c(crc, data + offset + cut, lengths[n] - cut), want);
+        }
+    free(data);
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
     Suite *s = suite_create("crypto");
@@ -424,6 +481,11 @@ static Suite *crypto_suite(void)
     tc = tcase_create("md5");
     tcase_add_loop_test(tc, md5_rfc1321_vectors, 0, SKYCRATE_ARRAY_SIZE(md5_cases));
     tcase_add_test(tc, content_md5_is_base64_of_md5);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("crc32c");
+    tcase_add_test(tc, crc32c_known_values);
+    tcase_add_test(tc, crc32c_long_buffers_match_the_definition);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("encodings");
