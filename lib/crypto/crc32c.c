@@ -25,6 +25,31 @@ static void make_table(void)
     __atomic_store_n(&table_ready, true, __ATOMIC_RELEASE);
 }
 
+/* a * b modulo the polynomial, both reflected (bit 31 holds x^0), as zlib's multmodp(). */
+static uint32_t multiply_mod_poly(uint32_t a, uint32_t b)
+{
+    uint32_t product = 0;
+    for (uint32_t m = 1u << 31; m; m >>= 1) {
+        if (a & m)
+            product ^= b;
+        b = b & 1 ? (b >> 1) ^ POLY : b >> 1;
+    }
+    return product;
+}
+
+/* x^exponent modulo the polynomial, by squaring: what a CRC is multiplied by to move it over
+ * exponent / 8 bytes. */
+static uint32_t x_power(uint64_t exponent)
+{
+    uint32_t result = 1u << 31, power = 1u << 30; /* x^0, x^1 */
+    for (; exponent; exponent >>= 1) {
+        if (exponent & 1)
+            result = multiply_mod_poly(result, power);
+        power = multiply_mod_poly(power, power);
+    }
+    return result;
+}
+
 static uint32_t crc_table(uint32_t crc, const unsigned char *p, size_t len)
 {
     if (!__atomic_load_n(&table_ready, __ATOMIC_ACQUIRE))
@@ -40,31 +65,13 @@ static uint32_t crc_table(uint32_t crc, const unsigned char *p, size_t len)
  * crc(s, A || B) = crc(s, A) * x^(8|B|) + crc(0, B) (mod the polynomial). */
 #define STRIDE 8192
 
-/* a * b modulo the polynomial, both reflected (bit 31 holds x^0), as zlib's multmodp(). */
-static uint32_t multiply_mod_poly(uint32_t a, uint32_t b)
-{
-    uint32_t product = 0;
-    for (uint32_t m = 1u << 31; m; m >>= 1) {
-        if (a & m)
-            product ^= b;
-        b = b & 1 ? (b >> 1) ^ POLY : b >> 1;
-    }
-    return product;
-}
-
 /* x^(8 * STRIDE) modulo the polynomial: what multiplying a CRC by moves it over STRIDE bytes. */
 static uint32_t stride_shift(void)
 {
     static uint32_t value;
     static bool ready;
     if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) { /* racing threads compute the same */
-        uint32_t result = 1u << 31, power = 1u << 30; /* x^0, x^1 */
-        for (uint64_t bits = 8ull * STRIDE; bits; bits >>= 1) {
-            if (bits & 1)
-                result = multiply_mod_poly(result, power);
-            power = multiply_mod_poly(power, power);
-        }
-        __atomic_store_n(&value, result, __ATOMIC_RELAXED);
+        __atomic_store_n(&value, x_power(8ull * STRIDE), __ATOMIC_RELAXED);
         __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
     }
     return __atomic_load_n(&value, __ATOMIC_RELAXED);
@@ -130,4 +137,10 @@ uint32_t skycrate__crc32c(uint32_t crc, const void *data, size_t len)
     crc = ~crc;
     crc = have_sse42() ? crc_sse42(crc, p, len) : crc_table(crc, p, len);
     return ~crc;
+}
+
+uint32_t skycrate__crc32c_join(uint32_t crc_a, uint32_t crc_b, uint64_t length_b)
+{
+    /* The pre- and post-inversions cancel: crc(A || B) = crc(A) * x^(8|B|) + crc(B). */
+    return multiply_mod_poly(crc_a, x_power(8 * length_b)) ^ crc_b;
 }

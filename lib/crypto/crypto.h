@@ -61,6 +61,9 @@ void skycrate__md5_end(skycrate__md5_ctx *ctx, uint8_t out[SKYCRATE__MD5_LEN]);
 
 /* CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start). */
 uint32_t skycrate__crc32c(uint32_t crc, const void *data, size_t len);
+/* The CRC-32C of A followed by B, from crc(A), crc(B) and B's length (as zlib's
+ * crc32_combine()): pieces summed apart, joined. */
+uint32_t skycrate__crc32c_join(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
 
 /* Lowercase hex of `len` bytes into `out` (2 * len + 1 bytes, NUL-terminated). */
 void skycrate__hex_encode(char *out, const uint8_t *data, size_t len);

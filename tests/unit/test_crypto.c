@@ -463,6 +463,31 @@ START_TEST(crc32c_long_buffers_match_the_definition)
 }
 END_TEST
 
+START_TEST(crc32c_join_equals_one_pass)
+{
+    enum { SIZE = 3 * 24576 + 5 };
+    unsigned char *data = malloc(SIZE);
+    ck_assert_ptr_nonnull(data);
+    for (size_t i = 0; i < SIZE; i++)
+        data[i] = (unsigned char)(i * 2654435761u >> 13);
+    uint32_t whole = skycrate__crc32c(0, data, SIZE);
+    static const size_t cuts[] = {0, 1, 8, 24576, 40000, SIZE - 1, SIZE};
+    for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
+        size_t cut = cuts[k];
+        uint32_t a = skycrate__crc32c(0, data, cut),
+                 b = skycrate__crc32c(0, data + cut, SIZE - cut);
+        ck_assert_uint_eq(skycrate__crc32c_join(a, b, SIZE - cut), whole);
+    }
+    /* three pieces, joined left to right */
+    uint32_t ab = skycrate__crc32c_join(skycrate__crc32c(0, data, 100),
+                                        skycrate__crc32c(0, data + 100, 30000), 30000);
+    ck_assert_uint_eq(
+        skycrate__crc32c_join(ab, skycrate__crc32c(0, data + 30100, SIZE - 30100), SIZE - 30100),
+        whole);
+    free(data);
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
     Suite *s = suite_create("crypto");
@@ -486,6 +511,7 @@ static Suite *crypto_suite(void)
     tc = tcase_create("crc32c");
     tcase_add_test(tc, crc32c_known_values);
     tcase_add_test(tc, crc32c_long_buffers_match_the_definition);
+    tcase_add_test(tc, crc32c_join_equals_one_pass);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("encodings");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/common.h"
 #include "core/time.h"
@@ -31,12 +32,12 @@ static int64_t frozen(void *ud)
     return INT64_C(1732300000000);
 }
 
-static void setup(void)
+/* The client over a mock transport of `lanes` lanes. */
+static void make_client(unsigned int lanes)
 {
-    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
-    skycrate__clock_override(frozen, NULL);
     mock = mock_new();
     mock_set_chunk(mock, 65536);
+    mock_set_concurrency(mock, lanes);
     skycrate_credentials *creds;
     skycrate_credentials_provider *provider;
     ck_assert_sky_ok(skycrate_credentials_new(&creds, "AKIDEXAMPLE", "secret", NULL, 0));
@@ -56,6 +57,13 @@ static void setup(void)
     skycrate_http_transport_unref(t);
     ck_assert_sky_ok(skycrate_client_new(&client, cfg));
     skycrate_client_config_free(cfg);
+}
+
+static void setup(void)
+{
+    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
+    skycrate__clock_override(frozen, NULL);
+    make_client(1);
 }
 
 static void teardown(void)
@@ -377,6 +385,44 @@ START_TEST(single_put_cancelled_before_it_is_sent)
 }
 END_TEST
 
+START_TEST(large_put_sums_its_crc_in_slices)
+{
+    /* One PutObject of 3 slices' worth over 2 and 3 lanes, and 1 (one pass): the CRC-32C sent
+     * is the file's, however it was cut. */
+    static const unsigned int lanes[] = {1, 2, 3};
+    enum { SIZE = 3 * 8 * MIB + 3 };
+    char path[] = "/tmp/skycrate-test-slices-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unsigned char *data = malloc(SIZE);
+    ck_assert_ptr_nonnull(data);
+    for (size_t i = 0; i < SIZE; i++)
+        data[i] = (unsigned char)(i * 2654435761u >> 11);
+    ck_assert_int_eq(write(fd, data, SIZE), SIZE);
+    close(fd);
+    uint32_t crc = skycrate__crc32c(0, data, SIZE);
+    free(data);
+    uint8_t be[4] = {(uint8_t)(crc >> 24), (uint8_t)(crc >> 16), (uint8_t)(crc >> 8), (uint8_t)crc};
+    skycrate__buf want = SKYCRATE_BUF_INIT;
+    ck_assert_sky_ok(skycrate__base64_encode(&want, be, sizeof(be)));
+
+    skycrate_client_free(client);
+    mock_free(mock);
+    make_client(lanes[_i]);
+    mock_push_str(mock, 200, "ETag: \"e\"\r\n", "");
+    skycrate_transfer_options *o;
+    ck_assert_sky_ok(skycrate_transfer_options_new(&o));
+    ck_assert_sky_ok(skycrate_transfer_options_set_multipart_threshold(o, 64 * MIB));
+    ck_assert_sky_ok(skycrate_transfer_upload_file(NULL, client, "bkt", "k", path, o));
+    ck_assert_uint_eq(mock_request_count(mock), 1);
+    ck_assert_str_eq(mock_request_header(mock_request(mock, 0), "x-amz-checksum-crc32c"),
+                     skycrate__buf_cstr(&want));
+    skycrate__buf_dispose(&want);
+    skycrate_transfer_options_free(o);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(spread_size_rule)
 {
     skycrate_transfer_options *o;
@@ -411,6 +457,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, part_sum_headers, 0, 4);
     tcase_add_test(tc, part_size_rule);
     tcase_add_test(tc, spread_size_rule);
+    tcase_add_loop_test(tc, large_put_sums_its_crc_in_slices, 0, 3);
     tcase_add_test(tc, option_checks);
     tcase_add_test(tc, result_json);
     tcase_add_test(tc, list_parts_reader);
