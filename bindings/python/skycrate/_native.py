@@ -127,6 +127,7 @@ PROTOTYPES = {
     "skycrate_client_last_response": (P(ResponseInfoStruct), [c_void_p]),
     "skycrate_client_region": (c_char_p, [c_void_p]),
     "skycrate_client_clock_offset": (c_int64, [c_void_p]),
+    "skycrate_client_set_clock_offset": (c_int, [c_void_p, c_int64]),
     # objects and buckets
     "skycrate_object_put": (c_int, [P(c_void_p), c_void_p, c_char_p, c_char_p, c_char_p, c_size_t, c_char_p]),
     "skycrate_object_put_file": (c_int, [P(c_void_p), c_void_p, c_char_p, c_char_p, c_char_p, c_char_p]),

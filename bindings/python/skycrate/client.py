@@ -131,8 +131,17 @@ class Client(Handle):
 
     @property
     def clock_offset(self):
-        """Seconds the server's clock is ahead of ours, as learned from its answers."""
+        """Seconds the server's clock is ahead of ours, as learned from its answers or set.
+
+        Setting it (at most ten years either way) makes the client's requests and every
+        presigner made from it sign with the local clock plus this offset, until a server's
+        answer teaches another one.
+        """
         return lib.skycrate_client_clock_offset(self._ptr)
+
+    @clock_offset.setter
+    def clock_offset(self, seconds):
+        check(lib.skycrate_client_set_clock_offset(self._ptr, int(seconds)), self._ptr)
 
     @property
     def last_response(self):

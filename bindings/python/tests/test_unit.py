@@ -4,6 +4,7 @@ against botocore), credentials from Python callables, user stores in Python, dev
 provisioning, transfers (bad input, progress, callables that cancel or raise), the 403 doctor,
 handle lifetimes, eight presigning threads."""
 
+import calendar
 import gc
 import hashlib
 import http.server
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -152,6 +154,16 @@ class Presigning(unittest.TestCase):
         key = skycrate.upload_key("u42", "../../etc/passwd")
         self.assertTrue(key.startswith("uploads/u42/"))
         self.assertNotIn("..", key)
+
+    def test_a_clock_offset_set_moves_the_signing_time(self):
+        self.client.clock_offset = 3600
+        self.assertEqual(self.client.clock_offset, 3600)
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.presigner.url("GET", "bucket", "k")).query)
+        signed = calendar.timegm(time.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ"))
+        self.assertLess(abs(signed - (time.time() + 3600)), 60)
+        with self.assertRaises(skycrate.InvalidArgumentError):
+            self.client.clock_offset = 315576001
+        self.assertEqual(self.client.clock_offset, 3600)
 
     def test_a_presigner_outlives_its_client(self):
         self.client.close()
