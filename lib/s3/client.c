@@ -214,32 +214,13 @@ void skycrate_client_free(skycrate_client *client)
     skycrate__free(client);
 }
 
-int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg_in)
+/* A client with cfg's settings copied and its clock made; the rest is resolved by the steps
+ * after it. */
+static int client_alloc(skycrate_client **out, const skycrate_client_config *cfg)
 {
-    SKYCRATE_ASSERT_ARG(out);
-    *out = NULL;
-    if (!skycrate__global_initialized())
-        return skycrate__error_set(SKYCRATE_EINVAL,
-                                   "call skycrate_global_init() before creating a client");
-    int error = 0;
-    skycrate_client_config *defaults = NULL;
-    skycrate__aws_settings settings;
-    memset(&settings, 0, sizeof(settings));
-    if (!cfg_in) {
-        if ((error = skycrate_client_config_new(&defaults)) < 0)
-            return error;
-        cfg_in = defaults;
-    }
-    const skycrate_client_config *cfg = cfg_in;
-    if (cfg->magic != SKYCRATE_MAGIC_CLIENT_CONFIG) {
-        error = skycrate__error_set(SKYCRATE_EINVAL, "invalid handle: config");
-        goto done;
-    }
     skycrate_client *c = skycrate__calloc(1, sizeof(*c));
-    if (!c) {
-        error = skycrate__error_nomem();
-        goto done;
-    }
+    if (!c)
+        return skycrate__error_nomem();
     c->magic = SKYCRATE_MAGIC_CLIENT;
     pthread_mutex_init(&c->lock, NULL);
     skycrate__response_record_init(&c->last);
@@ -252,13 +233,34 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
     c->base_delay_ms = cfg->base_delay_ms;
     c->max_delay_ms = cfg->max_delay_ms;
     *out = c; /* from here on, failures free it through skycrate_client_free() */
-    if (skycrate__clock_new(&c->clock) < 0) {
-        error = skycrate__error_nomem();
-        goto done;
-    }
+    return skycrate__clock_new(&c->clock) < 0 ? skycrate__error_nomem() : 0;
+}
 
-    /* What the configuration leaves open comes from the environment and the AWS profile, as
-     * the SDKs resolve it. */
+/* The endpoint, parsed; plain http only to loopback unless the configuration allows it. */
+static int client_set_endpoint(skycrate_client *c, const char *endpoint, bool allow_http)
+{
+    int error = skycrate__endpoint_parse(&c->endpoint, endpoint);
+    if (error < 0)
+        return error;
+    c->has_endpoint = true;
+    if (!c->endpoint.https &&
+        !skycrate__plain_http_allowed(c->endpoint.host, strlen(c->endpoint.host), allow_http))
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "endpoint '%s' is plain http to a host that is not "
+                                   "loopback (credentials and data would travel in the "
+                                   "clear): allow it with "
+                                   "skycrate_client_config_set_allow_http()",
+                                   endpoint);
+    return 0;
+}
+
+/* What the configuration leaves open (region, endpoint, addressing) comes from the environment
+ * and the AWS profile, as the SDKs resolve it. */
+static int client_resolve(skycrate_client *c, const skycrate_client_config *cfg)
+{
+    int error = 0;
+    skycrate__aws_settings settings;
+    memset(&settings, 0, sizeof(settings));
     if ((!cfg->region || !cfg->endpoint_set || !cfg->addressing_set) &&
         (error = skycrate__aws_settings_resolve(&settings, NULL)) < 0)
         goto done;
@@ -276,31 +278,33 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
                             ? SKYCRATE_ADDRESSING_VIRTUAL
                             : SKYCRATE_ADDRESSING_AUTO;
     const char *endpoint = cfg->endpoint_set ? cfg->endpoint_url : settings.s3_endpoint;
-    if (endpoint) {
-        if ((error = skycrate__endpoint_parse(&c->endpoint, endpoint)) < 0)
-            goto done;
-        c->has_endpoint = true;
-        if (!c->endpoint.https &&
-            !skycrate__plain_http_allowed(c->endpoint.host, strlen(c->endpoint.host),
-                                          cfg->allow_http)) {
-            error = skycrate__error_set(SKYCRATE_EINVAL,
-                                        "endpoint '%s' is plain http to a host that is not "
-                                        "loopback (credentials and data would travel in the "
-                                        "clear): allow it with "
-                                        "skycrate_client_config_set_allow_http()",
-                                        endpoint);
-            goto done;
-        }
-    }
+    if (endpoint)
+        error = client_set_endpoint(c, endpoint, cfg->allow_http);
+done:
+    skycrate__aws_settings_dispose(&settings);
+    return error;
+}
+
+/* "libskycrate/<version>", then the configuration's suffix. */
+static int client_user_agent(skycrate_client *c, const skycrate_client_config *cfg)
+{
     skycrate__buf ua = SKYCRATE_BUF_INIT;
-    if ((error = skycrate__buf_printf(&ua, "libskycrate/%s", SKYCRATE_VERSION)) < 0 ||
-        (cfg->user_agent_suffix &&
-         (error = skycrate__buf_printf(&ua, " %s", cfg->user_agent_suffix)) < 0)) {
+    int error = skycrate__buf_printf(&ua, "libskycrate/%s", SKYCRATE_VERSION);
+    if (error == 0 && cfg->user_agent_suffix)
+        error = skycrate__buf_printf(&ua, " %s", cfg->user_agent_suffix);
+    if (error < 0) {
         skycrate__buf_dispose(&ua);
-        goto done;
+        return error;
     }
     c->user_agent = skycrate__buf_detach(&ua);
+    return 0;
+}
 
+/* The configuration's provider and transport, or the default chain and the libcurl
+ * transport, which trust the configuration's CAs. */
+static int client_connect(skycrate_client *c, const skycrate_client_config *cfg)
+{
+    int error = 0;
     if (cfg->provider) {
         c->provider = skycrate_credentials_provider_ref(cfg->provider);
     } else {
@@ -308,23 +312,44 @@ int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg
         skycrate__curl_options creds_opts = {cfg->ca_file, cfg->ca_path, c->user_agent, 1};
         if ((error = skycrate__credentials_provider_default_ex(&c->provider, NULL, &creds_opts,
                                                                cfg->allow_http)) < 0)
-            goto done;
+            return error;
     }
-
     if (cfg->transport) {
         c->transport = skycrate_http_transport_ref(cfg->transport);
     } else {
         skycrate__curl_options opts = {cfg->ca_file, cfg->ca_path, c->user_agent, DEFAULT_LANES};
-        if ((error = skycrate__curl_transport_new(&c->transport, &opts)) < 0)
-            goto done;
+        error = skycrate__curl_transport_new(&c->transport, &opts);
     }
+    return error;
+}
+
+int skycrate_client_new(skycrate_client **out, const skycrate_client_config *cfg)
+{
+    SKYCRATE_ASSERT_ARG(out);
+    *out = NULL;
+    if (!skycrate__global_initialized())
+        return skycrate__error_set(SKYCRATE_EINVAL,
+                                   "call skycrate_global_init() before creating a client");
+    int error = 0;
+    skycrate_client_config *defaults = NULL;
+    if (!cfg) {
+        if ((error = skycrate_client_config_new(&defaults)) < 0)
+            goto done;
+        cfg = defaults;
+    }
+    if (cfg->magic != SKYCRATE_MAGIC_CLIENT_CONFIG) {
+        error = skycrate__error_set(SKYCRATE_EINVAL, "invalid handle: config");
+        goto done;
+    }
+    if ((error = client_alloc(out, cfg)) == 0 && (error = client_resolve(*out, cfg)) == 0 &&
+        (error = client_user_agent(*out, cfg)) == 0)
+        error = client_connect(*out, cfg);
 done:
     if (error < 0 && *out) {
         skycrate_client_free(*out);
         *out = NULL;
     }
     skycrate_client_config_free(defaults);
-    skycrate__aws_settings_dispose(&settings);
     return error;
 }
 
