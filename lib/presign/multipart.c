@@ -34,6 +34,19 @@ static int check_upload_id(const char *upload_id)
     return 0;
 }
 
+/* A request on the upload of `key` with one query parameter ("uploads" or the upload id). */
+static skycrate__s3_request upload_request(const char *operation, const char *method,
+                                           const char *bucket, const char *key,
+                                           const skycrate__kv *query)
+{
+    return (skycrate__s3_request){.operation = operation,
+                                  .method = method,
+                                  .bucket = bucket,
+                                  .key = key,
+                                  .query = query,
+                                  .query_count = 1};
+}
+
 int skycrate_multipart_create(char **upload_id_out, skycrate_client *client, const char *bucket,
                               const char *key, const char *content_type)
 {
@@ -58,14 +71,9 @@ int skycrate__multipart_create(char **upload_id_out, skycrate_client *client, co
         headers[header_count++] = (skycrate__kv){"Content-Type", content_type};
     if (checksum_algorithm)
         headers[header_count++] = (skycrate__kv){"x-amz-checksum-algorithm", checksum_algorithm};
-    skycrate__s3_request req = {.operation = "CreateMultipartUpload",
-                                .method = "POST",
-                                .bucket = bucket,
-                                .key = key,
-                                .query = query,
-                                .query_count = 1,
-                                .headers = headers,
-                                .header_count = header_count};
+    skycrate__s3_request req = upload_request("CreateMultipartUpload", "POST", bucket, key, query);
+    req.headers = headers;
+    req.header_count = header_count;
     skycrate__http_response_init(&resp);
     if ((error = skycrate__s3_send(client, &req, &resp, NULL)) < 0)
         goto done;
@@ -80,6 +88,26 @@ done:
     skycrate__s3_initiate_doc_dispose(&doc);
     skycrate__http_response_dispose(&resp);
     return error;
+}
+
+/* 1 to MAX_PARTS parts, their numbers increasing within 1..MAX_PARTS, each with an ETag. */
+static int check_parts(const uint32_t *part_numbers, const char *const *etags, size_t count)
+{
+    if (count < 1 || count > MAX_PARTS || part_numbers == NULL || etags == NULL)
+        return skycrate__error_set(SKYCRATE_EINVAL, "multipart: 1 to %d parts, not %zu", MAX_PARTS,
+                                   count);
+    for (size_t i = 0; i < count; i++) {
+        if (part_numbers[i] < 1 || part_numbers[i] > MAX_PARTS ||
+            (i > 0 && part_numbers[i] <= part_numbers[i - 1]))
+            return skycrate__error_set(SKYCRATE_EINVAL,
+                                       "multipart: part numbers must increase within 1..%d (part "
+                                       "#%zu is %u)",
+                                       MAX_PARTS, i, part_numbers[i]);
+        if (etags[i] == NULL || etags[i][0] == '\0')
+            return skycrate__error_set(SKYCRATE_EINVAL, "multipart: part %u has no ETag",
+                                       part_numbers[i]);
+    }
+    return 0;
 }
 
 /* <CompleteMultipartUpload> with one <Part> per part (and its <Checksum{ALGORITHM}>). */
@@ -159,20 +187,8 @@ int skycrate__multipart_complete(char **etag_out, skycrate_client *client, const
         *etag_out = NULL;
     if ((error = check(client, bucket, key)) < 0 || (error = check_upload_id(upload_id)) < 0)
         return error;
-    if (count < 1 || count > MAX_PARTS || part_numbers == NULL || etags == NULL)
-        return skycrate__error_set(SKYCRATE_EINVAL, "multipart: 1 to %d parts, not %zu", MAX_PARTS,
-                                   count);
-    for (size_t i = 0; i < count; i++) {
-        if (part_numbers[i] < 1 || part_numbers[i] > MAX_PARTS ||
-            (i > 0 && part_numbers[i] <= part_numbers[i - 1]))
-            return skycrate__error_set(SKYCRATE_EINVAL,
-                                       "multipart: part numbers must increase within 1..%d (part "
-                                       "#%zu is %u)",
-                                       MAX_PARTS, i, part_numbers[i]);
-        if (etags[i] == NULL || etags[i][0] == '\0')
-            return skycrate__error_set(SKYCRATE_EINVAL, "multipart: part %u has no ETag",
-                                       part_numbers[i]);
-    }
+    if ((error = check_parts(part_numbers, etags, count)) < 0)
+        return error;
     if (checksums && !checksum_algorithm)
         return skycrate__error_set(SKYCRATE_EINVAL, "multipart: checksums without an algorithm");
     if ((error = complete_body(&body, part_numbers, etags, checksum_algorithm, checksums, count)) <
@@ -181,17 +197,13 @@ int skycrate__multipart_complete(char **etag_out, skycrate_client *client, const
 
     skycrate__kv query[] = {{"uploadId", upload_id}};
     skycrate__kv headers[] = {{"Content-Type", "application/xml"}};
-    skycrate__s3_request req = {.operation = "CompleteMultipartUpload",
-                                .method = "POST",
-                                .bucket = bucket,
-                                .key = key,
-                                .query = query,
-                                .query_count = 1,
-                                .headers = headers,
-                                .header_count = 1,
-                                .body_kind = SKYCRATE__BODY_MEMORY,
-                                .body_data = body.ptr,
-                                .body_length = body.len};
+    skycrate__s3_request req =
+        upload_request("CompleteMultipartUpload", "POST", bucket, key, query);
+    req.headers = headers;
+    req.header_count = 1;
+    req.body_kind = SKYCRATE__BODY_MEMORY;
+    req.body_data = body.ptr;
+    req.body_length = body.len;
     skycrate__http_response_init(&resp);
     if ((error = skycrate__s3_send(client, &req, &resp, NULL)) < 0)
         goto done_resp;
@@ -228,12 +240,7 @@ int skycrate_multipart_abort(skycrate_client *client, const char *bucket, const 
     if ((error = check(client, bucket, key)) < 0 || (error = check_upload_id(upload_id)) < 0)
         return error;
     skycrate__kv query[] = {{"uploadId", upload_id}};
-    skycrate__s3_request req = {.operation = "AbortMultipartUpload",
-                                .method = "DELETE",
-                                .bucket = bucket,
-                                .key = key,
-                                .query = query,
-                                .query_count = 1};
+    skycrate__s3_request req = upload_request("AbortMultipartUpload", "DELETE", bucket, key, query);
     skycrate__http_response_init(&resp);
     error = skycrate__s3_send(client, &req, &resp, NULL);
     skycrate__http_response_dispose(&resp);
