@@ -75,8 +75,9 @@ typedef struct cursor {
     char *id_marker;
 } cursor;
 
-/* Takes the page's next markers (the page keeps none); true when there is a next page. */
-static bool cursor_move(cursor *c, bool truncated, char **next, char **next_id)
+/* Takes the page's next markers (the page keeps none), after the page was handled with result
+ * `error`: that error when it failed, else 1 when there is a next page and 0 at the last. */
+static int cursor_move(cursor *c, int error, bool truncated, char **next, char **next_id)
 {
     skycrate__free(c->marker);
     skycrate__free(c->id_marker);
@@ -85,7 +86,7 @@ static bool cursor_move(cursor *c, bool truncated, char **next, char **next_id)
     *next = NULL;
     if (next_id)
         *next_id = NULL;
-    return truncated && c->marker;
+    return error < 0 ? error : truncated && c->marker;
 }
 
 static void cursor_dispose(cursor *c)
@@ -177,11 +178,8 @@ static int abort_uploads(dep *d)
             skycrate__list_uploads(&page, &unsupported, &o, d->p, d->bucket, c.marker, c.id_marker);
         rc = listed(d, rc, &o);
         if (rc == 0 && !d->gone && !unsupported) {
-            rc = abort_page(d, &page);
-            bool more =
-                cursor_move(&c, page.truncated, &page.next_key_marker, &page.next_upload_id_marker);
-            if (rc == 0)
-                rc = more;
+            rc = cursor_move(&c, abort_page(d, &page), page.truncated, &page.next_key_marker,
+                             &page.next_upload_id_marker);
         }
         skycrate__s3_list_uploads_dispose(&page);
     }
@@ -441,13 +439,9 @@ static int take_versions(dep *d, cursor *c, window *w, bool *unsupported, skycra
     skycrate__s3_list_versions page;
     int error =
         skycrate__list_versions(&page, unsupported, o, d->p, d->bucket, c->marker, c->id_marker);
-    if (error == 0 && !*unsupported) {
-        error = window_take(w, page.entries, &page.count);
-        bool more =
-            cursor_move(c, page.truncated, &page.next_key_marker, &page.next_version_id_marker);
-        if (error == 0)
-            error = more;
-    }
+    if (error == 0 && !*unsupported)
+        error = cursor_move(c, window_take(w, page.entries, &page.count), page.truncated,
+                            &page.next_key_marker, &page.next_version_id_marker);
     skycrate__s3_list_versions_dispose(&page);
     return error;
 }
@@ -456,12 +450,9 @@ static int take_objects(dep *d, cursor *c, window *w, skycrate__outcome *o)
 {
     skycrate__s3_list_v2 page;
     int error = skycrate__list_objects(&page, o, d->p, d->bucket, c->marker);
-    if (error == 0) {
-        error = window_take(w, page.entries, &page.count);
-        bool more = cursor_move(c, page.truncated, &page.next_continuation_token, NULL);
-        if (error == 0)
-            error = more;
-    }
+    if (error == 0)
+        error = cursor_move(c, window_take(w, page.entries, &page.count), page.truncated,
+                            &page.next_continuation_token, NULL);
     skycrate__s3_list_v2_dispose(&page);
     return error;
 }
