@@ -42,20 +42,15 @@ static bool no_such_bucket(const skycrate__outcome *o)
     return skycrate__outcome_not_found(o) && !strcmp(skycrate__outcome_code(o), "NoSuchBucket");
 }
 
-static int progress(dep *d, const skycrate__deletion_counts *batch)
+/* Journals `op` and keeps the record it wrote. A record that changed under us is
+ * SKYCRATE_ECONFLICT ("... changed <when>"). */
+static int journal(dep *d, skycrate__journal_op *op, const char *when)
 {
-    if (d->dry)
-        return 0;
     json_t *result = NULL;
-    skycrate__journal_op op = {.kind = SKYCRATE__J_PROGRESS,
-                               .expect_bucket = d->bucket,
-                               .expect_state = "deprovisioning",
-                               .counts = *batch};
-    int error = skycrate__journal(&result, d->p, d->user_id, &op);
-    if (error == 0 && op.changed)
-        error = skycrate__error_set(SKYCRATE_ECONFLICT,
-                                    "the record of user '%.64s' changed during deprovisioning",
-                                    d->user_id);
+    int error = skycrate__journal(&result, d->p, d->user_id, op);
+    if (error == 0 && op->changed)
+        error = skycrate__error_set(SKYCRATE_ECONFLICT, "the record of user '%.64s' changed %s",
+                                    d->user_id, when);
     if (error == 0) {
         json_decref(d->record);
         d->record = result;
@@ -63,6 +58,17 @@ static int progress(dep *d, const skycrate__deletion_counts *batch)
         json_decref(result);
     }
     return error;
+}
+
+static int progress(dep *d, const skycrate__deletion_counts *batch)
+{
+    if (d->dry)
+        return 0;
+    skycrate__journal_op op = {.kind = SKYCRATE__J_PROGRESS,
+                               .expect_bucket = d->bucket,
+                               .expect_state = "deprovisioning",
+                               .counts = *batch};
+    return journal(d, &op, "during deprovisioning");
 }
 
 /* ---- listings ---- */
@@ -571,21 +577,10 @@ static void record_counts(skycrate__deletion_counts *c, const json_t *record)
 
 static int mark(dep *d, skycrate__journal_kind kind, const char *error_text)
 {
-    json_t *result = NULL;
     skycrate__journal_op op = {.kind = kind, .expect_bucket = d->bucket, .error = error_text};
     if (kind != SKYCRATE__J_DEPROVISION)
         op.expect_state = skycrate__state_name(skycrate__record_state(d->record));
-    int error = skycrate__journal(&result, d->p, d->user_id, &op);
-    if (error == 0 && op.changed)
-        error = skycrate__error_set(SKYCRATE_ECONFLICT,
-                                    "the record of user '%.64s' changed meanwhile", d->user_id);
-    if (error == 0) {
-        json_decref(d->record);
-        d->record = result;
-    } else {
-        json_decref(result);
-    }
-    return error;
+    return journal(d, &op, "meanwhile");
 }
 
 /* Deletes the buckets the record lists as leftovers (leftover.h), then reads it again. */
