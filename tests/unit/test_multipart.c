@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "core/common.h"
-#include "core/time.h"
-#include "mocktransport.h"
+#include "mockclient.h"
 #include "testalloc.h"
 #include "testutil.h"
 
@@ -19,45 +18,16 @@
 static mock_transport *mock;
 static skycrate_client *client;
 
-static int64_t frozen(void *ud)
-{
-    (void)ud;
-    return INT64_C(1732300000000);
-}
-
 static void setup(void)
 {
-    ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
-    skycrate__clock_override(frozen, NULL);
+    mock_client_begin();
     mock = mock_new();
-    skycrate_credentials *creds;
-    skycrate_credentials_provider *provider;
-    ck_assert_sky_ok(skycrate_credentials_new(&creds, "AKIDEXAMPLE", "secret", NULL, 0));
-    ck_assert_sky_ok(skycrate_credentials_provider_new_static(&provider, creds));
-    skycrate_credentials_unref(creds);
-    skycrate_client_config *cfg;
-    ck_assert_sky_ok(skycrate_client_config_new(&cfg));
-    ck_assert_sky_ok(skycrate_client_config_set_endpoint(cfg, "http://127.0.0.1:7480"));
-    ck_assert_sky_ok(skycrate_client_config_set_allow_http(cfg, 1));
-    ck_assert_sky_ok(skycrate_client_config_set_region(cfg, "us-east-1"));
-    ck_assert_sky_ok(skycrate_client_config_set_addressing(cfg, SKYCRATE_ADDRESSING_PATH));
-    ck_assert_sky_ok(skycrate_client_config_set_retry(cfg, 2, 1, 2));
-    ck_assert_sky_ok(skycrate_client_config_set_credentials_provider(cfg, provider));
-    skycrate_credentials_provider_unref(provider);
-    skycrate_http_transport *t = mock_transport_new(mock);
-    ck_assert_sky_ok(skycrate_client_config_set_transport(cfg, t));
-    skycrate_http_transport_unref(t);
-    ck_assert_sky_ok(skycrate_client_new(&client, cfg));
-    skycrate_client_config_free(cfg);
+    client = mock_client_new(mock, 2);
 }
 
 static void teardown(void)
 {
-    skycrate_client_free(client);
-    mock_free(mock);
-    skycrate__clock_override(NULL, NULL);
-    skycrate_global_cleanup();
-    ck_assert_int_eq(testalloc_outstanding(), 0);
+    mock_client_end(mock, client);
 }
 
 static const char initiate_xml[] =
