@@ -1,6 +1,6 @@
 /*
- * Reading the presign golden cases and comparing presigned URLs, for test_presign and
- * test_presigner.
+ * Reading the presign golden cases, comparing presigned URLs and the frozen clock, for
+ * test_presign, test_presigner and test_post_policy.
  */
 #include "presigncases.h"
 
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/time.h"
 #include "s3/client.h"
 #include "s3/endpoint.h"
 #include "testutil.h"
@@ -138,4 +139,25 @@ void assert_sorted_query(const char *url)
         prev = s;
     }
     free(q);
+}
+
+int64_t presign_clock_ms;
+
+int64_t presign_clock(void *user_data)
+{
+    (void)user_data;
+    return presign_clock_ms;
+}
+
+void presign_setup(void)
+{
+    ck_assert_int_eq(skycrate_global_init(NULL), 1);
+    presign_clock_ms = (int64_t)PRESIGN_T0 * 1000;
+    skycrate__clock_override(presign_clock, NULL);
+}
+
+void presign_teardown(void)
+{
+    skycrate__clock_override(NULL, NULL);
+    skycrate_global_cleanup();
 }

@@ -1,12 +1,13 @@
 /*
- * Reading the presign golden cases (tests/vectors/presign-golden, post-golden) and comparing
- * presigned URLs (tests/support/presigncases.c).
+ * Reading the presign golden cases (tests/vectors/presign-golden, post-golden), comparing
+ * presigned URLs, and the frozen clock of the presigner tests (tests/support/presigncases.c).
  */
 #ifndef SKYCRATE_PRESIGNCASES_H
 #define SKYCRATE_PRESIGNCASES_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "skycrate.h"
 
@@ -23,5 +24,16 @@ skycrate_client *golden_client(const json_t *ctx);
 void assert_same_url(const char *got, const char *want);
 /* The query of a presigned URL is sorted, with X-Amz-Signature last. */
 void assert_sorted_query(const char *url);
+
+/* The golden cases' time: 2024-11-22T18:26:40Z, in seconds. */
+#define PRESIGN_T0 1732300000
+/* The clock presign_setup() installs reads this (milliseconds); tests move it. */
+extern int64_t presign_clock_ms;
+/* A clock for skycrate__clock_override() that answers presign_clock_ms. */
+int64_t presign_clock(void *user_data);
+/* Initialises the library (libc's allocator) and freezes the clock at PRESIGN_T0. */
+void presign_setup(void);
+/* Unfreezes the clock and cleans the library up. */
+void presign_teardown(void);
 
 #endif

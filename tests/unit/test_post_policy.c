@@ -17,28 +17,17 @@
 #include "testvectors.h"
 
 #define BUCKET "skycrate-user42-1732300000"
-#define T0 1732300000
 
 static case_list post_cases;
-static int64_t frozen_ms;
-
-static int64_t frozen_clock(void *user_data)
-{
-    (void)user_data;
-    return frozen_ms;
-}
 
 static void setup(void)
 {
-    ck_assert_int_eq(skycrate_global_init(NULL), 1);
-    frozen_ms = (int64_t)T0 * 1000;
-    skycrate__clock_override(frozen_clock, NULL);
+    presign_setup();
 }
 
 static void teardown(void)
 {
-    skycrate__clock_override(NULL, NULL);
-    skycrate_global_cleanup();
+    presign_teardown();
 }
 
 /* The form's fields as a JSON object. */
@@ -313,7 +302,7 @@ END_TEST
 
 START_TEST(form_expiry_is_clamped)
 {
-    skycrate_presigner *presigner = make_presigner("tok", T0 + 120);
+    skycrate_presigner *presigner = make_presigner("tok", PRESIGN_T0 + 120);
     skycrate_post_policy *p = NULL;
     ck_assert_sky_ok(skycrate_post_policy_new(&p, BUCKET));
     ck_assert_sky_ok(skycrate_post_policy_set_key(p, "k"));
@@ -324,7 +313,7 @@ START_TEST(form_expiry_is_clamped)
     ck_assert_int_eq(skycrate_post_form_clamped(f), 1);
     ck_assert_ptr_nonnull(strstr(skycrate_post_form_policy(f), "\"2024-11-22T18:28:40Z\""));
     skycrate_post_form_free(f);
-    ck_assert_sky_ok(skycrate_post_policy_set_time(p, T0 + 120));
+    ck_assert_sky_ok(skycrate_post_policy_set_time(p, PRESIGN_T0 + 120));
     ck_assert_int_eq(skycrate_presigner_sign_post(&f, presigner, p), SKYCRATE_EEXPIRED);
     skycrate_post_policy_free(p);
     skycrate_presigner_free(presigner);
@@ -350,7 +339,7 @@ START_TEST(post_allocation_failures)
 {
     teardown();
     ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
-    skycrate__clock_override(frozen_clock, NULL);
+    skycrate__clock_override(presign_clock, NULL);
     skycrate_presigner *presigner = make_presigner("tok", 0);
     skycrate_post_form *f = NULL;
     /* Once first: the thread's target cache then holds the bucket, as in every later round. */

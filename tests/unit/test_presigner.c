@@ -24,28 +24,17 @@
 #define BUCKET "skycrate-user42-1732300000"
 #define AKID "AKIDEXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define T0 1732300000
 
 static case_list url_cases;
-static int64_t frozen_ms;
-
-static int64_t frozen_clock(void *user_data)
-{
-    (void)user_data;
-    return frozen_ms;
-}
 
 static void setup(void)
 {
-    ck_assert_int_eq(skycrate_global_init(NULL), 1);
-    frozen_ms = (int64_t)T0 * 1000;
-    skycrate__clock_override(frozen_clock, NULL);
+    presign_setup();
 }
 
 static void teardown(void)
 {
-    skycrate__clock_override(NULL, NULL);
-    skycrate_global_cleanup();
+    presign_teardown();
 }
 
 /* A client for eu-west-1 on AWS whose provider returns these credentials. */
@@ -182,7 +171,7 @@ START_TEST(contract_accessors_and_json)
     ck_assert_ptr_null(strstr(url, "checksum"));
     ck_assert_ptr_null(strstr(url, "acl"));
     ck_assert_int_eq(skycrate_presigned_expires_in(c), 900);
-    ck_assert_int_eq(skycrate_presigned_expires_at(c), T0 + 900);
+    ck_assert_int_eq(skycrate_presigned_expires_at(c), PRESIGN_T0 + 900);
     ck_assert_int_eq(skycrate_presigned_clamped(c), 0);
     ck_assert_uint_eq(skycrate_presigned_header_count(c), 2);
     const char *n, *v;
@@ -292,12 +281,12 @@ END_TEST
 START_TEST(expiry_is_clamped_to_the_credentials)
 {
     /* Credentials that expire in 10 minutes: a 15-minute URL becomes a 10-minute one. */
-    skycrate_presigner *p = make_presigner("session-token/+=", T0 + 600);
+    skycrate_presigner *p = make_presigner("session-token/+=", PRESIGN_T0 + 600);
     skycrate_presign_request *r = typical_request();
     skycrate_presigned *c = NULL;
     ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_int_eq(skycrate_presigned_expires_in(c), 600);
-    ck_assert_int_eq(skycrate_presigned_expires_at(c), T0 + 600);
+    ck_assert_int_eq(skycrate_presigned_expires_at(c), PRESIGN_T0 + 600);
     ck_assert_int_eq(skycrate_presigned_clamped(c), 1);
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "&X-Amz-Expires=600&"));
     ck_assert_ptr_nonnull(
@@ -321,17 +310,17 @@ START_TEST(expiry_is_clamped_to_the_credentials)
     skycrate_presigned_free(c);
 
     /* Signed as of a time after the credentials expire: refused. */
-    ck_assert_sky_ok(skycrate_presign_request_set_time(r, T0 + 600));
+    ck_assert_sky_ok(skycrate_presign_request_set_time(r, PRESIGN_T0 + 600));
     ck_assert_int_eq(skycrate_presigner_sign(&c, p, r), SKYCRATE_EEXPIRED);
     ck_assert_ptr_nonnull(strstr(skycrate_error_last()->message, "2024-11-22T18:36:40Z"));
     ck_assert_int_eq(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r), SKYCRATE_EEXPIRED);
-    ck_assert_sky_ok(skycrate_presign_request_set_time(r, T0 + 599));
+    ck_assert_sky_ok(skycrate_presign_request_set_time(r, PRESIGN_T0 + 599));
     ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_int_eq(skycrate_presigned_expires_in(c), 1);
     skycrate_presigned_free(c);
 
     /* Credentials already expired: the provider refuses them. */
-    frozen_ms = (int64_t)(T0 + 700) * 1000;
+    presign_clock_ms = (int64_t)(PRESIGN_T0 + 700) * 1000;
     ck_assert_int_eq(skycrate_presigner_sign(&c, p, r), SKYCRATE_EEXPIRED);
     ck_assert_ptr_null(strstr(skycrate_error_last()->message, "session-token"));
     skycrate_presign_request_free(r);
@@ -349,7 +338,7 @@ START_TEST(clock_and_offset_apply)
     skycrate_presign_request *r = typical_request();
     skycrate_presigned *c = NULL;
     ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
-    ck_assert_int_eq(skycrate_presigned_expires_at(c), T0 - 3600 + 900);
+    ck_assert_int_eq(skycrate_presigned_expires_at(c), PRESIGN_T0 - 3600 + 900);
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T172640Z"));
     skycrate_presigned_free(c);
     /* The client corrects its offset later (as a skew correction does): the presigner follows,
@@ -362,7 +351,7 @@ START_TEST(clock_and_offset_apply)
     ck_assert_sky_ok(skycrate_presigner_sign_url(url, sizeof(url), NULL, p, r));
     ck_assert_ptr_nonnull(strstr(url, "X-Amz-Date=20241122T182840Z"));
     /* The clock moves on. */
-    frozen_ms += 61000;
+    presign_clock_ms += 61000;
     ck_assert_sky_ok(skycrate_presigner_sign(&c, p, r));
     ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(c), "X-Amz-Date=20241122T182941Z"));
     skycrate_presigned_free(c);
@@ -421,7 +410,7 @@ static void *read_offsets(void *arg)
         bool ok = false;
         for (int h = 0; h < 8 && !ok; h++) {
             char date[17];
-            skycrate__format_amz_date(date, T0 + h * 3600);
+            skycrate__format_amz_date(date, PRESIGN_T0 + h * 3600);
             snprintf(want, sizeof(want), "X-Amz-Date=%s", date);
             ok = strstr(url, want) != NULL;
         }
@@ -661,7 +650,7 @@ START_TEST(upload_parts_are_presigned_together)
         snprintf(want, sizeof(want), "&partNumber=%d&uploadId=upl%%2Foad&", 7 + i);
         ck_assert_ptr_nonnull(strstr(skycrate_presigned_url(parts[i]), want));
         ck_assert_str_eq(skycrate_presigned_method(parts[i]), "PUT");
-        ck_assert_int_eq(skycrate_presigned_expires_at(parts[i]), T0 + 3600);
+        ck_assert_int_eq(skycrate_presigned_expires_at(parts[i]), PRESIGN_T0 + 3600);
         skycrate_presigned_free(parts[i]);
     }
     ck_assert_int_eq(skycrate_presigner_sign_parts(parts, 3, p, BUCKET, "k", "id", 9999, 60),
@@ -686,14 +675,14 @@ START_TEST(fast_path_allocates_nothing)
     skycrate__clock_override(NULL, NULL);
     skycrate_global_cleanup();
     ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
-    skycrate__clock_override(frozen_clock, NULL);
+    skycrate__clock_override(presign_clock, NULL);
     skycrate_presigner *p = make_presigner("token", 0);
     skycrate_presign_request *r = typical_request();
     char buf[4096];
     ck_assert_sky_ok(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r));
     testalloc_reset_count();
     for (int i = 0; i < 100; i++) {
-        frozen_ms += 500;
+        presign_clock_ms += 500;
         ck_assert_sky_ok(skycrate_presigner_sign_url(buf, sizeof(buf), NULL, p, r));
     }
     ck_assert_int_eq(testalloc_count(), 0);
@@ -708,7 +697,7 @@ START_TEST(presign_allocation_failures)
     skycrate__clock_override(NULL, NULL);
     skycrate_global_cleanup();
     ck_assert_int_eq(skycrate_global_init(&testalloc), 1);
-    skycrate__clock_override(frozen_clock, NULL);
+    skycrate__clock_override(presign_clock, NULL);
     skycrate_client *client = make_client("token", 0, "http://127.0.0.1:7480");
     skycrate_presign_request *r = typical_request();
     testalloc_reset_count();
