@@ -228,6 +228,16 @@ static void assert_file_is_pattern(const char *path, uint64_t length)
     ck_assert_uint_eq(at, length);
 }
 
+/* Downloads "obj" into <dir>/dst with `o` (NULL: the defaults) and checks that the file holds
+ * the first `length` bytes of the pattern. */
+static void download_is_pattern(uint64_t length, const skycrate_transfer_options *o)
+{
+    char dst[128];
+    snprintf(dst, sizeof(dst), "%s/dst", dir);
+    ck_assert_sky_ok(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, o));
+    assert_file_is_pattern(dst, length);
+}
+
 static size_t files_in_dir(void)
 {
     char cmd[128];
@@ -395,10 +405,7 @@ START_TEST(failed_part_retried_alone)
     ck_assert_uint_eq(faults.part_requests[2], 2); /* the failed one, once more */
     ck_assert_uint_eq(faults.part_requests[3], 1);
     ck_assert_uint_eq(faults.part_requests[4], 1);
-    char dst[128];
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
-    ck_assert_sky_ok(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, o));
-    assert_file_is_pattern(dst, 4 * PART);
+    download_is_pattern(4 * PART, o);
     skycrate_transfer_options_free(o);
     skycrate_client_free(c);
     ck_assert_sky_ok(skycrate_object_delete(client, bucket, "obj"));
@@ -521,10 +528,7 @@ START_TEST(resume_sends_only_missing_parts)
     ck_assert_uint_eq(faults.part_requests[4], 1);
     skycrate_client_free(c);
 
-    char dst[128];
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
-    ck_assert_sky_ok(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, NULL));
-    assert_file_is_pattern(dst, 5 * PART + 100);
+    download_is_pattern(5 * PART + 100, NULL);
     skycrate_free(upload_id);
     skycrate_transfer_options_free(o);
     ck_assert_sky_ok(skycrate_object_delete(client, bucket, "obj"));
@@ -622,10 +626,7 @@ START_TEST(streams_round_trip)
     ck_assert_uint_eq(skycrate_transfer_result_size(r), cases[_i].length);
     ck_assert_uint_eq(skycrate_transfer_result_part_count(r), cases[_i].parts);
     skycrate_transfer_result_free(r);
-    char dst[128];
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
-    ck_assert_sky_ok(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, o));
-    assert_file_is_pattern(dst, cases[_i].length);
+    download_is_pattern(cases[_i].length, o);
     skycrate_transfer_options_free(o);
     ck_assert_sky_ok(skycrate_object_delete(client, bucket, "obj"));
 }
@@ -670,12 +671,11 @@ START_TEST(upload_from_pipe_and_fd)
     ck_assert_uint_eq(skycrate_transfer_result_size(r), PART + 99);
     ck_assert_uint_eq(skycrate_transfer_result_part_count(r), 2);
     skycrate_transfer_result_free(r);
+    download_is_pattern(PART + 99, o);
+
+    /* a regular file's descriptor (the download's): read with pread, its offset untouched */
     char dst[128];
     snprintf(dst, sizeof(dst), "%s/dst", dir);
-    ck_assert_sky_ok(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, o));
-    assert_file_is_pattern(dst, PART + 99);
-
-    /* a regular file's descriptor: read with pread, its offset untouched */
     int fd = open(dst, O_RDONLY);
     ck_assert_int_eq(lseek(fd, 17, SEEK_SET), 17);
     ck_assert_sky_ok(skycrate_transfer_upload_fd(&r, client, bucket, "obj2", fd, o));
