@@ -1,6 +1,7 @@
 /*
  * Unit tests of lib/provision/profile.c: the security profile's defaults, its steps and deep
- * copy, the owner tag and ARN partition, and the request body of every step, byte for byte
+ * copy, the CORS rule's header lists and methods, the name lists, the owner tag and ARN
+ * partition, and the request body of every step, byte for byte
  * against the bodies botocore sent in tests/vectors/provision (the profile of
  * tools/gen-golden-provision.py, configured as provfixture.c does).
  */
@@ -199,6 +200,83 @@ START_TEST(a_failed_body_leaves_the_buffer_as_it_was)
 }
 END_TEST
 
+/* ---- the CORS rule's values and the name lists ---- */
+
+START_TEST(cors_headers_are_the_profiles_or_the_defaults)
+{
+    static const char *const want_allowed[] = {"content-type", "content-md5", "content-disposition",
+                                               "cache-control", "x-amz-*"};
+    skycrate__profile p;
+    skycrate__profile_defaults(&p);
+    size_t n = 99;
+    const char *const *v = skycrate__cors_allowed_headers(&p, &n);
+    ck_assert_uint_eq(n, SKYCRATE_ARRAY_SIZE(want_allowed));
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_eq(v[i], want_allowed[i]);
+    v = skycrate__cors_expose_headers(&p, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(v[0], "ETag");
+
+    /* Set lists replace the defaults, an empty one too. */
+    ck_assert_sky_ok(skycrate__names_add(&p.cors_allowed_headers, "x-custom"));
+    p.cors_allowed_headers_set = true;
+    p.cors_expose_headers_set = true;
+    v = skycrate__cors_allowed_headers(&p, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(v[0], "x-custom");
+    n = 99;
+    skycrate__cors_expose_headers(&p, &n);
+    ck_assert_uint_eq(n, 0);
+    skycrate__profile_dispose(&p);
+}
+END_TEST
+
+START_TEST(cors_methods_in_s3_order)
+{
+    const char *m[6];
+    ck_assert_uint_eq(skycrate__cors_methods(m, SKYCRATE__CORS_METHODS_DEFAULT), 3);
+    ck_assert_str_eq(m[0], "PUT");
+    ck_assert_str_eq(m[1], "GET");
+    ck_assert_str_eq(m[2], "HEAD");
+    ck_assert_ptr_null(m[3]);
+    uint32_t all = SKYCRATE_CORS_METHOD_DELETE | SKYCRATE_CORS_METHOD_HEAD |
+                   SKYCRATE_CORS_METHOD_GET | SKYCRATE_CORS_METHOD_POST | SKYCRATE_CORS_METHOD_PUT;
+    ck_assert_uint_eq(skycrate__cors_methods(m, all | 0x100u), 5); /* unknown bits: ignored */
+    static const char *const order[] = {"PUT", "POST", "GET", "HEAD", "DELETE"};
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_str_eq(m[i], order[i]);
+    ck_assert_ptr_null(m[5]);
+    ck_assert_uint_eq(skycrate__cors_methods(m, 0), 0);
+    ck_assert_ptr_null(m[0]);
+}
+END_TEST
+
+START_TEST(name_lists_grow_copy_and_empty)
+{
+    skycrate__names a = {0}, b = {0};
+    ck_assert_sky_ok(skycrate__names_add(&a, "one"));
+    ck_assert_sky_ok(skycrate__names_add(&a, "two"));
+    ck_assert_uint_eq(a.count, 2);
+    ck_assert_str_eq(a.items[1], "two");
+    ck_assert_sky_ok(skycrate__names_copy(&b, &a));
+    ck_assert_uint_eq(b.count, 2);
+    ck_assert_ptr_ne(b.items, a.items);
+    ck_assert_ptr_ne(b.items[0], a.items[0]);
+    ck_assert_str_eq(b.items[0], "one");
+    ck_assert_str_eq(b.items[1], "two");
+    skycrate__names_dispose(&a);
+    ck_assert_ptr_null(a.items);
+    ck_assert_uint_eq(a.count, 0);
+    ck_assert_str_eq(b.items[1], "two"); /* the copy outlives its source */
+    skycrate__names_dispose(&b);
+    /* An empty list copies to an empty list, without an allocation. */
+    b.count = 7;
+    ck_assert_sky_ok(skycrate__names_copy(&b, &a));
+    ck_assert_ptr_null(b.items);
+    ck_assert_uint_eq(b.count, 0);
+}
+END_TEST
+
 /* ---- copies ---- */
 
 START_TEST(copy_is_deep)
@@ -290,6 +368,9 @@ static Suite *provision_profile_suite(void)
     tcase_add_test(tc, defaults_enable_every_step_but_cors);
     tcase_add_test(tc, names_and_partitions);
     tcase_add_test(tc, owner_tag_is_the_id_or_its_hash);
+    tcase_add_test(tc, cors_headers_are_the_profiles_or_the_defaults);
+    tcase_add_test(tc, cors_methods_in_s3_order);
+    tcase_add_test(tc, name_lists_grow_copy_and_empty);
     tcase_add_test(tc, copy_is_deep);
     suite_add_tcase(s, tc);
     tc = tcase_create("bodies");
