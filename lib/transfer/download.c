@@ -224,10 +224,8 @@ int skycrate_transfer_download_file(skycrate_transfer_result **result_out, skycr
                                     const char *bucket, const char *key, const char *path,
                                     const skycrate_transfer_options *options)
 {
-    if (result_out)
-        *result_out = NULL;
-    int error = skycrate__s3_check_target(client, bucket, key);
-    if (error < 0 || (error = skycrate__transfer_options_check(options)) < 0)
+    int error = skycrate__transfer_check_call(result_out, client, bucket, key, options);
+    if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(path && *path);
     skycrate_transfer_options defaults;

@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/syntax.h"
 #include "http/http.h"
+#include "s3/request.h"
 #include "transfer/transfer.h"
 
 #define DEFAULT_THRESHOLD (16ull * SKYCRATE__MIB)
@@ -42,11 +43,16 @@ void skycrate_transfer_options_free(skycrate_transfer_options *o)
     skycrate__free(o);
 }
 
-int skycrate__transfer_options_check(const skycrate_transfer_options *options)
+int skycrate__transfer_check_call(skycrate_transfer_result **result_out, skycrate_client *client,
+                                  const char *bucket, const char *key,
+                                  const skycrate_transfer_options *options)
 {
-    if (options)
+    if (result_out)
+        *result_out = NULL;
+    int error = skycrate__s3_check_target(client, bucket, key);
+    if (error == 0 && options)
         SKYCRATE_ASSERT_HANDLE(options, SKYCRATE_MAGIC_TRANSFER_OPTIONS);
-    return 0;
+    return error;
 }
 
 const skycrate_transfer_options *

@@ -347,10 +347,8 @@ int skycrate_transfer_upload_file(skycrate_transfer_result **result_out, skycrat
                                   const char *bucket, const char *key, const char *path,
                                   const skycrate_transfer_options *options)
 {
-    if (result_out)
-        *result_out = NULL;
-    int error = skycrate__s3_check_target(client, bucket, key);
-    if (error < 0 || (error = skycrate__transfer_options_check(options)) < 0)
+    int error = skycrate__transfer_check_call(result_out, client, bucket, key, options);
+    if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(path && *path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -368,10 +366,8 @@ int skycrate_transfer_upload_fd(skycrate_transfer_result **result_out, skycrate_
                                 const char *bucket, const char *key, int fd,
                                 const skycrate_transfer_options *options)
 {
-    if (result_out)
-        *result_out = NULL;
-    int error = skycrate__s3_check_target(client, bucket, key);
-    if (error < 0 || (error = skycrate__transfer_options_check(options)) < 0)
+    int error = skycrate__transfer_check_call(result_out, client, bucket, key, options);
+    if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(fd >= 0);
     char name[32];
@@ -384,10 +380,8 @@ int skycrate_transfer_upload_stream(skycrate_transfer_result **result_out, skycr
                                     const skycrate_transfer_options *options, uint64_t length,
                                     skycrate_read_fn read, void *user_data)
 {
-    if (result_out)
-        *result_out = NULL;
-    int error = skycrate__s3_check_target(client, bucket, key);
-    if (error < 0 || (error = skycrate__transfer_options_check(options)) < 0)
+    int error = skycrate__transfer_check_call(result_out, client, bucket, key, options);
+    if (error < 0)
         return error;
     SKYCRATE_ASSERT_ARG(read);
     skycrate__transfer_source src = {

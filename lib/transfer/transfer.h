@@ -42,8 +42,12 @@ struct skycrate_transfer_result {
     uint32_t part_count, parts_reused;
 };
 
-/* Refuses a handle of another kind where options are expected (NULL is fine). 0 or EINVAL. */
-int skycrate__transfer_options_check(const skycrate_transfer_options *options);
+/* The checks every transfer call starts with: clears `*result_out` (when given), checks the
+ * client, bucket and key (as every object call does) and the options (NULL is fine).
+ * 0 or SKYCRATE_EINVAL. */
+int skycrate__transfer_check_call(skycrate_transfer_result **result_out, skycrate_client *client,
+                                  const char *bucket, const char *key,
+                                  const skycrate_transfer_options *options);
 /* The options to use: `options`, or the defaults when it is NULL (written into `storage`). */
 const skycrate_transfer_options *
 skycrate__transfer_options_or_default(skycrate_transfer_options *storage,
