@@ -31,14 +31,17 @@ enum { CLI_TLS_CA_FILE = 0x1001, CLI_TLS_CA_PATH, CLI_TLS_ALLOW_HTTP };
         "allow-http", no_argument, NULL, CLI_TLS_ALLOW_HTTP                                        \
     }
 
-/* The lines of --help about them. */
-#define CLI_TLS_HELP                                                                               \
-    "  --ca-file FILE     trust the CA certificates of this PEM bundle (default: AWS_CA_BUNDLE,\n" \
-    "                     CURL_CA_BUNDLE, SSL_CERT_FILE, else the system's)\n"                     \
-    "  --ca-path DIR      trust the hashed CA certificates of this directory (default:\n"          \
-    "                     SSL_CERT_DIR)\n"                                                         \
-    "  --allow-http       plain http:// to a host that is not loopback (endpoint, STS,\n"          \
-    "                     presigned URLs): credentials and data would travel in the clear\n"
+/* The lines of --help about them, their descriptions at column 21 plus the spaces PAD, so that
+ * they line up with the program's own options: CLI_TLS_HELP("  ") for column 23. */
+#define CLI_TLS_HELP(PAD)                                                                          \
+    "  --ca-file FILE     " PAD "trust the CA certificates of this PEM bundle\n"                   \
+    "                     " PAD "(default: AWS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE,\n"        \
+    "                     " PAD "else the system's)\n"                                             \
+    "  --ca-path DIR      " PAD "trust the hashed CA certificates of this directory\n"             \
+    "                     " PAD "(default: SSL_CERT_DIR)\n"                                        \
+    "  --allow-http       " PAD "plain http:// to a host that is not loopback (endpoint,\n"        \
+    "                     " PAD "STS, presigned URLs): credentials and data would travel\n"        \
+    "                     " PAD "in the clear\n"
 
 /* Takes an option of CLI_TLS_OPTIONS: 1 when `opt` was one, 0 when not. */
 int cli_tls_option(cli_tls *tls, int opt, const char *arg);

@@ -34,11 +34,12 @@ static const char usage[] =
     "  --endpoint URL      the S3 endpoint (e.g. http://127.0.0.1:7480); default: AWS\n"
     "  --region R          the region (default: AWS_REGION, else us-east-1)\n"
     "  --no-replay         diagnose from the URL alone: send nothing, read nothing\n"
-    "  --json              print the diagnosis as JSON\n" CLI_TLS_HELP
-    "  --help              print this help and exit\n"
-    "\n"
-    "Credentials come from the default chain (environment variables first).\n"
-    "Exit status: 0 nothing wrong, 3 a fault was found, 1 the doctor could not run, 2 usage.\n";
+    "  --json              print the diagnosis as JSON\n" CLI_TLS_HELP(
+        " ") "  --help              print this help and exit\n"
+             "\n"
+             "Credentials come from the default chain (environment variables first).\n"
+             "Exit status: 0 nothing wrong, 3 a fault was found, 1 the doctor could not run, 2 "
+             "usage.\n";
 
 static int fail(const char *what)
 {

@@ -29,7 +29,7 @@ static const char usage[] =
     "  --url URL            GET this presigned URL (no credentials needed)\n"
     "  --json               print the result as JSON on standard output\n"
     "  --quiet              no progress bar (there is none when standard error is no terminal)\n"
-    "  --help               this text\n" CLI_TLS_HELP;
+    "  --help               this text\n" CLI_TLS_HELP("  ");
 
 static int usage_error(const char *message)
 {

@@ -45,10 +45,10 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --region R               signing region (else from the environment/config chain)\n"
-    "  --endpoint URL           custom endpoint, e.g. http://127.0.0.1:7480 or "
-    "https://minio.example.com/prefix\n"
-    "  --addressing MODE        auto (default) | virtual (virtual-hosted where the name allows, "
-    "else path) | path\n"
+    "  --endpoint URL           custom endpoint, e.g. http://127.0.0.1:7480 or\n"
+    "                           https://minio.example.com/prefix\n"
+    "  --addressing MODE        auto (default) | virtual (virtual-hosted where the name\n"
+    "                           allows, else path) | path\n"
     "  --expires SECONDS        default 900\n"
     "  --header 'Name: value'   a header the client will send; signed as a header (repeatable)\n"
     "  --query name=value       an extra query parameter to sign (repeatable; value may be "
@@ -57,10 +57,13 @@ static const char usage[] =
     "  --json                   print the contract as JSON instead of the bare URL\n"
     "  --explain                also print the canonical request and string to sign on stderr\n"
     "  --max-size BYTES         POST: the largest file the form accepts (content-length-range)\n"
-    "  --help                   print this help and exit\n" CLI_TLS_HELP "\n"
-    "With POST, --header 'Content-Type: T' fixes the file's content type and other headers\n"
-    "become form fields. Exit status: 0 on success, 1 when presigning fails, 2 for a usage\n"
-    "error.\n";
+    "  --help                   print this help and exit\n" CLI_TLS_HELP(
+        "      ") "\n"
+                  "With POST, --header 'Content-Type: T' fixes the file's content type and other "
+                  "headers\n"
+                  "become form fields. Exit status: 0 on success, 1 when presigning fails, 2 for a "
+                  "usage\n"
+                  "error.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {

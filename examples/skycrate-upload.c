@@ -40,7 +40,7 @@ static const char usage[] =
     "  --part-urls LIST     PUT each part to its presigned UploadPart URL (one a line)\n"
     "  --json               print the result as JSON on standard output\n"
     "  --quiet              no progress bar (there is none when standard error is no terminal)\n"
-    "  --help               this text\n" CLI_TLS_HELP;
+    "  --help               this text\n" CLI_TLS_HELP("  ");
 
 enum { OPT_THRESHOLD = CLI_NEXT, OPT_CHECKSUM, OPT_CONTENT_TYPE, OPT_UPLOAD_ID, OPT_PART_URLS };
 
