@@ -3,7 +3,11 @@
  * its own HTTP stack (a proxy, an event loop, a test double). This one uses libcurl's easy
  * interface directly and counts the requests it carries.
  *
- *   skycrate-custom-transport ENDPOINT BUCKET   credentials from the environment
+ *   skycrate-custom-transport [OPTIONS] ENDPOINT BUCKET   credentials from the environment
+ *
+ * The options are those of the command-line programs about TLS (cli_tls.h): plain http only to
+ * a loopback endpoint unless --allow-http (the client checks the endpoint whatever the
+ * transport), the CA certificates to trust (which a custom transport applies itself).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +15,11 @@
 #include <curl/curl.h>
 #include <skycrate.h>
 
+#include "cli_tls.h"
+
 typedef struct {
     CURL *curl;
+    const char *ca_file, *ca_path; /* NULL: the system's */
     unsigned long requests;
 } my_transport;
 
@@ -65,6 +72,10 @@ static int perform(skycrate_http_request *req, skycrate_http_response *resp, uin
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, skycrate_http_request_url(req));
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* send the signed path byte for byte */
+    if (t->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
+    if (t->ca_path)
+        curl_easy_setopt(c, CURLOPT_CAPATH, t->ca_path);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -97,15 +108,27 @@ static void destroy(void *user_data)
     curl_easy_cleanup(t->curl);
 }
 
+static int usage(const char *program)
+{
+    fprintf(stderr, "usage: %s [OPTIONS] ENDPOINT BUCKET\n\nOptions:\n" CLI_TLS_HELP(""), program);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s ENDPOINT BUCKET\n", argv[0]);
-        return 2;
-    }
+    static const struct option options[] = {CLI_TLS_OPTIONS, {NULL, 0, NULL, 0}};
+    cli_tls tls = {NULL, NULL, 0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
+        if (!cli_tls_option(&tls, opt, optarg))
+            return usage(argv[0]);
+    if (argc - optind != 2)
+        return usage(argv[0]);
+    const char *endpoint = argv[optind], *bucket = argv[optind + 1];
     if (skycrate_global_init(NULL) < 0)
         return 1;
-    my_transport mine = {curl_easy_init(), 0};
+    my_transport mine = {curl_easy_init(), NULL, NULL, 0};
+    cli_tls_ca(&tls, &mine.ca_file, &mine.ca_path);
     skycrate_http_transport_callbacks callbacks = SKYCRATE_HTTP_TRANSPORT_CALLBACKS_INIT;
     callbacks.perform = perform;
     callbacks.free = destroy;
@@ -123,15 +146,14 @@ int main(int argc, char **argv)
     void *data = NULL;
     size_t len = 0;
     if (skycrate_client_config_new(&cfg) < 0 ||
-        skycrate_client_config_set_endpoint(cfg, argv[1]) < 0 ||
-        skycrate_client_config_set_allow_http(cfg, 1) < 0 ||
+        skycrate_client_config_set_endpoint(cfg, endpoint) < 0 || cli_tls_apply(&tls, cfg) < 0 ||
         skycrate_client_config_set_transport(cfg, transport) < 0 ||
-        skycrate_client_new(&client, cfg) < 0 || skycrate_bucket_create(client, argv[2]) < 0 ||
-        skycrate_object_put(NULL, client, argv[2], "via custom transport.txt", "hi", 2,
+        skycrate_client_new(&client, cfg) < 0 || skycrate_bucket_create(client, bucket) < 0 ||
+        skycrate_object_put(NULL, client, bucket, "via custom transport.txt", "hi", 2,
                             "text/plain") < 0 ||
-        skycrate_object_get(&data, &len, client, argv[2], "via custom transport.txt") < 0 ||
-        skycrate_object_delete(client, argv[2], "via custom transport.txt") < 0 ||
-        skycrate_bucket_delete(client, argv[2]) < 0) {
+        skycrate_object_get(&data, &len, client, bucket, "via custom transport.txt") < 0 ||
+        skycrate_object_delete(client, bucket, "via custom transport.txt") < 0 ||
+        skycrate_bucket_delete(client, bucket) < 0) {
         fprintf(stderr, "failed: %s\n", skycrate_error_last()->message);
     } else {
         printf("round trip through the custom transport: %.*s\n", (int)len, (char *)data);

@@ -5,7 +5,10 @@
  * knowledge), the upload, a presigned GET to read it back, the usage report, and complete
  * deletion. Prints what happened at each step.
  *
- *   skycrate-demo ENDPOINT USERS_JSON   credentials from the environment or ~/.aws
+ *   skycrate-demo [OPTIONS] ENDPOINT USERS_JSON   credentials from the environment or ~/.aws
+ *
+ * The options are those of the command-line programs about TLS (cli_tls.h): plain http only to
+ * a loopback endpoint unless --allow-http, the CA certificates for the client and the browser.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +16,8 @@
 
 #include <curl/curl.h>
 #include <skycrate.h>
+
+#include "cli_tls.h"
 
 static int fail(const char *what, skycrate_client *client)
 {
@@ -51,10 +56,17 @@ static size_t receive_body(char *data, size_t size, size_t n, void *ud)
     return k;
 }
 
-/* What a browser does with a contract: the method, the URL, exactly the listed headers. */
-static long browser_send(const skycrate_presigned *contract, browser_io *io)
+/* What a browser does with a contract: the method, the URL, exactly the listed headers; it
+ * trusts the CA certificates the client trusts. */
+static long browser_send(const skycrate_presigned *contract, const cli_tls *tls, browser_io *io)
 {
     CURL *curl = curl_easy_init();
+    const char *ca_file, *ca_path;
+    cli_tls_ca(tls, &ca_file, &ca_path);
+    if (ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+    if (ca_path)
+        curl_easy_setopt(curl, CURLOPT_CAPATH, ca_path);
     struct curl_slist *headers = NULL;
     for (size_t i = 0; i < skycrate_presigned_header_count(contract); i++) {
         const char *name, *value;
@@ -81,12 +93,24 @@ static long browser_send(const skycrate_presigned *contract, browser_io *io)
     return status;
 }
 
+static int usage(const char *program)
+{
+    fprintf(stderr, "usage: %s [OPTIONS] ENDPOINT USERS_JSON\n\nOptions:\n" CLI_TLS_HELP(""),
+            program);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s ENDPOINT USERS_JSON\n", argv[0]);
-        return 2;
-    }
+    static const struct option options[] = {CLI_TLS_OPTIONS, {NULL, 0, NULL, 0}};
+    cli_tls tls = {NULL, NULL, 0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
+        if (!cli_tls_option(&tls, opt, optarg))
+            return usage(argv[0]);
+    if (argc - optind != 2)
+        return usage(argv[0]);
+    const char *endpoint = argv[optind], *users_path = argv[optind + 1];
     if (skycrate_global_init(NULL) < 0)
         return 1;
     int status = 1;
@@ -107,20 +131,19 @@ int main(int argc, char **argv)
     const char *body = "%PDF-1.4 pretend this is the quarterly report\n";
 
     if (skycrate_client_config_new(&cfg) < 0 ||
-        skycrate_client_config_set_endpoint(cfg, argv[1]) < 0 ||
-        skycrate_client_config_set_allow_http(cfg, 1) < 0 ||
+        skycrate_client_config_set_endpoint(cfg, endpoint) < 0 || cli_tls_apply(&tls, cfg) < 0 ||
         skycrate_client_new(&client, cfg) < 0 || skycrate_presigner_new(&presigner, client) < 0) {
         status = fail("setup", NULL);
         goto done;
     }
-    printf("libskycrate %s, endpoint %s, region %s\n", skycrate_version_string(), argv[1],
+    printf("libskycrate %s, endpoint %s, region %s\n", skycrate_version_string(), endpoint,
            skycrate_client_region(client));
 
     /* A local radosgw speaks plain http (so no TLS-only policy), implements neither default
      * encryption nor ownership controls (compatible mode records them as skipped), and denies
      * every upload once BlockPublicAcls is set (a radosgw 16 bug), so that one flag is left off. */
     if (skycrate_provisioner_config_new(&pcfg) < 0 ||
-        skycrate_user_store_new_file(&users, argv[2], 0) < 0 ||
+        skycrate_user_store_new_file(&users, users_path, 0) < 0 ||
         skycrate_provisioner_config_set_store(pcfg, users) < 0 ||
         skycrate_provisioner_config_set_failure_mode(pcfg, SKYCRATE_FAILURE_MODE_COMPATIBLE) < 0 ||
         skycrate_provisioner_config_set_tls_only_policy(pcfg, 0) < 0 ||
@@ -138,7 +161,7 @@ int main(int argc, char **argv)
     const char *bucket = skycrate_record_bucket(record);
     if (skycrate_record_to_json(&json, record, 0) < 0)
         goto done;
-    printf("1. provisioned %s   %s\n   record in %s: %s\n", user, bucket, argv[2], json);
+    printf("1. provisioned %s   %s\n   record in %s: %s\n", user, bucket, users_path, json);
     skycrate_free(json);
     json = NULL;
 
@@ -161,7 +184,7 @@ int main(int argc, char **argv)
     printf("3. upload contract       %s\n", json);
 
     browser_io io = {body, strlen(body), 0, "", 0};
-    long http = browser_send(put, &io);
+    long http = browser_send(put, &tls, &io);
     printf("4. browser PUT           HTTP %ld (%zu bytes, only the contract's headers)\n", http,
            io.len);
     if (http != 200)
@@ -185,7 +208,7 @@ int main(int argc, char **argv)
         goto done;
     }
     browser_io down = {NULL, 0, 0, "", 0};
-    http = browser_send(get, &down);
+    http = browser_send(get, &tls, &down);
     int same = http == 200 && down.got_len == io.len && !memcmp(down.got, body, io.len);
     printf("6. browser GET           HTTP %ld, %zu bytes, %s\n", http, down.got_len,
            same ? "identical to what was uploaded" : "DIFFERENT");

@@ -4,7 +4,8 @@
  * A client, the default provider's STS and the command-line programs (skycrate-presign,
  * -provision, -upload, -download, -doctor, and -presign-server's configuration) trust that CA
  * only when told (set_ca, --ca-file, caFile, AWS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE) and
- * refuse it otherwise; plain http goes to loopback hosts, and elsewhere only when allowed.
+ * refuse it otherwise; plain http goes to loopback hosts, and elsewhere only when allowed. The
+ * examples skycrate-demo and skycrate-custom-transport take the programs' options.
  */
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -524,6 +525,42 @@ START_TEST(the_doctor_replays_over_tls_when_told)
 }
 END_TEST
 
+START_TEST(the_examples_take_the_programs_tls_options)
+{
+    char *demo = (char *)rgw_env("SKYCRATE_DEMO"),
+         *custom = (char *)rgw_env("SKYCRATE_CUSTOM_TRANSPORT");
+    char users[128], bucket[64], elsewhere[64];
+    snprintf(users, sizeof(users), "%s/demo-users.json", dir);
+    rgw_bucket_name(bucket, sizeof(bucket), "tls-custom");
+    /* radosgw through 0.0.0.0, which Linux connects to this host but which is not a loopback
+     * address: plain http elsewhere, refused before anything is sent unless --allow-http. */
+    snprintf(elsewhere, sizeof(elsewhere), "http://0.0.0.0:%d",
+             port_of(rgw_env("SKYCRATE_TEST_ENDPOINT")));
+    char *demo_elsewhere[] = {demo, elsewhere, users, NULL};
+    ck_assert_int_eq(run(demo_elsewhere), 1);
+    ck_assert(output_has("err", "plain http"));
+    ck_assert(!output_has("out", "provisioned"));
+    char *custom_elsewhere[] = {custom, elsewhere, bucket, NULL};
+    ck_assert_int_eq(run(custom_elsewhere), 1);
+    ck_assert(output_has("err", "plain http"));
+    ck_assert(output_has("err", "carried 0 request(s)"));
+    char *custom_allowed[] = {custom, "--allow-http", elsewhere, bucket, NULL};
+    ck_assert_msg(run(custom_allowed) == 0, "custom transport: %s", last_output("err"));
+
+    /* TLS: the CA from --ca-file, for the client and for the requests an example sends itself
+     * (the custom transport's, the demo's browser's). */
+    char *custom_tls[] = {custom, s3_url, bucket, NULL};
+    ck_assert_int_eq(run(custom_tls), 1);
+    ck_assert_msg(output_has("err", "certificate"), "no certificate error: %s", last_output("err"));
+    char *custom_ca[] = {custom, "--ca-file", ca, s3_url, bucket, NULL};
+    ck_assert_msg(run(custom_ca) == 0, "custom transport: %s", last_output("err"));
+    char *demo_ca[] = {demo, "--ca-file", ca, s3_url, users, NULL};
+    ck_assert_msg(run(demo_ca) == 0, "demo: %s", last_output("err"));
+    ck_assert(output_has("out", "identical to what was uploaded"));
+    unlink(users);
+}
+END_TEST
+
 #ifdef SKYCRATE_WITH_PRESIGN_SERVER
 #define TOKEN "tls-test-token-0123456789"
 
@@ -645,6 +682,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, the_command_line_programs_trust_what_they_are_told);
     tcase_add_test(tc, the_transfer_programs_trust_what_they_are_told);
     tcase_add_test(tc, the_doctor_replays_over_tls_when_told);
+    tcase_add_test(tc, the_examples_take_the_programs_tls_options);
 #ifdef SKYCRATE_WITH_PRESIGN_SERVER
     tcase_add_test(tc, the_presign_server_trusts_its_configured_ca);
 #endif
