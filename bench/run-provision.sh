@@ -9,8 +9,9 @@
 #
 #   bench/run-provision.sh [-C BUILD_DIR] [--deprovision] [the program's options, e.g. --rtt 20]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=$root/build
+# shellcheck source=SCRIPTDIR/rgw-server.sh
+. "$(dirname "$0")/rgw-server.sh"
+build=$bench_root/build
 if [ "${1:-}" = "-C" ]; then
     build=$2
     shift 2
@@ -22,21 +23,8 @@ if [ "${1:-}" = "--deprovision" ]; then
     mode=()
     shift
 fi
-bin=$build/bench/$program
-[ -x "$bin" ] || { echo "no $bin: build first (meson setup build && ninja -C build)" >&2; exit 2; }
+bin=$(bench_program "$build" "$program")
 
-dir=$(mktemp -d /tmp/skycrate-bench-rgw.XXXXXX)
-trap '"$root/tests/servers/rgw.sh" stop "$dir"' EXIT
-echo "starting radosgw (tests/servers/rgw.sh) ..." >&2
-"$root/tests/servers/rgw.sh" start "$dir" >/dev/null
-set -a
-. "$dir/env"
-set +a
-
-# The server's keys, and nothing from the user's own AWS configuration.
-: > "$dir/aws-empty"
-env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 \
-    AWS_CONFIG_FILE="$dir/aws-empty" AWS_SHARED_CREDENTIALS_FILE="$dir/aws-empty" \
-    AWS_ACCESS_KEY_ID="$SKYCRATE_TEST_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$SKYCRATE_TEST_SECRET_KEY" \
-    AWS_REGION="$SKYCRATE_TEST_REGION" \
-    "$bin" --endpoint "$SKYCRATE_TEST_ENDPOINT" --region "$SKYCRATE_TEST_REGION" "${mode[@]}" "$@"
+bench_rgw_start
+bench_rgw_run "$bin" --endpoint "$SKYCRATE_TEST_ENDPOINT" --region "$SKYCRATE_TEST_REGION" \
+    "${mode[@]}" "$@"
