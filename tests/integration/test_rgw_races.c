@@ -6,11 +6,16 @@
  * record the same endpoint. The proxy holds operation A's k-th request either before the
  * server sees it or after, before its answer comes back; meanwhile operation B runs to its end
  * on another client (other connections) sharing the users file, in this process or as the
- * skycrate-provision program (another process); then A goes on. Afterwards every bucket
- * of the user on the server (ListBuckets) must be the record's live bucket or one of its
- * leftovers, and a final deprovisioning must leave none. A is a provisioning, a resumed one
- * (the record says provisioning, the bucket exists), a deprovisioning or a verify; B a
- * provisioning, a deprovisioning or a verify.
+ * skycrate-provision program (another process); then A goes on. Afterwards:
+ * - A and B each succeeded, or failed with a specific code and a message (the other process:
+ *   exit status 1 and a message);
+ * - the users file is whole;
+ * - every bucket of the user on the server (ListBuckets) is the record's live bucket or one of
+ *   its leftovers, and an active record's bucket is there;
+ * - a final deprovisioning leaves none.
+ * A is a provisioning, a resumed one (the record says provisioning, the bucket exists), a
+ * deprovisioning or a verify; B a provisioning, a deprovisioning or a verify in this process,
+ * or a deprovisioning in another: every pair of the two lists.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -38,7 +43,7 @@ static const char *const op_names[] = {"provision", "resume", "deprovision", "ve
 static delayproxy *proxy;
 static char proxy_url[64];
 static skycrate_client *direct, *delayed; /* B's and A's, both through the proxy */
-static char dir[64], store_path[128], user[64];
+static char dir[64], store_path[128], cli_errors[128], user[64];
 static int cases;
 
 static void setup(void)
@@ -57,6 +62,7 @@ static void setup(void)
     snprintf(dir, sizeof(dir), "/tmp/skycrate-it-race-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(store_path, sizeof(store_path), "%s/users.json", dir);
+    snprintf(cli_errors, sizeof(cli_errors), "%s/cli.err", dir);
 }
 
 static void teardown(void)
@@ -65,6 +71,7 @@ static void teardown(void)
     skycrate_client_free(direct);
     delayproxy_stop(proxy);
     unlink(store_path);
+    unlink(cli_errors);
     char lock[160];
     snprintf(lock, sizeof(lock), "%s.lock", store_path);
     unlink(lock);
@@ -122,45 +129,77 @@ static void store_record(const json_t *r)
     free(text);
 }
 
-/* Runs one operation; its return code. */
-static int run_op(op_kind op, skycrate_client *client)
+/* How an operation ended: its return code (the other process: 0, or SKYCRATE_ERROR for exit
+ * status 1) and, when it failed, its message (the other process: its first line on stderr). */
+typedef struct outcome {
+    int rc;
+    char message[256];
+} outcome;
+
+/* skycrate-provision deprovision, in another process. */
+static outcome deprovision_elsewhere(void)
 {
-    if (op == OP_DEPROVISION_CLI) {
-        char *argv[] = {(char *)rgw_env("SKYCRATE_PROVISION_CLI"),
-                        "--store",
-                        store_path,
-                        "--endpoint",
-                        proxy_url,
-                        "deprovision",
-                        user,
-                        NULL};
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-        pid_t pid;
-        ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-        posix_spawn_file_actions_destroy(&fa);
-        int status = 0;
-        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : SKYCRATE_ERROR;
-    }
+    char *argv[] = {(char *)rgw_env("SKYCRATE_PROVISION_CLI"),
+                    "--store",
+                    store_path,
+                    "--endpoint",
+                    proxy_url,
+                    "deprovision",
+                    user,
+                    NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, cli_errors, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid;
+    ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    /* 2 would be a usage error, a signal a crash: neither is an answer to the race. */
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "%s: status %d",
+                  op_names[OP_DEPROVISION_CLI], status);
+    outcome o = {WEXITSTATUS(status) == 0 ? 0 : SKYCRATE_ERROR, ""};
+    FILE *f = fopen(cli_errors, "r");
+    ck_assert_ptr_nonnull(f);
+    if (!fgets(o.message, sizeof(o.message), f))
+        o.message[0] = '\0';
+    fclose(f);
+    return o;
+}
+
+/* Runs one operation. */
+static outcome run_op(op_kind op, skycrate_client *client)
+{
+    if (op == OP_DEPROVISION_CLI)
+        return deprovision_elsewhere();
     skycrate_provisioner *p = provisioner(client);
-    int rc = SKYCRATE_ERROR;
+    outcome o = {SKYCRATE_ERROR, ""};
     switch (op) {
     case OP_PROVISION:
-    case OP_RESUME: rc = skycrate_provisioner_provision(NULL, p, user); break;
-    case OP_DEPROVISION: rc = skycrate_provisioner_deprovision(NULL, p, user, 0); break;
+    case OP_RESUME: o.rc = skycrate_provisioner_provision(NULL, p, user); break;
+    case OP_DEPROVISION: o.rc = skycrate_provisioner_deprovision(NULL, p, user, 0); break;
     case OP_VERIFY: {
         skycrate_verify_report *report = NULL;
-        rc = skycrate_provisioner_verify(&report, p, user);
+        o.rc = skycrate_provisioner_verify(&report, p, user);
         skycrate_verify_report_free(report);
         break;
     }
     default: break;
     }
+    if (o.rc < 0)
+        snprintf(o.message, sizeof(o.message), "%s", skycrate_error_last()->message);
     skycrate_provisioner_free(p);
-    return rc;
+    return o;
+}
+
+/* Each call either succeeds or fails with a code that says why (never the catch-all code in
+ * this process) and a message. */
+static void assert_clear(const char *what, op_kind op, const outcome *o)
+{
+    ck_assert_msg(o->rc == 0 ||
+                      (o->message[0] && (op == OP_DEPROVISION_CLI || o->rc != SKYCRATE_ERROR)),
+                  "%s: %s returned %d (%s)", what, op_names[op], o->rc, o->message);
 }
 
 /* What an operation needs to start from. */
@@ -168,7 +207,7 @@ static void prepare(op_kind a)
 {
     if (a == OP_PROVISION)
         return;
-    ck_assert_sky_ok(run_op(OP_PROVISION, direct));
+    ck_assert_sky_ok(run_op(OP_PROVISION, direct).rc);
     if (a == OP_RESUME) { /* killed after its create landed, before it was journaled */
         json_t *r = record();
         ck_assert_sky_ok(json_object_set_new(r, "state", json_string("provisioning")));
@@ -222,17 +261,38 @@ static bool named(const json_t *r, const char *bucket)
     return false;
 }
 
-static void assert_every_bucket_named(const char *what)
+/* The users file, when there is one, is one whole JSON document: no writer left it half
+ * written. */
+static void assert_store_whole(const char *what)
+{
+    if (access(store_path, F_OK) != 0)
+        return;
+    json_error_t e;
+    json_t *all = json_load_file(store_path, JSON_REJECT_DUPLICATES, &e);
+    ck_assert_msg(all && json_is_object(json_object_get(all, "users")),
+                  "%s: the users file is not whole: %s", what, all ? "no users" : e.text);
+    json_decref(all);
+}
+
+/* Every bucket of the user on the server is named by the record, and an active record's bucket
+ * is on the server. */
+static void assert_record_matches_server(const char *what)
 {
     char names[8][64];
     size_t n = user_buckets(names, 8);
     json_t *r = record();
-    for (size_t i = 0; i < n; i++) {
-        char *text = r ? json_dumps(r, JSON_INDENT(1)) : NULL;
+    char *text = r ? json_dumps(r, JSON_INDENT(1)) : NULL;
+    for (size_t i = 0; i < n; i++)
         ck_assert_msg(r && named(r, names[i]), "%s: bucket %s is named by no record:\n%s", what,
                       names[i], text ? text : "(no record)");
-        free(text);
+    if (r && !strcmp(prov_str(r, "state"), "active")) {
+        size_t i = 0;
+        while (i < n && strcmp(names[i], prov_str(r, "bucket")))
+            i++;
+        ck_assert_msg(i < n, "%s: the active record's bucket is not on the server:\n%s", what,
+                      text);
     }
+    free(text);
     json_decref(r);
 }
 
@@ -242,7 +302,7 @@ static void clean_up(const char *what)
 {
     int rc = SKYCRATE_ERROR;
     for (int i = 0; i < 3 && rc != 0; i++) {
-        rc = run_op(OP_DEPROVISION, direct);
+        rc = run_op(OP_DEPROVISION, direct).rc;
         if (rc == SKYCRATE_ENOTFOUND)
             rc = 0;
     }
@@ -253,14 +313,14 @@ static void clean_up(const char *what)
 
 typedef struct a_run {
     op_kind op;
-    int rc;
+    outcome result;
     atomic_bool done;
 } a_run;
 
 static void *run_a(void *arg)
 {
     a_run *a = arg;
-    a->rc = run_op(a->op, delayed);
+    a->result = run_op(a->op, delayed);
     atomic_store(&a->done, true);
     return NULL;
 }
@@ -287,7 +347,7 @@ static size_t interleave(op_kind a, op_kind b, delayproxy_hold_point point)
         prepare(a);
         delayproxy_reset(proxy);
         delayproxy_hold(proxy, k, point);
-        a_run ar = {a, 0, false};
+        a_run ar = {.op = a};
         pthread_t t;
         ck_assert_int_eq(pthread_create(&t, NULL, run_a, &ar), 0);
         bool held = held_or_done(&ar);
@@ -295,30 +355,29 @@ static size_t interleave(op_kind a, op_kind b, delayproxy_hold_point point)
         snprintf(what, sizeof(what), "%s held at request %zu (%s), %s meanwhile", op_names[a], k,
                  point == DELAYPROXY_HOLD_REQUEST ? "before the server" : "before its answer",
                  op_names[b]);
-        if (held)
-            run_op(b, direct); /* whatever it returns: only what is left on the server counts */
+        if (held) {
+            outcome ob = run_op(b, direct);
+            assert_clear(what, b, &ob);
+        }
         delayproxy_release(proxy);
         ck_assert_int_eq(pthread_join(t, NULL), 0);
-        assert_every_bucket_named(what);
+        assert_clear(what, a, &ar.result);
+        assert_store_whole(what);
+        assert_record_matches_server(what);
         clean_up(what);
         if (!held)
             return k;
     }
 }
 
-static const struct {
-    op_kind a, b;
-} pairs[] = {
-    {OP_PROVISION, OP_DEPROVISION}, {OP_PROVISION, OP_DEPROVISION_CLI},
-    {OP_PROVISION, OP_PROVISION},   {OP_PROVISION, OP_VERIFY},
-    {OP_RESUME, OP_DEPROVISION},    {OP_RESUME, OP_PROVISION},
-    {OP_DEPROVISION, OP_PROVISION}, {OP_DEPROVISION, OP_DEPROVISION},
-    {OP_VERIFY, OP_DEPROVISION},
-};
+/* Every pair: A from the first list, B from the second. */
+static const op_kind a_ops[] = {OP_PROVISION, OP_RESUME, OP_DEPROVISION, OP_VERIFY};
+static const op_kind b_ops[] = {OP_PROVISION, OP_DEPROVISION, OP_VERIFY, OP_DEPROVISION_CLI};
+#define B_OPS (sizeof(b_ops) / sizeof(b_ops[0]))
 
 START_TEST(no_interleaving_leaves_a_bucket_without_a_record)
 {
-    op_kind a = pairs[_i].a, b = pairs[_i].b;
+    op_kind a = a_ops[_i / B_OPS], b = b_ops[_i % B_OPS];
     size_t before = interleave(a, b, DELAYPROXY_HOLD_REQUEST);
     size_t after = interleave(a, b, DELAYPROXY_HOLD_ANSWER);
     /* Every request of A was held once each way. */
@@ -334,7 +393,7 @@ static Suite *races_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, no_interleaving_leaves_a_bucket_without_a_record, 0,
-                        (int)(sizeof(pairs) / sizeof(pairs[0])));
+                        (int)(sizeof(a_ops) / sizeof(a_ops[0]) * B_OPS));
     suite_add_tcase(s, tc);
     return s;
 }
