@@ -42,14 +42,21 @@ stop() {
         [ -f "$D/$f.pid" ] && pids="$pids $(cat "$D/$f.pid")"
     done
     [ -n "$pids" ] && kill $pids 2>/dev/null || true
+    wait_gone $pids
+    for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
+    # SIGKILL is not instant either: a start right after this one must find the ports free.
+    wait_gone $pids
+    rm -rf "$D"
+}
+
+# Waits up to 5 s until none of the PIDS runs.
+wait_gone() {
     for _ in $(seq 1 50); do
         local alive=""
-        for p in $pids; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
-        [ -z "$alive" ] && break
+        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+        [ -z "$alive" ] && return 0
         sleep 0.1
     done
-    for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
-    rm -rf "$D"
 }
 
 start() {
