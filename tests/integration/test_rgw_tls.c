@@ -118,14 +118,16 @@ static bool output_has(const char *name, const char *text)
     return strstr(buf, text) != NULL;
 }
 
-/* dir/<name> (out or err), for messages (a per-thread buffer). */
+/* dir/<name> (out or err), for messages: one static buffer per name, so that a message may
+ * show both. */
 static const char *last_output(const char *name)
 {
-    static char buf[4096];
+    static char bufs[2][4096];
+    char *buf = bufs[strcmp(name, "out") == 0];
     char path[128];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    size_t n = f ? fread(buf, 1, sizeof(bufs[0]) - 1, f) : 0;
     if (f)
         fclose(f);
     buf[n] = '\0';
