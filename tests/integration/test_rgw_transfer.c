@@ -30,6 +30,7 @@
 static skycrate_client *client;
 static char bucket[64];
 static char dir[64];
+static char dst[96]; /* dir/dst: where downloads go */
 
 /* ---- a counting, fault-injecting transport around libcurl ---- */
 
@@ -142,6 +143,7 @@ static void setup(void)
     ck_assert_sky_ok(skycrate_bucket_create(client, bucket));
     snprintf(dir, sizeof(dir), "/tmp/skycrate-xfer-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(dst, sizeof(dst), "%s/dst", dir);
 }
 
 /* The unfinished multipart uploads in the bucket. */
@@ -232,8 +234,6 @@ static void assert_file_is_pattern(const char *path, uint64_t length)
  * the first `length` bytes of the pattern. */
 static void download_is_pattern(uint64_t length, const skycrate_transfer_options *o)
 {
-    char dst[128];
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     ck_assert_sky_ok(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, o));
     assert_file_is_pattern(dst, length);
 }
@@ -281,9 +281,8 @@ static int on_progress(uint64_t done, uint64_t total, void *user_data)
 /* Uploads `length` bytes of the pattern with these options, downloads them, compares. */
 static void round_trip(uint64_t length, skycrate_transfer_options *o, uint32_t want_parts)
 {
-    char src[128], dst[128];
+    char src[128];
     make_file(src, sizeof(src), "src", length);
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     progress_log log = {.thread = pthread_self()};
     ck_assert_sky_ok(skycrate_transfer_options_set_progress(o, on_progress, &log));
     skycrate_transfer_result *r = NULL;
@@ -349,12 +348,11 @@ END_TEST
  * object per lane (here one lane: 40 MiB in 4 ranges of 10 MiB rather than 5 of 8 MiB). */
 START_TEST(download_ranges_grow_unless_the_part_size_is_set)
 {
-    char src[128], dst[128];
+    char src[128];
     make_file(src, sizeof(src), "src", 40ull * MIB);
     skycrate_transfer_options *o = options(8 * MIB, 16 * MIB, 4);
     ck_assert_sky_ok(skycrate_transfer_upload_file(NULL, client, bucket, "obj", src, o));
     skycrate_transfer_options_free(o);
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     skycrate_client *c = wrapped_client(1);
     ck_assert_sky_ok(skycrate_transfer_options_new(&o));
     ck_assert_sky_ok(skycrate_transfer_options_set_concurrency(o, 1));
@@ -453,8 +451,6 @@ START_TEST(cancel_from_progress_aborts)
     ck_assert_sky_ok(skycrate_transfer_upload_file(NULL, client, bucket, "obj", src, o));
     progress_log down = {.thread = pthread_self(), .cancel_after = PART};
     ck_assert_sky_ok(skycrate_transfer_options_set_progress(o, on_progress, &down));
-    char dst[128];
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     ck_assert_int_eq(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, o),
                      SKYCRATE_ECANCELED);
     ck_assert_uint_eq(files_in_dir(), 1);
@@ -466,7 +462,7 @@ END_TEST
 START_TEST(cancel_at_the_last_call_aborts)
 {
     /* every byte is sent: the last call still cancels, and nothing is committed */
-    char src[128], dst[128];
+    char src[128];
     make_file(src, sizeof(src), "src", 3 * PART);
     skycrate_transfer_options *o = options(PART, 1, 2);
     progress_log log = {.thread = pthread_self(), .cancel_after = 3 * PART};
@@ -482,7 +478,6 @@ START_TEST(cancel_at_the_last_call_aborts)
     ck_assert_sky_ok(skycrate_transfer_upload_file(NULL, client, bucket, "obj", src, o));
     progress_log down = {.thread = pthread_self(), .cancel_after = 3 * PART};
     ck_assert_sky_ok(skycrate_transfer_options_set_progress(o, on_progress, &down));
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     ck_assert_int_eq(skycrate_transfer_download_file(NULL, client, bucket, "obj", dst, o),
                      SKYCRATE_ECANCELED);
     ck_assert_uint_eq(down.last_done, 3 * PART);
@@ -674,8 +669,6 @@ START_TEST(upload_from_pipe_and_fd)
     download_is_pattern(PART + 99, o);
 
     /* a regular file's descriptor (the download's): read with pread, its offset untouched */
-    char dst[128];
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     int fd = open(dst, O_RDONLY);
     ck_assert_int_eq(lseek(fd, 17, SEEK_SET), 17);
     ck_assert_sky_ok(skycrate_transfer_upload_fd(&r, client, bucket, "obj2", fd, o));
@@ -692,9 +685,8 @@ END_TEST
 START_TEST(disk_full_leaves_no_file)
 {
     /* The file size limit stands in for a full disk: writes past it fail (EFBIG). */
-    char src[128], dst[128];
+    char src[128];
     make_file(src, sizeof(src), "src", 3 * PART);
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     FILE *f = fopen(dst, "wb");
     fputs("previous content", f);
     fclose(f);
@@ -719,8 +711,6 @@ END_TEST
 
 START_TEST(download_of_missing_object)
 {
-    char dst[128];
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     ck_assert_int_eq(skycrate_transfer_download_file(NULL, client, bucket, "none", dst, NULL),
                      SKYCRATE_ENOTFOUND);
     ck_assert_uint_eq(files_in_dir(), 0);
@@ -748,9 +738,8 @@ START_TEST(upload_and_download_programs)
 {
     const char *up = rgw_env("SKYCRATE_UPLOAD_CLI"), *down = rgw_env("SKYCRATE_DOWNLOAD_CLI");
     const char *ep = rgw_env("SKYCRATE_TEST_ENDPOINT");
-    char src[128], dst[128], cmd[1024];
+    char src[128], cmd[1024];
     make_file(src, sizeof(src), "src", 2 * PART + 11);
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     int status;
     snprintf(cmd, sizeof(cmd), "%s --endpoint %s --part-size 5M --threshold 5M --json %s %s obj",
              up, ep, src, bucket);
@@ -792,9 +781,8 @@ START_TEST(programs_with_presigned_urls)
 {
     /* An app server that holds the credentials hands a worker only URLs. */
     const char *up = rgw_env("SKYCRATE_UPLOAD_CLI"), *down = rgw_env("SKYCRATE_DOWNLOAD_CLI");
-    char src[128], dst[128], list[128], cmd[1024];
+    char src[128], list[128], cmd[1024];
     make_file(src, sizeof(src), "src", 2 * PART + 11);
-    snprintf(dst, sizeof(dst), "%s/dst", dir);
     snprintf(list, sizeof(list), "%s/urls", dir);
     skycrate_presigner *presigner;
     ck_assert_sky_ok(skycrate_presigner_new(&presigner, client));
