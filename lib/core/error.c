@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/log.h"
 
 typedef struct {
@@ -67,6 +68,29 @@ int skycrate__error_prefix(const char *fmt, ...)
     memcpy(slot.message + n + 2, old, olen);
     slot.message[n + 2 + olen] = '\0';
     return slot.error.code;
+}
+
+void skycrate__error_keep(skycrate__kept_error *kept, int code)
+{
+    kept->code = code;
+    kept->message = skycrate__strdup(slot.message);
+}
+
+int skycrate__error_restore(skycrate__kept_error *kept)
+{
+    int code = kept->code;
+    if (code == SKYCRATE_ENOMEM && !kept->message)
+        skycrate__error_nomem();
+    else
+        skycrate__error_set(code, "%s", kept->message ? kept->message : skycrate_strerror(code));
+    skycrate__kept_error_dispose(kept);
+    return code;
+}
+
+void skycrate__kept_error_dispose(skycrate__kept_error *kept)
+{
+    skycrate__free(kept->message);
+    kept->message = NULL;
 }
 
 const skycrate_error *skycrate_error_last(void)

@@ -34,4 +34,21 @@ int skycrate__error_after_callback(int rc, const char *what);
 /* Prefixes the current message with "<prefix>: " (keeps the code). Returns the code. */
 int skycrate__error_prefix(const char *fmt, ...) SKYCRATE_PRINTF(1, 2);
 
+/*
+ * An error kept for later: for the calling thread when a lane thread failed (the slot is per
+ * thread), or across a clean-up that makes calls of its own. Zeroed, it holds no error.
+ */
+typedef struct skycrate__kept_error {
+    int code;
+    char *message; /* a copy; NULL when none could be made */
+} skycrate__kept_error;
+
+/* Keeps `code` (negative) with this thread's current message. */
+void skycrate__error_keep(skycrate__kept_error *kept, int code);
+/* Records the kept error on this thread (the code's own text when the copy could not be made),
+ * frees the copy and returns the code. */
+int skycrate__error_restore(skycrate__kept_error *kept);
+/* Frees the copy of an error kept but not restored. */
+void skycrate__kept_error_dispose(skycrate__kept_error *kept);
+
 #endif

@@ -23,8 +23,7 @@
 
 typedef struct range {
     uint64_t offset, length;
-    int error;
-    char *message;
+    skycrate__kept_error error; /* a lane's failure, for the calling thread */
 } range;
 
 typedef struct download {
@@ -118,16 +117,15 @@ static void run_range(size_t i, void *ctx)
         if (!transient(error) || skycrate__progress_check(&d->progress) < 0)
             break;
     }
-    r->error = error;
-    r->message = skycrate__strdup(skycrate_error_last()->message);
+    skycrate__error_keep(&r->error, error);
 }
 
 static bool range_done(size_t i, void *ctx)
 {
     download *d = ctx;
-    if (d->ranges[i].error && d->failed == SIZE_MAX)
+    if (d->ranges[i].error.code && d->failed == SIZE_MAX)
         d->failed = i;
-    return d->ranges[i].error != 0;
+    return d->ranges[i].error.code != 0;
 }
 
 static bool tick(void *ctx)
@@ -187,9 +185,7 @@ static int fetch(download *d)
         return skycrate__progress_cancelled(&d->progress);
     if (d->failed == SIZE_MAX)
         return 0;
-    range *r = &d->ranges[d->failed];
-    return skycrate__error_set(r->error, "%s",
-                               r->message ? r->message : skycrate_strerror(r->error));
+    return skycrate__error_restore(&d->ranges[d->failed].error);
 }
 
 /* Makes the file beside `path` that the bytes go to. */
@@ -249,7 +245,7 @@ done:
     if (error < 0 && tmp.ptr)
         (void)unlink(tmp.ptr); /* no partial file: the target is left as it was */
     for (size_t i = 0; i < d.count; i++)
-        skycrate__free(d.ranges[i].message);
+        skycrate__kept_error_dispose(&d.ranges[i].error);
     skycrate__free(d.ranges);
     skycrate__free(d.etag);
     skycrate__buf_dispose(&tmp);

@@ -84,17 +84,15 @@ int skycrate__transfer_source_unchanged(const skycrate__transfer_source *src)
 /* A file that changed while it was sent: the object holds bytes of no single state of it. */
 static int remove_torn_object(skycrate_client *client, const char *bucket, const char *key)
 {
-    skycrate_error saved = *skycrate_error_last();
-    char *message = skycrate__strdup(saved.message);
+    skycrate__kept_error kept;
+    skycrate__error_keep(&kept, skycrate_error_last()->code);
     skycrate__s3_request req = {
         .operation = "DeleteObject", .method = "DELETE", .bucket = bucket, .key = key};
     struct skycrate_http_response resp;
     skycrate__http_response_init(&resp);
     (void)skycrate__s3_send(client, &req, &resp, NULL);
     skycrate__http_response_dispose(&resp);
-    int code = skycrate__error_set(saved.code, "%s", message ? message : "");
-    skycrate__free(message);
-    return code;
+    return skycrate__error_restore(&kept);
 }
 
 /* A large PutObject's CRC-32C is summed in slices over the client's lanes and joined: the pass
@@ -107,8 +105,7 @@ typedef struct slices {
     const skycrate__transfer_source *src;
     uint64_t length, slice;
     uint32_t crc[MAX_SLICES];
-    int error[MAX_SLICES];
-    char *message[MAX_SLICES]; /* a lane's error message (the error slot is per thread) */
+    skycrate__kept_error error[MAX_SLICES]; /* a lane's failure, for the calling thread */
 } slices;
 
 static uint64_t slice_length(const slices *s, size_t i)
@@ -122,16 +119,16 @@ static void sum_slice(size_t i, void *ctx)
     slices *s = ctx;
     skycrate__part_sum sum;
     skycrate__part_sum_begin(&sum, SKYCRATE_TRANSFER_CHECKSUM_CRC32C, false);
-    s->error[i] =
+    int error =
         skycrate__transfer_source_sum(&sum, s->src, (uint64_t)i * s->slice, slice_length(s, i));
-    if (s->error[i] < 0)
-        s->message[i] = skycrate__strdup(skycrate_error_last()->message);
+    if (error < 0)
+        skycrate__error_keep(&s->error[i], error);
     s->crc[i] = sum.crc;
 }
 
 static bool slice_failed(size_t i, void *ctx)
 {
-    return ((slices *)ctx)->error[i] < 0;
+    return ((slices *)ctx)->error[i].code < 0;
 }
 
 static int sum_file(skycrate__part_sum *sum, const skycrate__transfer_source *src, uint64_t length,
@@ -146,16 +143,12 @@ static int sum_file(skycrate__part_sum *sum, const skycrate__transfer_source *sr
     size_t started = skycrate__lanes_run(lanes, (size_t)count, sum_slice, slice_failed, &s);
     int error = 0;
     for (size_t i = 0; i < started; i++) {
-        if (error == 0 && s.error[i] < 0)
-            error = s.error[i] == SKYCRATE_ENOMEM && !s.message[i]
-                        ? skycrate__error_nomem()
-                        : skycrate__error_set(s.error[i], "%s",
-                                              s.message[i] ? s.message[i]
-                                                           : skycrate_strerror(s.error[i]));
+        if (error == 0 && s.error[i].code < 0)
+            error = skycrate__error_restore(&s.error[i]);
         if (error == 0)
             sum->crc =
                 i ? skycrate__crc32c_join(sum->crc, s.crc[i], slice_length(&s, i)) : s.crc[0];
-        skycrate__free(s.message[i]);
+        skycrate__kept_error_dispose(&s.error[i]);
     }
     return error;
 }

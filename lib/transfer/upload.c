@@ -33,8 +33,7 @@ typedef struct part {
     uint64_t listed_size;
     unsigned char *buffer; /* stream parts: the bytes, while the part is sent */
     bool reused, empty;
-    int error;
-    char *message;
+    skycrate__kept_error error; /* a lane's failure, for the calling thread */
 } part;
 
 typedef struct upload {
@@ -54,13 +53,6 @@ typedef struct upload {
     skycrate__progress progress;
     size_t failed; /* the first failed part, or SIZE_MAX */
 } upload;
-
-/* Keeps a lane's error (the error slot is per thread) for the calling thread. */
-static void keep_error(part *p, int code)
-{
-    p->error = code;
-    p->message = skycrate__strdup(skycrate_error_last()->message);
-}
 
 /* ---- reading the source ---- */
 
@@ -207,7 +199,7 @@ static void run_part(size_t i, void *ctx)
     part *p = &u->parts[i];
     int error = upload_part(u, i);
     if (error < 0)
-        keep_error(p, error);
+        skycrate__error_keep(&p->error, error);
     skycrate__free(p->buffer); /* the memory bound: a buffer lives while its part is sent */
     p->buffer = NULL;
 }
@@ -216,9 +208,9 @@ static bool part_done(size_t i, void *ctx)
 {
     upload *u = ctx;
     part *p = &u->parts[i];
-    if (p->error && u->failed == SIZE_MAX)
+    if (p->error.code && u->failed == SIZE_MAX)
         u->failed = i;
-    return p->error || p->empty;
+    return p->error.code || p->empty;
 }
 
 static bool tick(void *ctx)
@@ -341,11 +333,8 @@ static int run_error(upload *u)
         return skycrate__progress_cancelled(&u->progress);
     if (u->failed == SIZE_MAX)
         return 0;
-    part *p = &u->parts[u->failed];
-    if (p->error == SKYCRATE_ENOMEM && !p->message)
-        return skycrate__error_nomem();
-    return skycrate__error_set(p->error, "part %zu: %s", u->failed + 1,
-                               p->message ? p->message : skycrate_strerror(p->error));
+    skycrate__error_restore(&u->parts[u->failed].error);
+    return skycrate__error_prefix("part %zu", u->failed + 1);
 }
 
 static int run_parts(upload *u, uint32_t *reused_out)
@@ -373,15 +362,14 @@ static void abort_owned(upload *u)
 {
     if (!u->owned || !u->upload_id)
         return;
-    skycrate_error saved = *skycrate_error_last();
-    char *message = skycrate__strdup(saved.message);
+    skycrate__kept_error kept;
+    skycrate__error_keep(&kept, skycrate_error_last()->code);
     if (skycrate_multipart_abort(u->client, u->bucket, u->key, u->upload_id) < 0)
         skycrate__log(SKYCRATE_LOG_LEVEL_WARN,
                       "aborting upload of %s/%s failed: %s (the bucket's "
                       "lifecycle rule removes it later)",
                       u->bucket, u->key, skycrate_error_last()->message);
-    skycrate__error_set(saved.code, "%s", message ? message : "");
-    skycrate__free(message);
+    skycrate__error_restore(&kept);
 }
 
 static void upload_dispose(upload *u)
@@ -392,7 +380,7 @@ static void upload_dispose(upload *u)
             skycrate__free(p->etag);
         skycrate__free(p->listed_etag);
         skycrate__free(p->buffer);
-        skycrate__free(p->message);
+        skycrate__kept_error_dispose(&p->error);
     }
     skycrate__free(u->parts);
     if (u->owned)

@@ -52,6 +52,35 @@ START_TEST(error_after_callback_keeps_callback_message)
 }
 END_TEST
 
+static void *thread_keeps_error(void *arg)
+{
+    skycrate__error_set(SKYCRATE_ETIMEOUT, "range 3 timed out");
+    skycrate__error_keep(arg, SKYCRATE_ETIMEOUT);
+    return NULL;
+}
+
+START_TEST(an_error_kept_on_one_thread_is_restored_on_another)
+{
+    skycrate__kept_error kept = {0, NULL};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, thread_keeps_error, &kept), 0);
+    pthread_join(t, NULL);
+    skycrate__error_set(SKYCRATE_EINVAL, "a later error");
+    ck_assert_int_eq(skycrate__error_restore(&kept), SKYCRATE_ETIMEOUT);
+    ck_assert_int_eq(skycrate_error_last()->code, SKYCRATE_ETIMEOUT);
+    ck_assert_str_eq(skycrate_error_last()->message, "range 3 timed out");
+    ck_assert_ptr_null(kept.message);
+    skycrate__kept_error_dispose(&kept); /* idempotent */
+    /* a copy that could not be made: the code's own text */
+    skycrate__kept_error bare = {SKYCRATE_ENOMEM, NULL};
+    ck_assert_int_eq(skycrate__error_restore(&bare), SKYCRATE_ENOMEM);
+    ck_assert_str_eq(skycrate_error_last()->message, "out of memory");
+    skycrate__kept_error eio = {SKYCRATE_EIO, NULL};
+    skycrate__error_restore(&eio);
+    ck_assert_str_eq(skycrate_error_last()->message, skycrate_strerror(SKYCRATE_EIO));
+}
+END_TEST
+
 static void *thread_sets_error(void *arg)
 {
     (void)arg;
@@ -371,6 +400,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, error_slot_records_and_clears);
     tcase_add_test(tc, error_after_callback_keeps_callback_message);
     tcase_add_test(tc, error_slot_is_per_thread);
+    tcase_add_test(tc, an_error_kept_on_one_thread_is_restored_on_another);
     tcase_add_test(tc, handle_magics_are_unique);
     suite_add_tcase(s, tc);
     tc = tcase_create("redaction");
