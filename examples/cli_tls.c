@@ -39,12 +39,24 @@ void cli_tls_ca(const cli_tls *tls, const char **file_out, const char **path_out
     *path_out = tls->ca_path ? tls->ca_path : first_env(dir_vars);
 }
 
-int cli_tls_apply(const cli_tls *tls, skycrate_client_config *config)
+static int is_loopback(const char *host);
+
+int cli_tls_apply(const cli_tls *tls, skycrate_client_config *config, const char *endpoint)
 {
+    if (endpoint && !tls->allow_http && !strncasecmp(endpoint, "http://", 7) &&
+        !is_loopback(endpoint + 7)) {
+        skycrate_error_set_str(SKYCRATE_EINVAL,
+                               "the endpoint is plain http to a host that is not loopback "
+                               "(credentials and data would travel in the clear): use https, "
+                               "or --allow-http");
+        return SKYCRATE_EINVAL;
+    }
     const char *ca_file, *ca_path;
     cli_tls_ca(tls, &ca_file, &ca_path);
     int rc = 0;
-    if ((ca_file || ca_path) && (rc = skycrate_client_config_set_ca(config, ca_file, ca_path)) < 0)
+    if ((endpoint && (rc = skycrate_client_config_set_endpoint(config, endpoint)) < 0) ||
+        ((ca_file || ca_path) &&
+         (rc = skycrate_client_config_set_ca(config, ca_file, ca_path)) < 0))
         return rc;
     return skycrate_client_config_set_allow_http(config, tls->allow_http);
 }

@@ -46,9 +46,11 @@ enum { CLI_TLS_CA_FILE = 0x1001, CLI_TLS_CA_PATH, CLI_TLS_ALLOW_HTTP };
 /* Takes an option of CLI_TLS_OPTIONS: 1 when `opt` was one, 0 when not. */
 int cli_tls_option(cli_tls *tls, int opt, const char *arg);
 
-/* Sets the CA certificates (options, else the environment) and the plain-http permission on a
- * client configuration. 0, or the library's error code (its message says why). */
-int cli_tls_apply(const cli_tls *tls, skycrate_client_config *config);
+/* Sets the endpoint (NULL: none, the environment's or AWS), the CA certificates (options, else
+ * the environment) and the plain-http permission on a client configuration. An http endpoint
+ * to a host that is not loopback, without --allow-http, is refused here, with a message that
+ * names the option. 0, or the library's error code (its message says why). */
+int cli_tls_apply(const cli_tls *tls, skycrate_client_config *config, const char *endpoint);
 
 /* The CA bundle and directory to trust: the options, else the environment; NULL for none (the
  * system's), for programs that make requests of their own (presigned URLs through libcurl). */

@@ -145,8 +145,7 @@ int main(int argc, char **argv)
     skycrate_client *client = NULL;
     void *data = NULL;
     size_t len = 0;
-    if (skycrate_client_config_new(&cfg) < 0 ||
-        skycrate_client_config_set_endpoint(cfg, endpoint) < 0 || cli_tls_apply(&tls, cfg) < 0 ||
+    if (skycrate_client_config_new(&cfg) < 0 || cli_tls_apply(&tls, cfg, endpoint) < 0 ||
         skycrate_client_config_set_transport(cfg, transport) < 0 ||
         skycrate_client_new(&client, cfg) < 0 || skycrate_bucket_create(client, bucket) < 0 ||
         skycrate_object_put(NULL, client, bucket, "via custom transport.txt", "hi", 2,

@@ -130,8 +130,7 @@ int main(int argc, char **argv)
     snprintf(user, sizeof(user), "user42-%ld", (long)time(NULL) % 100000);
     const char *body = "%PDF-1.4 pretend this is the quarterly report\n";
 
-    if (skycrate_client_config_new(&cfg) < 0 ||
-        skycrate_client_config_set_endpoint(cfg, endpoint) < 0 || cli_tls_apply(&tls, cfg) < 0 ||
+    if (skycrate_client_config_new(&cfg) < 0 || cli_tls_apply(&tls, cfg, endpoint) < 0 ||
         skycrate_client_new(&client, cfg) < 0 || skycrate_presigner_new(&presigner, client) < 0) {
         status = fail("setup", NULL);
         goto done;

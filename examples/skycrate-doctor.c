@@ -92,10 +92,8 @@ static int make_client(skycrate_client **out, const char *endpoint, const char *
     int rc = skycrate_client_config_new(&cfg);
     if (rc == 0 && region)
         rc = skycrate_client_config_set_region(cfg, region);
-    if (rc == 0 && endpoint)
-        rc = skycrate_client_config_set_endpoint(cfg, endpoint);
     if (rc == 0)
-        rc = cli_tls_apply(tls, cfg);
+        rc = cli_tls_apply(tls, cfg, endpoint);
     if (rc == 0)
         rc = skycrate_client_new(out, cfg);
     skycrate_client_config_free(cfg);

@@ -258,8 +258,7 @@ int main(int argc, char **argv)
 
     if (skycrate_client_config_new(&cfg) < 0 ||
         (region && skycrate_client_config_set_region(cfg, region) < 0) ||
-        (endpoint && skycrate_client_config_set_endpoint(cfg, endpoint) < 0) ||
-        cli_tls_apply(&tls, cfg) < 0 ||
+        cli_tls_apply(&tls, cfg, endpoint) < 0 ||
         (addressing && skycrate_client_config_set_addressing(
                            cfg, !strcmp(addressing, "path")      ? SKYCRATE_ADDRESSING_PATH
                                 : !strcmp(addressing, "virtual") ? SKYCRATE_ADDRESSING_VIRTUAL

@@ -472,8 +472,7 @@ int main(int argc, char **argv)
      * the default chain. A client touches no network before its first request. */
     if (skycrate_client_config_new(&ccfg) < 0 ||
         (region && skycrate_client_config_set_region(ccfg, region) < 0) ||
-        (endpoint && skycrate_client_config_set_endpoint(ccfg, endpoint) < 0) ||
-        cli_tls_apply(&tls, ccfg) < 0 ||
+        cli_tls_apply(&tls, ccfg, endpoint) < 0 ||
         (addressing && skycrate_client_config_set_addressing(ccfg, style) < 0) ||
         skycrate_client_new(&client, ccfg) < 0)
         goto fail;

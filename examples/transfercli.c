@@ -102,8 +102,7 @@ int cli_client_new(skycrate_client **out, const cli *c)
     int rc = -1;
     if (skycrate_client_config_new(&cfg) < 0 ||
         (c->region && skycrate_client_config_set_region(cfg, c->region) < 0) ||
-        (c->endpoint && skycrate_client_config_set_endpoint(cfg, c->endpoint) < 0) ||
-        cli_tls_apply(&c->tls, cfg) < 0 ||
+        cli_tls_apply(&c->tls, cfg, c->endpoint) < 0 ||
         (c->addressing &&
          skycrate_client_config_set_addressing(
              cfg, !strcmp(c->addressing, "path")      ? SKYCRATE_ADDRESSING_PATH

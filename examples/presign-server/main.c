@@ -54,7 +54,7 @@ static int make_client(server *s)
         rc = skycrate_client_config_set_endpoint(cc, s->cfg.endpoint);
     cli_tls tls = {s->cfg.ca_file, s->cfg.ca_path, s->cfg.allow_http};
     if (rc == 0)
-        rc = cli_tls_apply(&tls, cc);
+        rc = cli_tls_apply(&tls, cc, NULL); /* the endpoint is set above: its option is allowHttp */
     if (rc == 0)
         rc = skycrate_client_new(&s->client, cc);
     skycrate_client_config_free(cc);

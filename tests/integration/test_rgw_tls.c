@@ -360,6 +360,7 @@ START_TEST(the_command_line_programs_trust_what_they_are_told)
                     "show",       user,      NULL};
     ck_assert_int_eq(run(show), 1);
     ck_assert(output_has("err", "plain http"));
+    ck_assert(output_has("err", "--allow-http")); /* the program's option, not the C setter */
     char *show_allowed[] = {(char *)prov,   "--store", store, "--endpoint", "http://192.0.2.1:7480",
                             "--allow-http", "show",    user,  NULL};
     ck_assert_int_eq(run(show_allowed), 0);
@@ -368,6 +369,7 @@ START_TEST(the_command_line_programs_trust_what_they_are_told)
     char *url[] = {(char *)presign, "--endpoint", "http://192.0.2.1:7480", "GET", "bkt", "k", NULL};
     ck_assert_int_eq(run(url), 1);
     ck_assert(output_has("err", "plain http"));
+    ck_assert(output_has("err", "--allow-http"));
     char *url_allowed[] = {(char *)presign,
                            "--endpoint",
                            "http://192.0.2.1:7480",
@@ -541,6 +543,7 @@ START_TEST(the_examples_take_the_programs_tls_options)
     char *demo_elsewhere[] = {demo, elsewhere, users, NULL};
     ck_assert_int_eq(run(demo_elsewhere), 1);
     ck_assert(output_has("err", "plain http"));
+    ck_assert(output_has("err", "--allow-http"));
     ck_assert(!output_has("out", "provisioned"));
     char *custom_elsewhere[] = {custom, elsewhere, bucket, NULL};
     ck_assert_int_eq(run(custom_elsewhere), 1);
