@@ -19,6 +19,16 @@ int cli_tls_option(cli_tls *tls, int opt, const char *arg)
     }
 }
 
+int cli_tls_parse(cli_tls *tls, int argc, char **argv, int operands)
+{
+    static const struct option options[] = {CLI_TLS_OPTIONS, {NULL, 0, NULL, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
+        if (!cli_tls_option(tls, opt, optarg))
+            return -1;
+    return argc - optind == operands ? optind : -1;
+}
+
 /* The first of the environment variables that is set and not empty, or NULL. */
 static const char *first_env(const char *const *names)
 {

@@ -46,6 +46,10 @@ enum { CLI_TLS_CA_FILE = 0x1001, CLI_TLS_CA_PATH, CLI_TLS_ALLOW_HTTP };
 /* Takes an option of CLI_TLS_OPTIONS: 1 when `opt` was one, 0 when not. */
 int cli_tls_option(cli_tls *tls, int opt, const char *arg);
 
+/* Parses a command line of the TLS options and then exactly `operands` operands, for programs
+ * that take no other option: the index of the first operand, or -1 (a usage error). */
+int cli_tls_parse(cli_tls *tls, int argc, char **argv, int operands);
+
 /* Sets the endpoint (NULL: none, the environment's or AWS), the CA certificates (options, else
  * the environment) and the plain-http permission on a client configuration. An http endpoint
  * to a host that is not loopback, without --allow-http, is refused here, with a message that

@@ -116,15 +116,11 @@ static int usage(const char *program)
 
 int main(int argc, char **argv)
 {
-    static const struct option options[] = {CLI_TLS_OPTIONS, {NULL, 0, NULL, 0}};
     cli_tls tls = {NULL, NULL, 0};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
-        if (!cli_tls_option(&tls, opt, optarg))
-            return usage(argv[0]);
-    if (argc - optind != 2)
+    int first = cli_tls_parse(&tls, argc, argv, 2);
+    if (first < 0)
         return usage(argv[0]);
-    const char *endpoint = argv[optind], *bucket = argv[optind + 1];
+    const char *endpoint = argv[first], *bucket = argv[first + 1];
     if (skycrate_global_init(NULL) < 0)
         return 1;
     my_transport mine = {curl_easy_init(), NULL, NULL, 0};
